@@ -1,0 +1,42 @@
+"""Domain models. Importing this package registers every table on FAB's metadata."""
+from .base import Model, utcnow  # noqa: F401
+from .employee import Dokumen, Pegawai  # noqa: F401
+from .family import Anak, OrangTua, Pasangan, Perumahan  # noqa: F401
+from .history import (  # noqa: F401
+    HukumanDisiplin,
+    Kompetensi,
+    Organisasi,
+    Penghargaan,
+    RiwayatDiklat,
+    RiwayatGolongan,
+    RiwayatJabatan,
+    RiwayatPendidikan,
+    RiwayatSkp,
+)
+from .org import Instansi, Kanreg, UnitKerja  # noqa: F401
+from .reference import (  # noqa: F401
+    Agama,
+    Golongan,
+    JenisDiklat,
+    JenisJabatan,
+    SecurityQuestion,
+    StatusPerkawinan,
+    TingkatPendidikan,
+)
+
+# History and family tables, in the order they appear on a Pegawai's page.
+PEGAWAI_CHILD_MODELS = (
+    RiwayatGolongan,
+    RiwayatJabatan,
+    RiwayatPendidikan,
+    RiwayatDiklat,
+    Penghargaan,
+    RiwayatSkp,
+    HukumanDisiplin,
+    Organisasi,
+    Kompetensi,
+    Pasangan,
+    Anak,
+    OrangTua,
+    Perumahan,
+)

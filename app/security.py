@@ -1,0 +1,127 @@
+"""Users, roles and the security manager.
+
+The roles of DESIGN.md §1 are declared here, in code, and written to the database by
+`flask --app run pupns create-permissions` (`sync_roles`). A staff user carries his scope
+(unit kerja / instansi / Kanreg); a PNS user is linked to his Pegawai record.
+"""
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User as FabUser
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy.orm import relationship
+
+ROLE_ADMIN = "Admin"
+ROLE_PNS = "PNS"
+ROLE_VERIFIKATOR_SKPD = "Verifikator SKPD"
+ROLE_VERIFIKATOR_INSTANSI = "Verifikator Instansi"
+ROLE_VERIFIKATOR_BKN = "Verifikator BKN"
+ROLE_HELPDESK = "Helpdesk"
+ROLE_MONITOR = "Monitor"
+ALL_ROLES = (
+    ROLE_ADMIN,
+    ROLE_PNS,
+    ROLE_VERIFIKATOR_SKPD,
+    ROLE_VERIFIKATOR_INSTANSI,
+    ROLE_VERIFIKATOR_BKN,
+    ROLE_HELPDESK,
+    ROLE_MONITOR,
+)
+
+
+class User(FabUser):
+    """FAB's user plus the scope a staff user works in and, for a PNS, his record."""
+
+    __tablename__ = "ab_user"
+    kanreg_id = Column(Integer, ForeignKey("kanreg.id"), nullable=True)
+    kanreg = relationship("Kanreg")
+    instansi_id = Column(Integer, ForeignKey("instansi.id"), nullable=True)
+    instansi = relationship("Instansi")
+    unit_kerja_id = Column(Integer, ForeignKey("unit_kerja.id"), nullable=True)
+    unit_kerja = relationship("UnitKerja")
+    pegawai_id = Column(Integer, ForeignKey("pegawai.id"), nullable=True, unique=True)
+    pegawai = relationship("Pegawai")
+
+    def has_role(self, name: str) -> bool:
+        return any(role.name == name for role in self.roles)
+
+
+class PupnsUserDBModelView(UserDBModelView):
+    """Admin's user screen, with the scope fields."""
+
+    class_permission_name = "UserDBModelView"
+    _scope = ["kanreg", "instansi", "unit_kerja", "pegawai"]
+    list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "instansi"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Scope"), {"fields": _scope}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (
+            _l("Audit Info"),
+            {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"]},
+        ),
+    ]
+    add_columns = UserDBModelView.add_columns + _scope
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + _scope
+    label_columns = {
+        "kanreg": _l("Kanreg"),
+        "instansi": _l("Instansi"),
+        "unit_kerja": _l("Work unit"),
+        "pegawai": _l("Employee"),
+    }
+
+
+class PupnsSecurityManager(SecurityManager):
+    user_model = User
+    userdbmodelview = PupnsUserDBModelView
+
+
+def _crud(view: str, *, write: bool) -> list[tuple[str, str]]:
+    perms = ["can_list", "can_show"] + (["can_add", "can_edit", "can_delete"] if write else [])
+    return [(p, view) for p in perms]
+
+
+def role_permissions() -> dict[str, list[tuple[str, str]]]:
+    """Permission/view pairs for every non-Admin role (Admin gets everything from FAB)."""
+    from .models import PEGAWAI_CHILD_MODELS
+
+    employee_views = ["PegawaiView"] + [f"{m.__name__}View" for m in PEGAWAI_CHILD_MODELS]
+    own_account = [
+        ("can_userinfo", "UserDBModelView"),
+        ("resetmypassword", "UserDBModelView"),
+        ("can_this_form_get", "ResetMyPasswordView"),
+        ("can_this_form_post", "ResetMyPasswordView"),
+    ]
+    read_employees = [pair for v in employee_views for pair in _crud(v, write=False)]
+    read_employees += _crud("DokumenView", write=False) + [("can_download", "DokumenView")]
+    read_employees += [("menu_access", m) for m in ("Employees", "Employee data", "Documents")]
+    write_employees = [pair for v in employee_views for pair in _crud(v, write=True)]
+    write_employees += [("muldelete", "PegawaiView")]
+    return {
+        ROLE_PNS: own_account,
+        ROLE_VERIFIKATOR_SKPD: own_account + read_employees,
+        ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees,
+        ROLE_VERIFIKATOR_BKN: own_account + read_employees,
+        ROLE_HELPDESK: own_account,
+        ROLE_MONITOR: own_account + read_employees,
+    }
+
+
+def sync_roles(appbuilder) -> None:
+    """Write every view's permissions, give Admin all of them, create every role and make
+    its permissions exactly those declared in code. Safe to run at every deploy."""
+    sm = appbuilder.sm
+    session = sm.session
+    sm.add_role(sm.auth_role_admin)
+    sm.add_role(sm.auth_role_public)
+    appbuilder.add_permissions(update_perms=True)
+    for role_name, pairs in role_permissions().items():
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        wanted = []
+        for permission, view in dict.fromkeys(pairs):
+            pv = sm.find_permission_view_menu(permission, view)
+            if pv is None:
+                pv = sm.add_permission_view_menu(permission, view)
+            wanted.append(pv)
+        role.permissions = wanted
+    session.commit()

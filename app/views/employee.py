@@ -1,0 +1,188 @@
+"""Staff CRUD of Pegawai records, their history and family rows, and their documents."""
+from flask import abort, flash, g, redirect, request, send_file
+from flask_appbuilder import action, expose, has_access
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import FileField, SelectField
+from wtforms.validators import DataRequired
+
+from ..extensions import db
+from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
+from ..services import documents, rules
+from ..services.employee import EmployeeChangeRefused, delete_pegawai
+from .base import OutOfScope, ScopedModelView
+
+_SKIP = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+
+
+def _form_columns(model):
+    """Model columns with each `<x>_id` foreign key shown as its relationship `<x>`."""
+    names = []
+    for col in model.__table__.columns:
+        if col.key in _SKIP:
+            continue
+        names.append(col.key[:-3] if col.key.endswith("_id") else col.key)
+    return names
+
+
+class DokumenView(ScopedModelView):
+    """Read-only list of documents; files are served only to users who may see the row."""
+
+    datamodel = SQLAInterface(Dokumen)
+    base_permissions = ["can_list", "can_show", "can_download"]
+    list_columns = ["pegawai", "original_name", "content_type", "size_bytes", "created_at"]
+    show_columns = list_columns
+
+    @expose("/download/<int:pk>")
+    @has_access
+    def download(self, pk):
+        dokumen = self.datamodel.get(pk, self._base_filters)
+        if dokumen is None:
+            abort(404)
+        response = send_file(
+            documents.path_of(dokumen),
+            mimetype=dokumen.content_type,
+            as_attachment=True,
+            download_name=dokumen.original_name,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class PegawaiChildView(ScopedModelView):
+    """History/family rows; a scanned document can be attached to each row."""
+
+    add_form_extra_fields = {"berkas": FileField(_l("Document file (PDF/JPG/PNG, max 2 MB)"))}
+    edit_form_extra_fields = add_form_extra_fields
+
+    def _attach_upload(self, item):
+        upload = request.files.get("berkas")
+        if upload is None or not upload.filename:
+            return
+        try:
+            item.dokumen = documents.store_upload(
+                db.session, item.pegawai.id, upload, uploaded_by_id=g.user.id
+            )
+        except documents.UploadRejected as exc:
+            raise OutOfScope(str(exc)) from exc
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._attach_upload(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._attach_upload(item)
+
+
+def _child_view(model):
+    columns = _form_columns(model)
+    return type(
+        f"{model.__name__}View",
+        (PegawaiChildView,),
+        {
+            "datamodel": SQLAInterface(model),
+            "list_columns": [c for c in columns[:5] if c != "pegawai"] + ["dokumen"],
+            "show_columns": ["pegawai"] + columns + ["dokumen"],
+            "add_columns": ["pegawai"] + columns + ["berkas"],
+            "edit_columns": ["pegawai"] + columns + ["berkas"],
+            "search_columns": [c for c in columns if c != "pegawai"][:4],
+        },
+    )
+
+
+CHILD_VIEWS = [_child_view(m) for m in PEGAWAI_CHILD_MODELS]
+
+_PEGAWAI_FIELDSETS = [
+    (
+        _l("Identity"),
+        {
+            "fields": [
+                "nip", "nip_lama", "nik", "gelar_depan", "nama", "gelar_belakang",
+                "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama", "status_perkawinan",
+            ]
+        },
+    ),
+    (
+        _l("Contact"),
+        {"fields": ["alamat", "kode_pos", "no_hp", "email", "npwp", "no_bpjs", "no_taspen", "no_karpeg"]},
+    ),
+    (
+        _l("Position"),
+        {
+            "fields": [
+                "instansi", "unit_kerja", "status", "tmt_cpns", "sk_cpns_nomor", "sk_cpns_tanggal",
+                "tmt_pns", "sk_pns_nomor", "sk_pns_tanggal", "golongan", "tmt_golongan",
+                "jenis_jabatan", "jabatan", "tmt_jabatan", "pendidikan_terakhir",
+            ]
+        },
+    ),
+]
+
+
+_PEGAWAI_CHOICE_FIELDS = {
+    "jenis_kelamin": SelectField(
+        _l("Gender"),
+        choices=[("L", _l("Male")), ("P", _l("Female"))],
+        validators=[DataRequired()],
+        widget=Select2Widget(),
+    ),
+    "status": SelectField(
+        _l("Status"),
+        choices=[(s, s) for s in Pegawai.STATUSES],
+        validators=[DataRequired()],
+        widget=Select2Widget(),
+    ),
+}
+
+
+class PegawaiView(ScopedModelView):
+    datamodel = SQLAInterface(Pegawai)
+    list_title = _l("Employee records")
+    show_title = _l("Employee record")
+    add_title = _l("Add employee record")
+    edit_title = _l("Edit employee record")
+    list_columns = ["nip", "nama", "golongan", "instansi", "unit_kerja", "status"]
+    order_columns = ["nip", "nama", "status"]
+    search_columns = ["nip", "nama", "nik", "instansi", "unit_kerja", "status", "golongan"]
+    base_order = ("nama", "asc")
+    show_fieldsets = _PEGAWAI_FIELDSETS + [
+        (_l("Record"), {"fields": ["record_version", "created_at", "updated_at"], "expanded": False})
+    ]
+    add_fieldsets = _PEGAWAI_FIELDSETS
+    edit_fieldsets = _PEGAWAI_FIELDSETS
+    add_columns = [f for _, fs in _PEGAWAI_FIELDSETS for f in fs["fields"]]
+    edit_columns = add_columns
+    add_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
+    edit_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
+    related_views = CHILD_VIEWS
+    show_template = "appbuilder/general/model/show_cascade.html"
+
+    def _check_rules(self, item):
+        data = {f: getattr(item, f) for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir",
+                                               "jenis_kelamin", "tmt_cpns", "tmt_pns")}
+        errors = rules.check_pegawai(data)
+        if errors:
+            raise OutOfScope(" ".join(str(e) for e in errors))
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._check_rules(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._check_rules(item)
+        item.record_version = (item.record_version or 0) + 1
+
+    @action("muldelete", _l("Delete"), _l("Delete all selected records?"), "fa-trash", single=False)
+    def muldelete(self, items):
+        if not isinstance(items, list):
+            items = [items]
+        try:
+            deleted = delete_pegawai(db.session, g.user, items)
+        except EmployeeChangeRefused as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_l("%(count)d records deleted.", count=deleted), "info")
+        return redirect(self.get_redirect())

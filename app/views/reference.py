@@ -1,0 +1,29 @@
+"""Admin screens for the organisation and reference tables."""
+from ..models import (
+    Agama,
+    Golongan,
+    Instansi,
+    JenisDiklat,
+    JenisJabatan,
+    Kanreg,
+    SecurityQuestion,
+    StatusPerkawinan,
+    TingkatPendidikan,
+    UnitKerja,
+)
+from flask_babel import lazy_gettext as _l
+
+from .base import reference_view
+
+REFERENCE_VIEWS = [
+    (reference_view(Kanreg, ["kode", "nama"]), "Kanreg", _l("Kanreg")),
+    (reference_view(Instansi, ["kode", "nama", "jenis", "kanreg"]), "Instansi", _l("Instansi")),
+    (reference_view(UnitKerja, ["kode", "nama", "instansi", "parent", "aktif"]), "Work units", _l("Work units")),
+    (reference_view(Golongan, ["kode", "pangkat", "tingkat"]), "Golongan", _l("Golongan")),
+    (reference_view(TingkatPendidikan, ["kode", "nama"]), "Education levels", _l("Education levels")),
+    (reference_view(Agama, ["nama"]), "Religions", _l("Religions")),
+    (reference_view(StatusPerkawinan, ["nama"]), "Marital statuses", _l("Marital statuses")),
+    (reference_view(JenisJabatan, ["nama", "berlaku_mulai", "berlaku_sampai"]), "Position types", _l("Position types")),
+    (reference_view(JenisDiklat, ["nama", "kategori"]), "Training types", _l("Training types")),
+    (reference_view(SecurityQuestion, ["pertanyaan"]), "Security questions", _l("Security questions")),
+]

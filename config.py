@@ -1,0 +1,91 @@
+"""Configuration from environment variables, with safe development defaults.
+
+`create_app()` refuses to start in production with the development secret.
+"""
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = os.environ.get("PUPNS_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pupns.db'}"
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Survive a PostgreSQL restart without a burst of 500s.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    APP_NAME = "e-PUPNS"
+    APP_THEME = ""
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    # Schema is owned by Alembic migrations; FAB must not create tables itself.
+    FAB_CREATE_DB = False
+    # Permissions are written by `flask --app run pupns create-permissions` (make run, deploy),
+    # never as a side effect of starting a worker.
+    FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
+    FAB_SECURITY_MANAGER_CLASS = "app.security.PupnsSecurityManager"
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_ADD_SECURITY_API = False
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_DEFAULT_FOLDER = str(BASE_DIR / "translations")
+    LANGUAGES = {
+        "id": {"flag": "id", "name": "Bahasa Indonesia"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    MAX_PAGE_SIZE = 100
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = "10 per 5 minute"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@pupns.local")
+    CAPTCHA_ENABLED = _env_bool("CAPTCHA_ENABLED", True)
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    FAB_UPDATE_PERMS = False
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = False
+    CAPTCHA_ENABLED = False

@@ -1,0 +1,200 @@
+"""Fixtures: an app per test on SQLite and, with TEST_DATABASE_URL, on PostgreSQL too.
+
+The schema and FAB permissions are built once per database per session; each test then
+starts from empty domain tables (permissions and roles are kept, they never change).
+"""
+import os
+import re
+
+import pytest
+from flask_appbuilder import Model
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from app.security import (
+    ROLE_ADMIN,
+    ROLE_HELPDESK,
+    ROLE_MONITOR,
+    ROLE_PNS,
+    ROLE_VERIFIKATOR_BKN,
+    ROLE_VERIFIKATOR_INSTANSI,
+    ROLE_VERIFIKATOR_SKPD,
+    sync_roles,
+)
+from app.services.reference_data import load_reference_data
+
+# Tables that only `create-permissions` writes; kept between tests.
+PERMISSION_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
+                     "ab_permission_view_role"}
+PASSWORD = "Rahasia-Kuat-2015"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+_prepared = {}
+
+
+def _database_url(backend, tmp_path_factory):
+    if backend == "postgresql":
+        return os.environ["TEST_DATABASE_URL"]
+    return f"sqlite:///{tmp_path_factory.getbasetemp() / 'test.db'}"
+
+
+def _prepare(url):
+    """Drop and create the schema once per session and write permissions."""
+    if url in _prepared:
+        return
+    engine = create_engine(url)
+    import app.models  # noqa: F401
+    import app.security  # noqa: F401
+
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    Model.metadata.create_all(engine)
+    engine.dispose()
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with application.app_context():
+        sync_roles(application.appbuilder)
+        db.session.remove()
+        db.engine.dispose()
+    _prepared[url] = True
+
+
+def _clean(url):
+    tables = [t for t in reversed(Model.metadata.sorted_tables) if t.name not in PERMISSION_TABLES]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app_factory(backend, tmp_path_factory, tmp_path):
+    """Build an app on the test database with config overrides; reference data loaded."""
+    url = _database_url(backend, tmp_path_factory)
+    _prepare(url)
+    _clean(url)
+    apps = []
+
+    def make(**overrides):
+        config = {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(tmp_path / "uploads")}
+        config.update(overrides)
+        application = create_app(config)
+        with application.app_context():
+            load_reference_data(db.session)
+            db.session.commit()
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    application = app_factory()
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form at `url`, as a browser would submit it."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'id="csrf_token"[^>]*value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username, password=PASSWORD):
+        token = csrf_token(self.client, "/login/")
+        return self.client.post(
+            "/login/", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        return self.client.get("/logout/")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def make_user(app, username, role_name, **scope):
+    """Create an active user with one role and the given scope (instansi=…, unit_kerja=…)."""
+    sm = app.appbuilder.sm
+    role = sm.find_role(role_name)
+    user = sm.add_user(username, username, "Test", f"{username}@test.go.id", role, password=PASSWORD)
+    assert user, f"could not create {username}"
+    for key, value in scope.items():
+        setattr(user, key, value)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def world(app):
+    """Two instansi in two Kanreg, each with a unit tree and employees, and one user per role
+    scoped to instansi A (plus a second Verifikator Instansi for instansi B)."""
+    from sqlalchemy import select
+
+    from app.models import Kanreg
+
+    from .factories import InstansiFactory, PegawaiFactory, UnitKerjaFactory
+
+    kanreg_a, kanreg_b = db.session.scalars(select(Kanreg).order_by(Kanreg.id).limit(2)).all()
+    inst_a = InstansiFactory(kanreg=kanreg_a, nama="Pemerintah Kota Yogyakarta")
+    inst_b = InstansiFactory(kanreg=kanreg_b, nama="Pemerintah Kota Surabaya")
+    unit_a = UnitKerjaFactory(instansi=inst_a, nama="Dinas Pendidikan")
+    sub_a = UnitKerjaFactory(instansi=inst_a, parent=unit_a, nama="SD Negeri 1")
+    other_a = UnitKerjaFactory(instansi=inst_a, nama="Dinas Kesehatan")
+    unit_b = UnitKerjaFactory(instansi=inst_b, nama="Dinas Pendidikan Surabaya")
+    peg_a = PegawaiFactory(unit_kerja=unit_a, nama="BUDI SANTOSO")
+    peg_sub = PegawaiFactory(unit_kerja=sub_a, nama="SITI AMINAH")
+    peg_other = PegawaiFactory(unit_kerja=other_a, nama="AGUS SALIM")
+    peg_b = PegawaiFactory(unit_kerja=unit_b, nama="DEWI LESTARI")
+    db.session.commit()
+    users = {
+        ROLE_ADMIN: make_user(app, "admin", ROLE_ADMIN),
+        ROLE_VERIFIKATOR_INSTANSI: make_user(app, "vinstansi", ROLE_VERIFIKATOR_INSTANSI, instansi=inst_a),
+        ROLE_VERIFIKATOR_SKPD: make_user(app, "vskpd", ROLE_VERIFIKATOR_SKPD, instansi=inst_a, unit_kerja=unit_a),
+        ROLE_VERIFIKATOR_BKN: make_user(app, "vbkn", ROLE_VERIFIKATOR_BKN, kanreg=kanreg_a),
+        ROLE_HELPDESK: make_user(app, "helpdesk", ROLE_HELPDESK),
+        ROLE_MONITOR: make_user(app, "monitor", ROLE_MONITOR, kanreg=kanreg_a),
+        ROLE_PNS: make_user(app, "pns", ROLE_PNS, pegawai=peg_a),
+    }
+    users["vinstansi_b"] = make_user(app, "vinstansi_b", ROLE_VERIFIKATOR_INSTANSI, instansi=inst_b)
+    return {
+        "kanreg_a": kanreg_a, "kanreg_b": kanreg_b, "inst_a": inst_a, "inst_b": inst_b,
+        "unit_a": unit_a, "sub_a": sub_a, "other_a": other_a, "unit_b": unit_b,
+        "peg_a": peg_a, "peg_sub": peg_sub, "peg_other": peg_other, "peg_b": peg_b,
+        "users": users,
+    }

@@ -1,0 +1,80 @@
+"""factory_boy factories producing valid, consistent Indonesian personnel data."""
+import datetime as dt
+import itertools
+
+import factory
+from faker import Faker
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Golongan, Instansi, Kanreg, Pegawai, UnitKerja
+from app.services.rules import add_years, make_nik, make_nip
+
+fake = Faker("id_ID")
+_seq = itertools.count(1)
+
+
+class Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+def _kanreg():
+    return db.session.scalars(select(Kanreg).order_by(Kanreg.id)).first()
+
+
+class InstansiFactory(Base):
+    class Meta:
+        model = Instansi
+
+    kode = factory.Sequence(lambda n: f"I{n:04d}")
+    nama = factory.LazyFunction(lambda: f"Pemerintah Kabupaten {fake.city_name()}")
+    jenis = Instansi.JENIS_DAERAH
+    kanreg = factory.LazyFunction(_kanreg)
+
+
+class UnitKerjaFactory(Base):
+    class Meta:
+        model = UnitKerja
+
+    kode = factory.Sequence(lambda n: f"U{n:06d}")
+    nama = factory.LazyFunction(lambda: f"Dinas {fake.word().title()}")
+    instansi = factory.SubFactory(InstansiFactory)
+    parent = None
+
+    @factory.post_generation
+    def set_path(obj, create, extracted, **kwargs):
+        db.session.flush()
+        obj.path = (obj.parent.path if obj.parent else "/") + f"{obj.id}/"
+        db.session.flush()
+
+
+def _birth_date():
+    return fake.date_between(dt.date(1960, 1, 1), dt.date(1995, 12, 31))
+
+
+class PegawaiFactory(Base):
+    class Meta:
+        model = Pegawai
+
+    nama = factory.LazyFunction(lambda: fake.name().upper())
+    jenis_kelamin = factory.Iterator(["L", "P"])
+    tanggal_lahir = factory.LazyFunction(_birth_date)
+    tempat_lahir = factory.LazyFunction(fake.city_name)
+    tmt_cpns = factory.LazyAttribute(lambda o: add_years(o.tanggal_lahir, 23).replace(day=1))
+    tmt_pns = factory.LazyAttribute(lambda o: add_years(o.tmt_cpns, 1))
+    nip = factory.LazyAttribute(
+        lambda o: make_nip(o.tanggal_lahir, o.tmt_cpns, o.jenis_kelamin, next(_seq) % 999 + 1)
+    )
+    nik = factory.LazyAttribute(
+        lambda o: make_nik("327301", o.tanggal_lahir, o.jenis_kelamin, next(_seq) % 9999 + 1)
+    )
+    email = factory.LazyFunction(fake.email)
+    status = Pegawai.STATUS_PNS
+    unit_kerja = factory.SubFactory(UnitKerjaFactory)
+    instansi = factory.LazyAttribute(lambda o: o.unit_kerja.instansi)
+    golongan = factory.LazyFunction(
+        lambda: db.session.scalars(select(Golongan).where(Golongan.kode == "III/a")).first()
+    )
