@@ -29,6 +29,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     APP_NAME = "e-PUPNS"
+    FAB_BASE_TEMPLATE = "pupns/base.html"
     APP_THEME = ""
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"

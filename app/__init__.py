@@ -73,8 +73,15 @@ def register_appbuilder(app: Flask) -> None:
     from .views import register_views
     from .views.base import reject_bad_list_args
 
+    from .i18n import register_template_helpers
+    from .views.public import PortalIndexView, inject_portal_phase
+
     app.before_request(reject_bad_list_args)
-    appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+    app.context_processor(inject_portal_phase)
+    register_template_helpers(app)
+    appbuilder = AppBuilder(
+        indexview=PortalIndexView, update_perms=app.config["FAB_UPDATE_PERMS"]
+    )
     appbuilder.init_app(app, db.session)
     register_views(appbuilder)
 

@@ -14,6 +14,7 @@ from .history import (  # noqa: F401
     RiwayatSkp,
 )
 from .org import Instansi, Kanreg, UnitKerja  # noqa: F401
+from .schedule import Jadwal  # noqa: F401
 from .reference import (  # noqa: F401
     Agama,
     Golongan,

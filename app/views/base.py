@@ -11,11 +11,23 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from sqlalchemy import Date, DateTime
+
+from ..i18n import format_tanggal
 from ..models import Pegawai
 from ..services import scope
 from .labels import LABELS
 
 SCOPED_RELATIONS = ("pegawai", "instansi", "unit_kerja")
+
+
+def date_formatters(model) -> dict:
+    """Show every date column as "17 Agustus 2015" in lists and detail pages."""
+    return {
+        c.key: format_tanggal
+        for c in model.__table__.columns
+        if isinstance(c.type, (Date, DateTime))
+    }
 
 
 class ScopeFilter(BaseFilter):
@@ -37,6 +49,9 @@ class ScopedModelView(ModelView):
     page_size = 25
 
     def __init__(self, **kwargs):
+        self.formatters_columns = {
+            **date_formatters(self.datamodel.obj), **(self.formatters_columns or {})
+        }
         super().__init__(**kwargs)
         rel = {name: [["id", ScopeFilter, lambda: None]] for name in SCOPED_RELATIONS}
         used = set(self.add_columns or []) | set(self.edit_columns or [])
@@ -70,8 +85,8 @@ class ScopedModelView(ModelView):
         return super().action_post()
 
 
-def reference_view(model, columns, search=None):
-    """Admin CRUD view for a small reference table."""
+def reference_view(model, columns, search=None, form_fields=None):
+    """Admin CRUD view for a small reference table; `form_fields` replaces generated fields."""
     return type(
         f"{model.__name__}View",
         (ModelView,),
@@ -84,6 +99,9 @@ def reference_view(model, columns, search=None):
             "search_columns": search or columns,
             "label_columns": LABELS,
             "order_columns": columns,
+            "formatters_columns": date_formatters(model),
+            "add_form_extra_fields": form_fields or {},
+            "edit_form_extra_fields": form_fields or {},
         },
     )
 

@@ -2,6 +2,7 @@
 from ..models import (
     Agama,
     Golongan,
+    Jadwal,
     Instansi,
     JenisDiklat,
     JenisJabatan,
@@ -11,7 +12,12 @@ from ..models import (
     TingkatPendidikan,
     UnitKerja,
 )
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired
+
+from ..i18n import PHASE_LABELS
 
 from .base import reference_view
 
@@ -26,4 +32,20 @@ REFERENCE_VIEWS = [
     (reference_view(JenisJabatan, ["nama", "berlaku_mulai", "berlaku_sampai"]), "Position types", _l("Position types")),
     (reference_view(JenisDiklat, ["nama", "kategori"]), "Training types", _l("Training types")),
     (reference_view(SecurityQuestion, ["pertanyaan"]), "Security questions", _l("Security questions")),
+    (
+        reference_view(
+            Jadwal,
+            ["fase", "mulai", "selesai", "kanreg", "instansi"],
+            form_fields={
+                "fase": SelectField(
+                    _l("Phase"),
+                    choices=list(PHASE_LABELS.items()),
+                    validators=[DataRequired()],
+                    widget=Select2Widget(),
+                )
+            },
+        ),
+        "Schedule",
+        _l("Schedule"),
+    ),
 ]
