@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 _ASCII_DIGITS = {n: re.compile(f"[0-9]{{{n}}}") for n in (9, 16, 18)}
 MIN_CPNS_AGE_YEARS = 18
 NIK_FEMALE_DAY_OFFSET = 40
+NIP_GENDER_DIGIT = {"L": "1", "P": "2"}
 
 FIELD_LABELS = {
     "nip": _l("NIP"),
@@ -80,7 +81,7 @@ def check_nip(nip, tanggal_lahir=None, jenis_kelamin=None, tmt_cpns=None) -> lis
         errors.append(RuleError("nip", _l("digits 9-14 do not match the TMT CPNS.")))
     if nip[14] not in "12":
         errors.append(RuleError("nip", _l("digit 15 must be 1 (male) or 2 (female).")))
-    elif jenis_kelamin is not None and nip[14] != ("1" if jenis_kelamin == "L" else "2"):
+    elif jenis_kelamin in NIP_GENDER_DIGIT and nip[14] != NIP_GENDER_DIGIT[jenis_kelamin]:
         errors.append(RuleError("nip", _l("digit 15 does not match the gender.")))
     if nip[15:18] == "000":
         errors.append(RuleError("nip", _l("the sequence number (digits 16-18) starts at 001.")))
@@ -95,16 +96,19 @@ def check_nik(nik, tanggal_lahir=None, jenis_kelamin=None) -> list[RuleError]:
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     female = day > NIK_FEMALE_DAY_OFFSET
     real_day = day - NIK_FEMALE_DAY_OFFSET if female else day
-    if not (1 <= real_day <= 31 and 1 <= month <= 12):
+    # YY has no century: 2000 + YY is a leap year exactly when some century makes 29-02-YY real
+    # (00 included, for 2000), so this refuses 31-02 and 29-02-99 but accepts 29-02-00.
+    if _date_or_none(2000 + yy, month, real_day) is None:
         errors.append(RuleError("nik", _l("digits 7-12 are not a valid birth date (DDMMYY).")))
-        return errors
-    if tanggal_lahir is not None:
-        if (real_day, month, yy) != (tanggal_lahir.day, tanggal_lahir.month, tanggal_lahir.year % 100):
+    else:
+        if tanggal_lahir is not None and (real_day, month, yy) != (
+            tanggal_lahir.day, tanggal_lahir.month, tanggal_lahir.year % 100
+        ):
             errors.append(RuleError("nik", _l("digits 7-12 do not match the date of birth.")))
-    if jenis_kelamin is not None and female != (jenis_kelamin == "P"):
-        errors.append(
-            RuleError("nik", _l("the birth day does not match the gender (women: day + 40)."))
-        )
+        if jenis_kelamin in NIP_GENDER_DIGIT and female != (jenis_kelamin == "P"):
+            errors.append(
+                RuleError("nik", _l("the birth day does not match the gender (women: day + 40)."))
+            )
     if nik[12:16] == "0000":
         errors.append(RuleError("nik", _l("the sequence number (digits 13-16) starts at 0001.")))
     return errors
@@ -135,6 +139,10 @@ def check_pegawai(data: dict, today=None) -> list[RuleError]:
         gender = None
     if not (data.get("nama") or "").strip():
         errors.append(RuleError("nama", _l("is required.")))
+    # Without these the NIP and NIK could not be checked against each other.
+    for field in ("tanggal_lahir", "tmt_cpns"):
+        if data.get(field) is None:
+            errors.append(RuleError(field, _l("is required.")))
     errors += check_nip(data.get("nip"), born, gender, tmt_cpns)
     if data.get("nik"):
         errors += check_nik(data["nik"], born, gender)
@@ -145,33 +153,56 @@ def check_pegawai(data: dict, today=None) -> list[RuleError]:
 
 
 def check_golongan_history(rows) -> list[RuleError]:
-    """Rows of (golongan tingkat, TMT, kode) must ascend in rank and in TMT together."""
+    """Rows of (golongan tingkat, TMT, kode) must ascend in rank and in TMT together.
+
+    Rows missing a rank or TMT are skipped (those are required-field errors of the form).
+    Each row is compared with the highest rank before it, not only with its neighbour, so
+    every out-of-order row is reported at once.
+    """
     errors = []
-    ordered = sorted(rows, key=lambda r: (r[1], r[0]))
+    ordered = sorted((r for r in rows if r[0] is not None and r[1] is not None),
+                     key=lambda r: (r[1], r[0]))
+    highest = None
     for prev, cur in zip(ordered, ordered[1:]):
-        if cur[0] <= prev[0]:
+        highest = prev if highest is None or prev[0] > highest[0] else highest
+        if cur[1] == prev[1]:
+            errors.append(
+                RuleError(
+                    "golongan",
+                    _l("%(later)s and %(earlier)s have the same TMT (%(tmt)s).",
+                       later=cur[2], earlier=prev[2], tmt=cur[1].isoformat()),
+                )
+            )
+        elif cur[0] <= highest[0]:
             errors.append(
                 RuleError(
                     "golongan",
                     _l("%(later)s (TMT %(tmt)s) is not higher than %(earlier)s.",
-                       later=cur[2], tmt=cur[1].isoformat(), earlier=prev[2]),
+                       later=cur[2], tmt=cur[1].isoformat(), earlier=highest[2]),
                 )
             )
     return errors
 
 
 def check_jabatan_history(rows) -> list[RuleError]:
-    """Rows of (start, end or None, name) may not overlap; an open row ends at the next start."""
+    """Rows of (start, end or None, name) may not overlap; an open row ends at the next start.
+
+    A row may end on the day the next one starts. Rows without a start are skipped (a
+    required-field error of the form). Each row is compared with the previous row that
+    reaches furthest, so a short row inside a long one does not hide later overlaps.
+    """
     errors = []
-    ordered = sorted(rows, key=lambda r: r[0])
-    for prev, cur in zip(ordered, ordered[1:]):
-        if prev[1] is not None and prev[1] > cur[0]:
+    ordered = sorted((r for r in rows if r[0] is not None), key=lambda r: r[0])
+    for row in ordered:
+        if row[1] is not None and row[1] < row[0]:
             errors.append(
-                RuleError(
-                    "tmt_jabatan",
-                    _l("%(later)s starts before %(earlier)s ends.", later=cur[2], earlier=prev[2]),
-                )
+                RuleError("tmt_jabatan", _l("%(name)s ends before it starts.", name=row[2]))
             )
+    furthest = None  # (end, row) of the previous row reaching furthest; open rows end at the next start
+    for prev, cur in zip(ordered, ordered[1:]):
+        prev_end = prev[1] if prev[1] is not None else cur[0]
+        if furthest is None or prev_end > furthest[0]:
+            furthest = (prev_end, prev)
         if prev[0] == cur[0]:
             errors.append(
                 RuleError(
@@ -179,13 +210,21 @@ def check_jabatan_history(rows) -> list[RuleError]:
                     _l("%(later)s and %(earlier)s start on the same day.", later=cur[2], earlier=prev[2]),
                 )
             )
+        elif furthest[0] > cur[0]:
+            errors.append(
+                RuleError(
+                    "tmt_jabatan",
+                    _l("%(later)s starts before %(earlier)s ends.", later=cur[2], earlier=furthest[1][2]),
+                )
+            )
     return errors
 
 
 def make_nip(tanggal_lahir: dt.date, tmt_cpns: dt.date, jenis_kelamin: str, sequence: int) -> str:
     """Build a NIP from its parts (seeding, tests)."""
-    gender = "1" if jenis_kelamin == "L" else "2"
-    return f"{tanggal_lahir:%Y%m%d}{tmt_cpns:%Y%m}{gender}{sequence:03d}"
+    gender = NIP_GENDER_DIGIT.get(jenis_kelamin, "2")
+    born, tmt = tanggal_lahir, tmt_cpns
+    return f"{born.year:04d}{born.month:02d}{born.day:02d}{tmt.year:04d}{tmt.month:02d}{gender}{sequence:03d}"
 
 
 def make_nik(region: str, tanggal_lahir: dt.date, jenis_kelamin: str, sequence: int) -> str:
