@@ -47,6 +47,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     BABEL_DEFAULT_FOLDER = str(BASE_DIR / "translations")
+    # FAB prepends its own folder; ours is absolute so it is found from any working directory.
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {
         "id": {"flag": "id", "name": "Bahasa Indonesia"},
         "en": {"flag": "gb", "name": "English"},
