@@ -19,3 +19,103 @@ def create_permissions():
 
     sync_roles(current_app.appbuilder)
     click.echo("Permissions and roles are up to date.")
+
+
+IMPORT_ERRORS_SHOWN = 100
+
+
+@pupns.command("import-pegawai")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kanreg", metavar="KODE",
+              help="Kanreg (I-XIV) of instansi the file creates; without it a row naming an "
+                   "unknown instansi is rejected.")
+@click.option("--report", "report_file", type=click.File("w", encoding="utf-8-sig", lazy=False),
+              help="Write every rejected row (row, field, reason) to this CSV file.")
+@with_appcontext
+def import_pegawai_command(file, kanreg, report_file):
+    """Create or update Pegawai records from FILE (.csv or .xlsx), matched by NIP.
+
+    Exit code 0: every row imported or unchanged; 1: some rows rejected (listed);
+    2: the file or options cannot be used (nothing changed).
+    """
+    import csv
+
+    from flask_babel import gettext as _
+
+    from .services import importer
+
+    try:
+        source = importer.read_rows(file)
+        for column in source.ignored_columns:
+            click.echo(_("Column %(name)s is not an import column and is ignored.", name=column))
+        with click.progressbar(length=source.total, label=_("Importing")) as bar:
+            report = importer.import_pegawai(db.session, source, kanreg=kanreg, progress=bar.update)
+    except importer.ImportFileError as exc:
+        click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
+        raise click.exceptions.Exit(2)
+    click.echo(_("%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d "
+                 "unchanged, %(rejected)d rejected.", total=report.total, created=report.created,
+                 updated=report.updated, unchanged=report.unchanged, rejected=report.rejected))
+    if report.instansi_created or report.units_created:
+        click.echo(_("New instansi: %(instansi)d, new unit kerja: %(units)d.",
+                     instansi=report.instansi_created, units=report.units_created))
+    for error in report.errors[:IMPORT_ERRORS_SHOWN]:
+        click.echo(_("Row %(row)d, %(field)s: %(reason)s", row=error.row_number,
+                     field=error.field or "-", reason=error.reason))
+    if report_file is not None:
+        writer = csv.writer(report_file, lineterminator="\n")
+        writer.writerow(["row", "field", "reason"])
+        writer.writerows((e.row_number, e.field, str(e.reason)) for e in report.errors)
+        click.echo(_("Rejected rows written to %(name)s.", name=report_file.name))
+    elif len(report.errors) > IMPORT_ERRORS_SHOWN:
+        click.echo(_("%(count)d more errors not shown; use --report FILE to get them all.",
+                     count=len(report.errors) - IMPORT_ERRORS_SHOWN))
+    if report.rejected:
+        raise click.exceptions.Exit(1)
+
+
+@pupns.command("seed-demo")
+@click.option("--if-empty", is_flag=True,
+              help="Seed only when the database holds no Pegawai; otherwise just print the demo accounts.")
+@click.option("--pegawai", "pegawai_count", type=click.IntRange(min=1), default=3000, show_default=True,
+              help="Number of Pegawai to generate.")
+@click.option("--force", is_flag=True,
+              help="Run even with the production configuration (only ever on a throw-away database).")
+@with_appcontext
+def seed_demo_command(if_empty, pegawai_count, force):
+    """Fill the database with demo data and one demo account per role.
+
+    The demo passwords are printed and documented: never run this on a production database.
+    """
+    from flask_babel import gettext as _
+
+    from .services import seed
+
+    if current_app.config.get("ENV_NAME") == "production" and not force:
+        raise click.ClickException(_(
+            "Refusing to seed demo data with the production configuration: the demo accounts "
+            "have published passwords. Use --force only on a throw-away database."))
+    if if_empty and seed.has_pegawai(db.session):
+        click.echo(_("The database already holds %(count)d Pegawai; nothing seeded.",
+                     count=seed.count_pegawai(db.session)))
+        accounts = seed.demo_accounts(db.session)
+    else:
+        result = seed.seed_demo(db.session, pegawai_count=pegawai_count)
+        click.echo(_("Seeded %(pegawai)d Pegawai with %(rows)d history and family rows, "
+                     "%(instansi)d new instansi and %(units)d new unit kerja in %(seconds).1f s.",
+                     pegawai=result.stats.pegawai, rows=result.stats.history_rows,
+                     instansi=result.stats.instansi_created, units=result.stats.units_created,
+                     seconds=result.seconds))
+        accounts = result.accounts
+    if not accounts:
+        click.echo(_("There are no demo accounts in this database."))
+        return
+    header = (_("Role"), _("Username"), _("Password"), _("Scope"))
+    rows = [header] + [(a.role, a.username, a.password, a.scope) for a in accounts]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    click.echo("")
+    for row in rows:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    click.echo("")
+    click.echo(_("Open %(url)s and sign in with one of these accounts (demo passwords: never use "
+                 "seed-demo on a production database).", url=seed.DEMO_URL))
