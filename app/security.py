@@ -5,11 +5,10 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 (unit kerja / instansi / Kanreg); a PNS user is linked to his Pegawai record.
 """
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User as FabUser
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Integer
-from sqlalchemy.orm import relationship
+
+from .models.user import User  # noqa: F401 - re-exported: the user model of this app
 
 ROLE_ADMIN = "Admin"
 ROLE_PNS = "PNS"
@@ -27,23 +26,6 @@ ALL_ROLES = (
     ROLE_HELPDESK,
     ROLE_MONITOR,
 )
-
-
-class User(FabUser):
-    """FAB's user plus the scope a staff user works in and, for a PNS, his record."""
-
-    __tablename__ = "ab_user"
-    kanreg_id = Column(Integer, ForeignKey("kanreg.id"), nullable=True)
-    kanreg = relationship("Kanreg")
-    instansi_id = Column(Integer, ForeignKey("instansi.id"), nullable=True)
-    instansi = relationship("Instansi")
-    unit_kerja_id = Column(Integer, ForeignKey("unit_kerja.id"), nullable=True)
-    unit_kerja = relationship("UnitKerja")
-    pegawai_id = Column(Integer, ForeignKey("pegawai.id"), nullable=True, unique=True)
-    pegawai = relationship("Pegawai")
-
-    def has_role(self, name: str) -> bool:
-        return any(role.name == name for role in self.roles)
 
 
 class PupnsUserDBModelView(UserDBModelView):
@@ -74,6 +56,44 @@ class PupnsUserDBModelView(UserDBModelView):
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
+
+    def auth_user_db(self, username, password):
+        """Login by staff username, NIP or nomor registrasi, with lockout (services.accounts)."""
+        from flask import flash
+
+        from .i18n import format_tanggal
+        from .services import accounts
+
+        try:
+            return accounts.authenticate(self.session, username, password)
+        except accounts.AccountLocked as locked:
+            flash(accounts.LOCKED_MESSAGE % {"time": format_tanggal(locked.until)}, "warning")
+            return None
+
+    def add_user(self, username, first_name, last_name, email, role, password="",
+                 hashed_password="", **kwargs):
+        """Every new password is hashed with argon2id (services.passwords)."""
+        from .services import passwords
+
+        if password and not hashed_password:
+            hashed_password = passwords.hash_password(password)
+        return super().add_user(username, first_name, last_name, email, role,
+                                hashed_password=hashed_password, **kwargs)
+
+    def reset_password(self, userid, password):
+        from .services import passwords
+
+        user = self.get_user_by_id(userid)
+        user.password = passwords.hash_password(password)
+        self.session.commit()
+
+    def register_views(self):
+        super().register_views()
+        # FAB rate-limits only the login form; its JSON login (/api/v1/security/login) would
+        # let anyone guess passwords without limit. It gets the same limit.
+        api = next((v for v in self.appbuilder.baseviews if isinstance(v, self.security_api)), None)
+        if self.is_auth_limited and api is not None and api.blueprint is not None:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
 
 
 def _crud(view: str, *, write: bool) -> list[tuple[str, str]]:

@@ -93,11 +93,20 @@ def can_see_pegawai(session, user, pegawai_id: int) -> bool:
 
 
 def can_write_pegawai(user, pegawai) -> bool:
-    """Only Admin and the Verifikator Instansi of the record's instansi keep master data."""
-    names = {r.name for r in user.roles}
+    """Only Admin and the Verifikator Instansi of the record's instansi keep master data.
+
+    Judged on the relationships, not on the `_id` columns: a form sets `pegawai.instansi`
+    and `pegawai.unit_kerja`, and their columns follow only at flush, so they would still
+    show the old instansi of an edited record (and none at all for a new one)."""
+    names = {r.name for r in getattr(user, "roles", None) or []}
     if ROLE_ADMIN in names:
         return True
-    return ROLE_VERIFIKATOR_INSTANSI in names and pegawai.instansi_id == user.instansi_id
+    if ROLE_VERIFIKATOR_INSTANSI not in names or not user.instansi_id:
+        return False
+    instansi_id = pegawai.instansi.id if pegawai.instansi is not None else pegawai.instansi_id
+    unit = pegawai.unit_kerja
+    unit_instansi_id = unit.instansi_id if unit is not None else user.instansi_id
+    return instansi_id == user.instansi_id and unit_instansi_id == user.instansi_id
 
 
 def can_download(session, user, dokumen: Dokumen) -> bool:

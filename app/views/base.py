@@ -6,7 +6,7 @@ FAB applies `base_filters` to list/show/edit/delete but not to actions, FK dropd
 import re
 
 from flask import abort, current_app, g, request
-from flask_appbuilder import ModelView
+from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -52,21 +52,33 @@ class ScopedModelView(ModelView):
         self.formatters_columns = {
             **date_formatters(self.datamodel.obj), **(self.formatters_columns or {})
         }
-        super().__init__(**kwargs)
+        # FAB builds the add/edit forms inside ModelView.__init__, so the dropdown scope must
+        # be set before it; set afterwards, every FK dropdown listed (and accepted) all rows.
         rel = {name: [["id", ScopeFilter, lambda: None]] for name in SCOPED_RELATIONS}
         used = set(self.add_columns or []) | set(self.edit_columns or [])
         rel = {k: v for k, v in rel.items() if k in used}
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        super().__init__(**kwargs)
 
     # -- scope checks FAB does not do itself ---------------------------------
     def pegawai_of(self, item):
         return item if isinstance(item, Pegawai) else getattr(item, "pegawai", None)
 
-    def check_writable(self, item):
+    def is_writable(self, item) -> bool:
+        """True when the current user may change `item` as it stands (form values included)."""
         pegawai = self.pegawai_of(item)
-        if pegawai is None or not scope.can_write_pegawai(g.user, pegawai):
-            raise OutOfScope(_l("You may not change records outside your scope."))
+        return pegawai is not None and scope.can_write_pegawai(g.user, pegawai)
+
+    def refuse(self, message):
+        """Stop a pre_* hook: FAB shows `message` and saves nothing."""
+        # On edit FAB has already copied the form onto the stored record: drop those changes.
+        self.datamodel.session.rollback()
+        raise OutOfScope(message)
+
+    def check_writable(self, item):
+        if not self.is_writable(item):
+            self.refuse(_l("You may not change records outside your scope."))
 
     def pre_add(self, item):
         self.check_writable(item)
@@ -77,12 +89,37 @@ class ScopedModelView(ModelView):
     def pre_delete(self, item):
         self.check_writable(item)
 
+    def _stored_item_writable_or_abort(self, pk):
+        # FAB checks only the read scope (base_filters) before it copies the form onto the
+        # record; pre_update then sees the new values. The stored record must be writable too.
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if not self.is_writable(item):
+            abort(403)
+
+    def _edit(self, pk):
+        self._stored_item_writable_or_abort(pk)
+        return super()._edit(pk)
+
+    def _delete(self, pk):
+        self._stored_item_writable_or_abort(pk)
+        return super()._delete(pk)
+
+    # Actions are re-exposed: an override without @expose silently drops FAB's route.
+    @expose("/action_post", methods=["POST"])
     def action_post(self):
         # FAB fetches the selected rows without base_filters: re-check every one.
         for pk in request.form.getlist("rowid"):
             if self.datamodel.get(pk, self._base_filters) is None:
                 abort(404)
         return super().action_post()
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
 
 
 def reference_view(model, columns, search=None, form_fields=None):
@@ -108,20 +145,58 @@ def reference_view(model, columns, search=None, form_fields=None):
 
 _PAGE_ARG = re.compile(r"^(page|psize)_(.+)$")
 _ORDER_ARG = re.compile(r"^_oc_(.+)$")
+_DIRECTION_ARG = re.compile(r"^_od_(.+)$")
 _FILTER_ARG = re.compile(r"^_flt_(\d+)_(.+)$")
+_ID = re.compile(r"[0-9]{1,10}")
+_MAX_ID = 2**31 - 1  # every primary key is an INTEGER; PostgreSQL fails on a larger literal
 
 
 def _views_by_name():
     return {type(v).__name__: v for v in current_app.appbuilder.baseviews if not isinstance(v, type)}
 
 
+def _is_id(value) -> bool:
+    # Route converters may already have made it an int (`<int:pk>`).
+    text = str(value) if isinstance(value, (int, str)) else ""
+    return _ID.fullmatch(text) is not None and int(text) <= _MAX_ID
+
+
+def _has_nul(multidict) -> bool:
+    # PostgreSQL refuses NUL in text: a query with one fails with a 500.
+    return any("\x00" in k or "\x00" in v for k, v in multidict.items(multi=True))
+
+
+def _reject_bad_route_args():
+    view_args = request.view_args or {}
+    endpoint = request.endpoint or ""
+    if "pk" in view_args and not _is_id(view_args["pk"]):
+        abort(404)
+    if endpoint.endswith(".download") and "filename" in view_args:
+        # FAB's file-column download serves UPLOAD_FOLDER on every ModelView; e-PUPNS keeps
+        # no files there: documents are served, scoped, by DokumenView only.
+        abort(404)
+    if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+        abort(400)
+    if endpoint.endswith((".action", ".action_post")):
+        # FAB answers an unknown action with a 500, and looks the rows up by raw pk.
+        view = _views_by_name().get(request.blueprint or "")
+        name = view_args.get("name") if endpoint.endswith(".action") else request.form.get("action")
+        if name not in (getattr(view, "actions", None) or {}):
+            abort(400)
+        if not all(_is_id(pk) for pk in request.form.getlist("rowid")):
+            abort(400)
+
+
 def reject_bad_list_args():
-    """400 for list parameters FAB would turn into a 500 or an unbounded query."""
+    """Refuse request arguments FAB would turn into a 500, an unbounded query or a file read:
+    400 for bad page/sort/filter arguments, NUL characters and unknown actions; 404 for a
+    malformed record id and for FAB's UPLOAD_FOLDER download route."""
+    _reject_bad_route_args()
     if not request.args:
         return
     max_size = current_app.config["MAX_PAGE_SIZE"]
     views = None
-    for key, value in request.args.items():
+    for key, value in request.args.items(multi=True):
         if m := _PAGE_ARG.match(key):
             if not value.isdigit() or not value.isascii():
                 abort(400)
@@ -132,7 +207,8 @@ def reject_bad_list_args():
             view = views.get(m.group(1))
             if view is None or value not in (getattr(view, "order_columns", None) or []):
                 abort(400)
-            if request.args.get(f"_od_{m.group(1)}", "asc") not in ("asc", "desc"):
+        elif _DIRECTION_ARG.match(key):
+            if value not in ("asc", "desc"):
                 abort(400)
         elif m := _FILTER_ARG.match(key):
             views = views or _views_by_name()
@@ -140,7 +216,15 @@ def reject_bad_list_args():
             filters = getattr(view, "_filters", None)
             if filters is None:
                 abort(400)
-            options = filters.get_search_filters().get(m.group(2))
+            column = m.group(2)
+            relation = view.datamodel.is_relation(column)
+            options = filters.get_search_filters().get(column)
+            if options is None and relation:
+                # FAB's links under a related list ("add" below a Pegawai) preset the parent
+                # this way, also for relations that are not search columns.
+                options = view.datamodel.get_filters([column]).get_search_filters().get(column)
             if options is None or int(m.group(1)) >= len(options):
+                abort(400)
+            if relation and not _is_id(value):
                 abort(400)
 

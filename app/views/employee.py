@@ -5,7 +5,7 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import FileField, SelectField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 
 from ..extensions import db
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
@@ -40,8 +40,11 @@ class DokumenView(ScopedModelView):
         dokumen = self.datamodel.get(pk, self._base_filters)
         if dokumen is None:
             abort(404)
+        path = documents.path_of(dokumen)
+        if not path.is_file():
+            abort(404)
         response = send_file(
-            documents.path_of(dokumen),
+            path,
             mimetype=dokumen.content_type,
             as_attachment=True,
             download_name=dokumen.original_name,
@@ -121,6 +124,36 @@ _PEGAWAI_FIELDSETS = [
 ]
 
 
+_RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns")
+
+
+def pegawai_rule_errors(values: dict) -> list:
+    """Data-utama rules (`rules.check_pegawai`) plus: the work unit is one of the instansi."""
+    errors = rules.check_pegawai({f: values.get(f) for f in _RULE_FIELDS})
+    instansi, unit = values.get("instansi"), values.get("unit_kerja")
+    if instansi is not None and unit is not None and unit.instansi_id != instansi.id:
+        errors.append(rules.RuleError("unit_kerja", _l("does not belong to the chosen instansi.")))
+    return errors
+
+
+class PegawaiRule:
+    """Form validator: the rule errors of one field, shown under that field, so a mistake
+    does not throw away the rest of the form. An empty field is left to its own
+    required/optional validator."""
+
+    def __init__(self, field_name):
+        self.field_name = field_name
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            return
+        values = {name: form[name].data for name in (*_RULE_FIELDS, "instansi", "unit_kerja")
+                  if name in form}
+        messages = [str(e.message) for e in pegawai_rule_errors(values) if e.field == self.field_name]
+        if messages:
+            raise ValidationError(" ".join(messages))
+
+
 _PEGAWAI_CHOICE_FIELDS = {
     "jenis_kelamin": SelectField(
         _l("Gender"),
@@ -156,15 +189,19 @@ class PegawaiView(ScopedModelView):
     edit_columns = add_columns
     add_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
     edit_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
+    validators_columns = {
+        f: [PegawaiRule(f)]
+        for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "tmt_cpns", "tmt_pns", "unit_kerja")
+    }
     related_views = CHILD_VIEWS
     show_template = "appbuilder/general/model/show_cascade.html"
 
     def _check_rules(self, item):
-        data = {f: getattr(item, f) for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir",
-                                               "jenis_kelamin", "tmt_cpns", "tmt_pns")}
-        errors = rules.check_pegawai(data)
+        # The form validators report these per field; this is the last line for any other path.
+        values = {f: getattr(item, f) for f in (*_RULE_FIELDS, "instansi", "unit_kerja")}
+        errors = pegawai_rule_errors(values)
         if errors:
-            raise OutOfScope(" ".join(str(e) for e in errors))
+            self.refuse(" ".join(str(e) for e in errors))
 
     def pre_add(self, item):
         super().pre_add(item)

@@ -1,0 +1,49 @@
+"""Outgoing mail: every message is kept in the outbox; SMTP delivers it when configured."""
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+from ..models import utcnow
+from ..models.audit import OutboxMail
+
+
+def queue(session, recipient: str, subject: str, body: str) -> OutboxMail:
+    """Add a message to the outbox (in the caller's transaction)."""
+    mail = OutboxMail(recipient=recipient, subject=str(subject), body=str(body))
+    session.add(mail)
+    return mail
+
+
+def deliver(session, mail: OutboxMail) -> bool:
+    """Send one outbox message by SMTP if MAIL_SERVER is set; records the outcome, commits."""
+    cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        return False
+    message = EmailMessage()
+    message["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message.set_content(mail.body)
+    try:
+        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
+            if cfg.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if cfg.get("MAIL_USERNAME"):
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+            smtp.send_message(message)
+        mail.sent_at, mail.error = utcnow(), None
+        ok = True
+    except (OSError, smtplib.SMTPException) as exc:
+        mail.error = f"{type(exc).__name__}: {exc}"[:2000]
+        ok = False
+    session.commit()
+    return ok
+
+
+def send(session, recipient: str, subject: str, body: str) -> OutboxMail:
+    """Queue and commit a message, then try SMTP. The outbox keeps it either way."""
+    mail = queue(session, recipient, subject, body)
+    session.commit()
+    deliver(session, mail)
+    return mail

@@ -1,0 +1,97 @@
+"""Password and secret-answer hashing (argon2id), and the password policy.
+
+Parameters are chosen so one hash costs about 50 ms on one core of the reference
+machine: slow for an attacker, yet 2 cores still hash ~40 registrations per second
+(see benchmarks/). Answers and mothers' names are normalised before hashing so that
+"  Siti  AMINAH " matches "siti aminah".
+"""
+import hmac
+import unicodedata
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
+
+MIN_PASSWORD_LENGTH = 8
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# A hash of a random password: checking it for unknown users keeps failures as slow as hits.
+_DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+# The most common passwords in Indonesian leaks and global lists (lower-cased).
+COMMON_PASSWORDS = frozenset(
+    """
+    12345678 123456789 1234567890 password password1 password123 qwerty123 qwertyuiop
+    11111111 00000000 88888888 12341234 87654321 abcd1234 1q2w3e4r iloveyou sayangku
+    bismillah indonesia indonesia1 jakarta123 merdeka45 garuda123 rahasia123 rahasia
+    katakunci passw0rd admin123 administrator welcome1 sandi123 kepegawaian pnsindonesia
+    bkn12345 pupns2015 epupns2015 asn12345 pegawai123 13579246 asdfghjkl zxcvbnm123
+    """.split()
+)
+
+
+def normalise_answer(value: str) -> str:
+    """Case, spacing and Unicode form do not matter for a security answer or a name."""
+    value = unicodedata.normalize("NFKC", value or "")
+    return " ".join(value.casefold().split())
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check a password; accepts argon2 and FAB's werkzeug hashes (older accounts)."""
+    if not stored_hash:
+        _verify_dummy()
+        return False
+    if stored_hash.startswith("$argon2"):
+        try:
+            return _hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+    return check_password_hash(stored_hash, password)
+
+
+def _verify_dummy() -> None:
+    try:
+        _hasher.verify(_DUMMY_HASH, "not-the-password")
+    except VerifyMismatchError:
+        pass
+
+
+def verify_unknown_user() -> None:
+    """Spend the time of one password check, so an unknown account answers as slowly."""
+    _verify_dummy()
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return not stored_hash.startswith("$argon2") or _hasher.check_needs_rehash(stored_hash)
+
+
+def hash_answer(answer: str) -> str:
+    return _hasher.hash(normalise_answer(answer))
+
+
+def verify_answer(stored_hash: str, answer: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, normalise_answer(answer))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def password_problems(password: str, *, nip: str | None = None) -> list[str]:
+    """Why a new password is refused (translatable sentences); empty when acceptable."""
+    problems = []
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_l("The password must have at least 8 characters."))
+    lowered = (password or "").casefold()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2:
+        problems.append(_l("This password is too common; choose another."))
+    if nip and nip in (password or ""):
+        problems.append(_l("The password must not contain your NIP."))
+    return problems
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,201 @@
+"""Registration of PNS accounts: lookup, register, approve / reject, reset.
+
+Only this module changes a Registrasi's status. Each public function is one transaction.
+"""
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..models import Pegawai, SecurityQuestion, utcnow
+from ..models.registration import Registrasi
+from ..security import ROLE_PNS, User
+from . import audit, passwords, rules
+
+# Crockford base32 without look-alikes; 12 characters = 60 random bits.
+NOMOR_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NOMOR_LENGTH = 12
+
+LOOKUP_OK = "ok"
+LOOKUP_INVALID = "invalid"
+LOOKUP_UNKNOWN = "unknown"
+LOOKUP_RETIRED = "retired"
+LOOKUP_REGISTERED = "registered"
+
+
+class RegistrationRefused(ValueError):
+    """The registration cannot go on; `code` is one of LOOKUP_* or "schedule"/"password"."""
+
+    def __init__(self, code: str, message):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class NipLookup:
+    status: str
+    pegawai: Pegawai | None = None
+
+    @property
+    def message(self):
+        return {
+            LOOKUP_OK: None,
+            LOOKUP_INVALID: _l("A NIP has exactly 18 digits."),
+            LOOKUP_UNKNOWN: _l("This NIP is not in the BKN database."),
+            LOOKUP_RETIRED: _l("According to BKN data this PNS has retired or stopped; registration is not possible."),
+            LOOKUP_REGISTERED: _l("NIP ini sudah terdaftar."),
+        }[self.status]
+
+
+def normalise_nomor(value: str | None) -> str:
+    """Accept the number as printed (with dashes/spaces, any case)."""
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum() and ch.isascii())
+
+
+def new_nomor() -> str:
+    return "".join(secrets.choice(NOMOR_ALPHABET) for _ in range(NOMOR_LENGTH))
+
+
+def live_registration(session, pegawai_id: int) -> Registrasi | None:
+    return session.scalar(
+        select(Registrasi).where(
+            Registrasi.pegawai_id == pegawai_id, Registrasi.status.in_(Registrasi.LIVE_STATUSES)
+        )
+    )
+
+
+def lookup_nip(session, nip: str) -> NipLookup:
+    """Step 1 ("Cari"): may this NIP register? Shows only what 2015 showed (nama, instansi)."""
+    nip = (nip or "").strip()
+    if not rules.is_ascii_digits(nip, 18):
+        return NipLookup(LOOKUP_INVALID)
+    pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip))
+    if pegawai is None:
+        return NipLookup(LOOKUP_UNKNOWN)
+    if pegawai.status not in Pegawai.ACTIVE_STATUSES:
+        return NipLookup(LOOKUP_RETIRED, pegawai)
+    if live_registration(session, pegawai.id) is not None:
+        return NipLookup(LOOKUP_REGISTERED, pegawai)
+    return NipLookup(LOOKUP_OK, pegawai)
+
+
+def pns_account_email(nip: str) -> str:
+    """ab_user.email must be unique; the PNS's real address lives on Registrasi."""
+    return f"{nip}@pns.invalid"
+
+
+def register(session, sm, *, nip, email, password, mother_name, question_id, answer) -> Registrasi:
+    """Create a pending registration and an inactive PNS account. Exactly one of two
+    simultaneous registrations of one NIP succeeds: the Pegawai row is locked, and a
+    partial unique index is the backstop."""
+    problems = passwords.password_problems(password, nip=nip)
+    if problems:
+        raise RegistrationRefused("password", " ".join(str(p) for p in problems))
+    if session.get(SecurityQuestion, question_id) is None:
+        raise RegistrationRefused("question", _l("Choose a security question."))
+    nip = nip.strip()
+    try:
+        pegawai = session.scalar(
+            select(Pegawai).where(Pegawai.nip == nip).with_for_update()
+        )
+        found = lookup_nip(session, nip) if pegawai is not None else NipLookup(LOOKUP_UNKNOWN)
+        if found.status != LOOKUP_OK:
+            raise RegistrationRefused(found.status, found.message)
+        user = session.scalar(select(User).where(User.pegawai_id == pegawai.id))
+        if user is None:
+            user = User(
+                username=nip, first_name=pegawai.nama[:64], last_name="-",
+                email=pns_account_email(nip), pegawai_id=pegawai.id,
+            )
+            user.roles = [sm.find_role(ROLE_PNS)]
+            session.add(user)
+        user.active = False
+        user.password = passwords.hash_password(password)
+        registrasi = Registrasi(
+            nomor=new_nomor(), pegawai=pegawai, user=user, email=email.strip(),
+            status=Registrasi.STATUS_MENUNGGU, security_question_id=question_id,
+            answer_hash=passwords.hash_answer(answer),
+            mother_name_hash=passwords.hash_answer(mother_name),
+        )
+        session.add(registrasi)
+        session.flush()
+        audit.record(session, "registration.created", actor=user, target=registrasi)
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise RegistrationRefused(LOOKUP_REGISTERED, _l("NIP ini sudah terdaftar.")) from exc
+    except Exception:
+        session.rollback()
+        raise
+    return registrasi
+
+
+def find_by_identifier(session, identifier: str) -> Registrasi | None:
+    """The newest registration for a NIP or a nomor registrasi (login, recovery)."""
+    identifier = (identifier or "").strip()
+    nomor = normalise_nomor(identifier)
+    stmt = (
+        select(Registrasi)
+        .join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
+        .where(or_(Pegawai.nip == identifier, Registrasi.nomor == nomor))
+        .order_by(Registrasi.created_at.desc(), Registrasi.id.desc())
+    )
+    return session.scalars(stmt).first()
+
+
+def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:
+    if registrasi.status != Registrasi.STATUS_MENUNGGU:
+        raise RegistrationRefused("state", _l("This registration has already been decided."))
+    registrasi.status = status
+    registrasi.alasan = reason
+    registrasi.decided_by_id = actor.id
+    registrasi.decided_at = utcnow()
+    registrasi.user.active = status == Registrasi.STATUS_DISETUJUI
+    audit.record(session, f"registration.{status}", actor=actor, target=registrasi, detail=reason)
+
+
+def approve(session, actor, registrations) -> int:
+    """Approve pending registrations (all or none) and activate their accounts."""
+    try:
+        for registrasi in registrations:
+            _decide(session, actor, registrasi, Registrasi.STATUS_DISETUJUI)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return len(registrations)
+
+
+def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
+    """Reject with a mandatory reason; the NIP may register again afterwards."""
+    if not (reason or "").strip():
+        raise RegistrationRefused("reason", _l("A reason is required."))
+    try:
+        _decide(session, actor, registrasi, Registrasi.STATUS_DITOLAK, reason.strip())
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
+    """Helpdesk/Admin: end a live registration so the NIP can register again; the account
+    is disabled until then. Audited with the reason."""
+    if not (reason or "").strip():
+        raise RegistrationRefused("reason", _l("A reason is required."))
+    if registrasi.status not in Registrasi.LIVE_STATUSES:
+        raise RegistrationRefused("state", _l("Only a pending or approved registration can be reset."))
+    try:
+        registrasi.status = Registrasi.STATUS_DIRESET
+        registrasi.alasan = reason.strip()
+        registrasi.decided_by_id = actor.id
+        registrasi.decided_at = utcnow()
+        registrasi.user.active = False
+        audit.record(session, "registration.reset", actor=actor, target=registrasi, detail=reason.strip())
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
