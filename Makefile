@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup db demo translations clean
+.PHONY: run test setup db demo translations translations-update clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ setup: $(STAMP) translations
 
 translations: $(STAMP)
 	@if [ -f translations/id/LC_MESSAGES/messages.po ]; then \
-		$(VENV)/bin/pybabel compile -q -f -d translations; fi
+		$(VENV)/bin/pybabel -q compile -f -d translations; fi
+
+# Re-extract our strings, merge FAB's (translations/fab-5.3.0.pot), update and compile the
+# Indonesian catalogue; lists (and exits 1 on) msgids still waiting for a translation.
+translations-update: $(STAMP)
+	$(PY) scripts/update_translations.py
 
 db: setup
 	mkdir -p instance
@@ -31,8 +36,10 @@ run: demo
 	@echo "e-PUPNS berjalan di http://127.0.0.1:5000"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Two workers (the machine has two cores); each gets its own SQLite file and PostgreSQL database.
+PYTEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

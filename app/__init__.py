@@ -36,6 +36,7 @@ def create_app(config=None) -> Flask:
     register_extensions(app)
     with app.app_context():
         register_appbuilder(app)
+    register_error_pages(app)
     register_cli(app)
     return app
 
@@ -84,6 +85,22 @@ def register_appbuilder(app: Flask) -> None:
     )
     appbuilder.init_app(app, db.session)
     register_views(appbuilder)
+
+
+def register_error_pages(app: Flask) -> None:
+    """A friendly Indonesian page when a rate limit (services.ratelimit, FAB's login) is hit."""
+    from flask import jsonify, render_template, request
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        if request.path.startswith("/api/"):
+            return jsonify(message=str(error.description)), 429
+        appbuilder = app.appbuilder
+        page = render_template(
+            "registration/too_many_requests.html",
+            base_template=appbuilder.base_template, appbuilder=appbuilder,
+        )
+        return page, 429
 
 
 def register_cli(app: Flask) -> None:

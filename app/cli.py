@@ -119,3 +119,38 @@ def seed_demo_command(if_empty, pegawai_count, force):
     click.echo("")
     click.echo(_("Open %(url)s and sign in with one of these accounts (demo passwords: never use "
                  "seed-demo on a production database).", url=seed.DEMO_URL))
+
+
+@pupns.command("outbox")
+@click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the newest mails to print.")
+@with_appcontext
+def outbox_command(last):
+    """Print the newest mails of the outbox (oldest of them first), links included.
+
+    Without MAIL_SERVER this is where development mail ends up (also in the server log)."""
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from .models.audit import OutboxMail
+
+    mails = db.session.scalars(
+        select(OutboxMail).order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(last)
+    ).all()
+    if not mails:
+        click.echo(_("The outbox is empty."))
+        return
+    for mail in reversed(mails):
+        if mail.sent_at is not None:
+            state = _("sent %(time)s UTC", time=f"{mail.sent_at:%Y-%m-%d %H:%M:%S}")
+        elif mail.error:
+            state = _("not sent: %(error)s", error=mail.error)
+        else:
+            state = _("in the outbox only (not sent)")
+        click.echo("=" * 72)
+        click.echo(f"#{mail.id}  {mail.created_at:%Y-%m-%d %H:%M:%S} UTC  [{state}]")
+        click.echo(_("To: %(recipient)s", recipient=mail.recipient))
+        click.echo(_("Subject: %(subject)s", subject=mail.subject))
+        click.echo("")
+        click.echo(mail.body)
+    click.echo("=" * 72)

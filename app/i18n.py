@@ -37,3 +37,26 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["tanggal"] = format_tanggal
     app.jinja_env.filters["angka"] = format_angka
     app.jinja_env.globals["phase_label"] = phase_label
+    use_catalogue_for_wtforms()
+
+
+class _BabelTranslations:
+    """WTForms' validator messages through our catalogue (Flask-WTF would look only in
+    WTForms' own catalogues, which have no Indonesian)."""
+
+    # Unformatted on purpose: WTForms fills in %(min)d / %(max)d itself afterwards.
+    def gettext(self, string):
+        from flask_babel import get_translations
+
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        from flask_babel import get_translations
+
+        return get_translations().ungettext(singular, plural, n)
+
+
+def use_catalogue_for_wtforms() -> None:
+    import flask_wtf.form
+
+    flask_wtf.form.translations = _BabelTranslations()

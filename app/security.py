@@ -46,6 +46,7 @@ class PupnsUserDBModelView(UserDBModelView):
     add_columns = UserDBModelView.add_columns + _scope
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + _scope
     label_columns = {
+        **UserDBModelView.label_columns,
         "kanreg": _l("Kanreg"),
         "instansi": _l("Instansi"),
         "unit_kerja": _l("Work unit"),
@@ -117,12 +118,21 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     read_employees += [("menu_access", m) for m in ("Employees", "Employee data", "Documents")]
     write_employees = [pair for v in employee_views for pair in _crud(v, write=True)]
     write_employees += [("muldelete", "PegawaiView")]
+    handle_tickets = [(p, "TicketInboxView") for p in
+                      ("can_list", "can_show", "can_download", "can_claim", "can_resolve")]
+    handle_tickets += [("menu_access", m) for m in ("Helpdesk", "Helpdesk tickets")]
+    approve_registrations = [(p, "RegistrationApprovalView") for p in
+                             ("can_list", "can_approve", "can_reject")]
+    approve_registrations += [("menu_access", m) for m in ("Verification", "Registration approval")]
+    helpdesk_accounts = [(p, "HelpdeskAccountView") for p in ("can_lookup", "can_reset", "can_unlock")]
+    helpdesk_accounts += [("menu_access", m) for m in ("Helpdesk", "Registration lookup")]
     return {
         ROLE_PNS: own_account,
         ROLE_VERIFIKATOR_SKPD: own_account + read_employees,
-        ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees,
+        ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees + handle_tickets
+        + approve_registrations,
         ROLE_VERIFIKATOR_BKN: own_account + read_employees,
-        ROLE_HELPDESK: own_account,
+        ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts,
         ROLE_MONITOR: own_account + read_employees,
     }
 

@@ -35,8 +35,26 @@ _prepared = {}
 
 def _database_url(backend, tmp_path_factory):
     if backend == "postgresql":
-        return os.environ["TEST_DATABASE_URL"]
+        return _worker_database(os.environ["TEST_DATABASE_URL"])
     return f"sqlite:///{tmp_path_factory.getbasetemp() / 'test.db'}"
+
+
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, …)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, name = url.rsplit("/", 1)
+    worker_url = f"{base}/{name}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{name}_{worker}"}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}_{worker}"'))
+    admin.dispose()
+    return worker_url
 
 
 def _prepare(url):

@@ -113,3 +113,22 @@ def test_legacy_werkzeug_hashes_still_verify_and_need_rehash(app):
     assert passwords.verify_password(legacy, "Rahasia-Kuat-2015")
     assert passwords.needs_rehash(legacy)
     assert not passwords.verify_password(None, "anything")
+
+
+def test_wtforms_validator_messages_are_indonesian(app):
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import DataRequired, Length
+
+    class Probe(FlaskForm):
+        class Meta:
+            csrf = False
+
+        nama = StringField(validators=[DataRequired()])
+        kode = StringField(validators=[Length(max=3)])
+
+    with app.test_request_context(method="POST", data={"nama": "", "kode": "ABCDE"}):
+        form = Probe()
+        assert not form.validate()
+        assert form.nama.errors == ["Isian ini wajib diisi."]
+        assert "3" in form.kode.errors[0] and "karakter" in form.kode.errors[0]

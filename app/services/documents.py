@@ -1,9 +1,14 @@
-"""Scanned documents: checked by content, stored outside the web root under generated names."""
+"""Scanned documents: checked by content, stored outside the web root under generated names.
+
+`save_file` is the one place that reads, checks and writes an upload; Pegawai documents
+(`store_upload`) and helpdesk ticket attachments both go through it.
+"""
 import hashlib
 import io
 import os
 import uuid
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,10 +19,23 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 MAX_IMAGE_PIXELS = 40_000_000
+# The file extension that matches each accepted content type.
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
 class UploadRejected(ValueError):
     """The upload is not an acceptable document; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked upload written under `stored_name` (see `path_for`)."""
+
+    stored_name: str
+    original_name: str
+    content_type: str  # from the content, never from the name or the browser
+    size_bytes: int
+    sha256: str
 
 
 def sniff_content_type(data: bytes) -> str | None:
@@ -49,19 +67,12 @@ def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) -> Dokumen:
-    """Validate and write an uploaded file; add (not commit) its Dokumen row to `session`."""
-    max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
-    data = file_storage.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise UploadRejected(_l("The document is larger than 2 MB."))
-    if not data:
-        raise UploadRejected(_l("The document is empty."))
-    content_type = sniff_content_type(data)
-    if content_type is None:
-        raise UploadRejected(_l("The document must be a PDF, JPG or PNG file."))
-    stored_name = uuid.uuid4().hex
-    path = upload_root() / stored_name[:2] / stored_name
+def path_for(stored_name: str) -> Path:
+    """Where the file stored as `stored_name` lives (outside the web root)."""
+    return upload_root() / stored_name[:2] / stored_name
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write to a temporary name and rename: a failed write never leaves a half file behind.
     tmp = path.with_suffix(".part")
@@ -74,13 +85,64 @@ def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) ->
     finally:
         if tmp.exists():
             tmp.unlink()
-    dokumen = Dokumen(
-        pegawai_id=pegawai_id,
+
+
+def save_file(file_storage) -> StoredFile:
+    """Read an upload (at most UPLOAD_MAX_BYTES), check it by content and write it under a
+    generated name. Raises UploadRejected, with a message for the user, and then writes
+    nothing.
+
+    The file's name is never trusted: a PNG named "scan.pdf" is accepted and recorded as
+    the PNG it is (see `download_name`); a text, HTML or SVG file is refused whatever it
+    is called."""
+    max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
+    data = file_storage.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRejected(_l("The document is larger than 2 MB."))
+    if not data:
+        raise UploadRejected(_l("The document is empty."))
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        raise UploadRejected(_l("The document must be a PDF, JPG or PNG file."))
+    stored_name = uuid.uuid4().hex
+    _write_atomically(path_for(stored_name), data)
+    return StoredFile(
         stored_name=stored_name,
         original_name=(file_storage.filename or "dokumen")[:255],
         content_type=content_type,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def discard(stored_name: str | None) -> None:
+    """Remove a stored file whose database row was never committed."""
+    if stored_name:
+        path_for(stored_name).unlink(missing_ok=True)
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The name to offer on download: the original name with the extension of the real
+    content type, so a PNG uploaded as "scan.pdf" is saved as "scan.png"."""
+    name = PurePath((original_name or "dokumen").replace("\\", "/")).name or "dokumen"
+    wanted = EXTENSIONS.get(content_type)
+    suffix = PurePath(name).suffix.lower()
+    if wanted is None or suffix == wanted or (wanted == ".jpg" and suffix == ".jpeg"):
+        return name
+    known = set(EXTENSIONS.values()) | {".jpeg"}
+    return (PurePath(name).stem if suffix in known else name) + wanted
+
+
+def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) -> Dokumen:
+    """Validate and write an uploaded file; add (not commit) its Dokumen row to `session`."""
+    stored = save_file(file_storage)
+    dokumen = Dokumen(
+        pegawai_id=pegawai_id,
+        stored_name=stored.stored_name,
+        original_name=stored.original_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
         uploaded_by_id=uploaded_by_id,
     )
     session.add(dokumen)
@@ -88,4 +150,4 @@ def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) ->
 
 
 def path_of(dokumen: Dokumen) -> Path:
-    return upload_root() / dokumen.stored_name[:2] / dokumen.stored_name
+    return path_for(dokumen.stored_name)

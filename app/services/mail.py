@@ -1,4 +1,9 @@
-"""Outgoing mail: every message is kept in the outbox; SMTP delivers it when configured."""
+"""Outgoing mail: every message is kept in the outbox; SMTP delivers it when configured.
+
+Without MAIL_SERVER (development) each message is also written to the app's log at INFO, so the
+console of `make run` shows it, links included; `flask --app run pupns outbox` lists the latest.
+"""
+import logging
 import smtplib
 from email.message import EmailMessage
 
@@ -16,9 +21,11 @@ def queue(session, recipient: str, subject: str, body: str) -> OutboxMail:
 
 
 def deliver(session, mail: OutboxMail) -> bool:
-    """Send one outbox message by SMTP if MAIL_SERVER is set; records the outcome, commits."""
+    """Send one outbox message by SMTP if MAIL_SERVER is set, recording the outcome (commits);
+    otherwise only log it (log_outbox_only) and return False: it stays in the outbox."""
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
+        log_outbox_only(mail)
         return False
     message = EmailMessage()
     message["From"] = cfg["MAIL_DEFAULT_SENDER"]
@@ -39,6 +46,23 @@ def deliver(session, mail: OutboxMail) -> bool:
         ok = False
     session.commit()
     return ok
+
+
+def outbox_logger() -> logging.Logger:
+    """The app logger's "outbox" child, at INFO unless configured otherwise: Flask's own logger
+    passes only warnings outside debug mode, and the dev console must show the mails."""
+    logger = current_app.logger.getChild("outbox")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return logger
+
+
+def log_outbox_only(mail: OutboxMail) -> None:
+    """Write a message that stays in the outbox (no MAIL_SERVER) to the log, body included."""
+    outbox_logger().info(
+        "Mail kept in the outbox (no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
+        mail.recipient, mail.subject, mail.body,
+    )
 
 
 def send(session, recipient: str, subject: str, body: str) -> OutboxMail:

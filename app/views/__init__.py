@@ -1,9 +1,14 @@
 """Registers every view and menu entry on the AppBuilder of one app."""
 from flask_babel import lazy_gettext as _l
 
+from .approval import RegistrationApprovalView
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
+from .helpdesk import AuditLogView, HelpdeskAccountView
+from .recovery import OutboxMailView, StatusView
 from .reference import REFERENCE_VIEWS
+from .registration import RegistrationView
+from .ticket import TicketInboxView, TicketView
 
 MENU_EMPLOYEES = "Employees"
 MENU_REFERENCE = "Reference data"
@@ -20,6 +25,31 @@ def register_views(appbuilder):
     )
     for view in CHILD_VIEWS:
         appbuilder.add_view_no_menu(view)
+    appbuilder.add_view_no_menu(RegistrationView)
+    appbuilder.add_view_no_menu(TicketView)
+    appbuilder.add_view(
+        TicketInboxView, "Helpdesk tickets", label=_l("Helpdesk tickets"), icon="fa-life-ring",
+        category="Helpdesk", category_label=_l("Helpdesk"), category_icon="fa-life-ring",
+    )
+    appbuilder.add_view_no_menu(StatusView)
+    # Admin only (no role_permissions entry): FAB's admin menu, next to users and roles.
+    appbuilder.add_view(
+        OutboxMailView, "Outbox", label=_l("Outbox"), icon="fa-envelope", category="Security",
+    )
+    appbuilder.add_view(
+        RegistrationApprovalView, "Registration approval", label=_l("Registration approval"),
+        icon="fa-check-square-o", category="Verification", category_label=_l("Verification"),
+        category_icon="fa-check-circle",
+    )
+    appbuilder.add_view(
+        HelpdeskAccountView, "Registration lookup", label=_l("Registration lookup"),
+        icon="fa-search", category="Helpdesk", category_label=_l("Helpdesk"),
+        category_icon="fa-life-ring",
+    )
+    # Admin only (no role_permissions entry).
+    appbuilder.add_view(
+        AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history", category="Security",
+    )
     for view, name, label in REFERENCE_VIEWS:
         appbuilder.add_view(
             view, name, label=label, category=MENU_REFERENCE,

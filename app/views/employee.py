@@ -79,8 +79,26 @@ class PegawaiChildView(ScopedModelView):
         self._attach_upload(item)
 
 
+SECTION_TITLES = {
+    "RiwayatGolongan": _l("Golongan history"),
+    "RiwayatJabatan": _l("Position history"),
+    "RiwayatPendidikan": _l("Education history"),
+    "RiwayatDiklat": _l("Training history"),
+    "Penghargaan": _l("Awards"),
+    "RiwayatSkp": _l("Performance appraisals (SKP/DP3)"),
+    "HukumanDisiplin": _l("Disciplinary penalties"),
+    "Organisasi": _l("Organisations"),
+    "Kompetensi": _l("Self-assessment and competences"),
+    "Pasangan": _l("Spouse"),
+    "Anak": _l("Children"),
+    "OrangTua": _l("Parents"),
+    "Perumahan": _l("Housing"),
+}
+
+
 def _child_view(model):
     columns = _form_columns(model)
+    title = SECTION_TITLES[model.__name__]
     return type(
         f"{model.__name__}View",
         (PegawaiChildView,),
@@ -91,6 +109,10 @@ def _child_view(model):
             "add_columns": ["pegawai"] + columns + ["berkas"],
             "edit_columns": ["pegawai"] + columns + ["berkas"],
             "search_columns": [c for c in columns if c != "pegawai"][:4],
+            "list_title": title,
+            "show_title": title,
+            "add_title": _l("Add: %(section)s", section=title),
+            "edit_title": _l("Edit: %(section)s", section=title),
         },
     )
 

@@ -1,0 +1,300 @@
+"""The login page: NIP, nomor registrasi or staff username + "Kata Kunci", lockout, unlock.
+
+Every request runs in its own app context (as in production), so the tests re-read the
+database after each request (`fresh`, `audit_events`).
+"""
+import datetime as dt
+import re
+
+import pytest
+from flask import url_for
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SecurityQuestion, utcnow
+from app.models.audit import AuditLog
+from app.models.registration import Registrasi
+from app.security import User
+from app.services import registration
+
+from .conftest import PASSWORD, csrf_token
+# The compiled Indonesian catalogue (fixtures of the translation tests).
+from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
+
+PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
+MOTHER = "SITI MARYAM"
+ANSWER = "kucing belang tiga"
+LOCK_TEXT = "this account is locked until"
+
+
+class FreshContextClient(FlaskClient):
+    """Runs every request in a new app context: its own `g` and database session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def new_client(app):
+    """new_client() -> an anonymous client whose requests get a fresh app context each,
+    showing the English texts (the assertions read messages)."""
+    app.test_client_class = FreshContextClient
+
+    def make(lang="en"):
+        client = app.test_client()
+        client.get(f"/lang/{lang}")
+        return client
+
+    return make
+
+
+def post_login(client, username, password):
+    token = csrf_token(client, "/login/")
+    return client.post("/login/", data={"username": username, "password": password,
+                                        "csrf_token": token})
+
+
+def logged_in(response) -> bool:
+    """FAB answers a login POST with a redirect: back to /login/ on failure."""
+    return response.status_code == 302 and "/login/" not in response.headers["Location"]
+
+
+def login_as(new_client, username, password=None):
+    """A client logged in as a staff user of the `world` fixture."""
+    client = new_client()
+    assert logged_in(post_login(client, username, password or PASSWORD)), username
+    return client
+
+
+def register_pns(app, pegawai, email="budi.santoso@gmail.com", password=PNS_PASSWORD) -> Registrasi:
+    """A pending registration of `pegawai`, made the way the public form makes it."""
+    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
+    return registration.register(
+        db.session, app.appbuilder.sm, nip=pegawai.nip, email=email, password=password,
+        mother_name=MOTHER, question_id=question.id, answer=ANSWER,
+    )
+
+
+def approve_directly(registrasi):
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    registration.approve(db.session, admin, [registrasi])
+
+
+def fresh(model, pk):
+    """The row as committed now (requests run in their own sessions)."""
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.get(model, pk)
+
+
+def audit_events(*events, target=None):
+    db.session.rollback()
+    stmt = select(AuditLog.event).where(AuditLog.event.in_(events)).order_by(AuditLog.id)
+    if target is not None:
+        stmt = stmt.where(AuditLog.target_type == type(target).__name__,
+                          AuditLog.target_id == str(target.id))
+    return list(db.session.scalars(stmt))
+
+
+def page_after(client, response) -> str:
+    """The page the browser shows after a login POST (the flashed messages on it)."""
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.fixture
+def approved(app, world):
+    """BUDI SANTOSO (instansi A) registered and approved: (registrasi id, nomor, user id)."""
+    registrasi = register_pns(app, world["peg_a"])
+    approve_directly(registrasi)
+    return registrasi.id, registrasi.nomor, registrasi.user_id
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def test_login_page_reads_nip_or_nomor_and_kata_kunci(new_client, compiled_catalogue):
+    client = new_client("id")
+    html = client.get("/login/").get_data(as_text=True)
+    assert "NIP atau Nomor Registrasi" in html
+    assert "Kata Kunci" in html
+    # FAB's form is kept: its fields and the CSRF token.
+    assert 'name="username"' in html and 'name="password"' in html
+    assert re.search(r'name="csrf_token"[^>]*value="[^"]+"', html)
+
+
+def test_login_page_links_to_recovery_status_and_registration_when_they_exist(app, new_client):
+    html = new_client().get("/login/").get_data(as_text=True)
+    expected = {"StatusView.forgot_password": "Forgot your password?",
+                "StatusView.index": "Check status", "RegistrationView.index": "Sign up"}
+    for endpoint, text in expected.items():
+        if endpoint in app.view_functions:
+            with app.test_request_context():
+                url = url_for(endpoint)
+            assert f'href="{url}"' in html and text in html, endpoint
+        else:
+            assert text not in html, endpoint
+
+
+# --- who can log in -------------------------------------------------------------------------
+
+def test_login_with_nip(new_client, approved, world):
+    client = new_client()
+    assert logged_in(post_login(client, world["peg_a"].nip, PNS_PASSWORD))
+    assert client.get("/users/userinfo/").status_code == 200
+
+
+@pytest.mark.parametrize("shape", ["dashed-lowercase", "plain"])
+def test_login_with_nomor_registrasi(new_client, approved, shape):
+    _id, nomor, _user = approved
+    typed = "-".join(nomor[i:i + 4] for i in range(0, 12, 4)).lower() if shape != "plain" else nomor
+    assert logged_in(post_login(new_client(), typed, PNS_PASSWORD))
+
+
+def test_staff_log_in_with_their_username(new_client, world):
+    assert logged_in(post_login(new_client(), "vinstansi", PASSWORD))
+    assert logged_in(post_login(new_client(), "HelpDesk", PASSWORD))
+
+
+def test_pending_registration_cannot_log_in(app, new_client, world):
+    registrasi = register_pns(app, world["peg_a"])
+    client = new_client()
+    response = post_login(client, world["peg_a"].nip, PNS_PASSWORD)
+    assert not logged_in(response)
+    assert "Invalid login" in page_after(client, response)
+    assert not logged_in(post_login(new_client(), registrasi.nomor, PNS_PASSWORD))
+
+
+def test_wrong_password_is_refused(new_client, approved, world):
+    client = new_client()
+    response = post_login(client, world["peg_a"].nip, "Salah-Sekali-99")
+    assert not logged_in(response)
+    assert client.get("/users/userinfo/").status_code == 302
+
+
+# --- lockout --------------------------------------------------------------------------------
+
+def fail_five_times(new_client, identifier):
+    for _ in range(5):
+        assert not logged_in(post_login(new_client(), identifier, "Salah-Sekali-99"))
+
+
+def test_five_wrong_passwords_lock_the_account(new_client, approved, world):
+    _id, _nomor, user_id = approved
+    nip = world["peg_a"].nip
+    fail_five_times(new_client, nip)
+    user = fresh(User, user_id)
+    assert user.locked_until is not None
+    assert dt.timedelta(minutes=14) < user.locked_until - utcnow() <= dt.timedelta(minutes=15)
+
+    # The right password is refused while locked, and the user is told why.
+    client = new_client()
+    response = post_login(client, nip, PNS_PASSWORD)
+    assert not logged_in(response)
+    assert LOCK_TEXT in page_after(client, response)
+    # Also through the nomor registrasi: the lock is on the account, not on the identifier.
+    assert not logged_in(post_login(new_client(), approved[1], PNS_PASSWORD))
+
+    assert audit_events("login.failure", "login.lockout", target=user) == ["login.failure"] * 5 + ["login.lockout"]
+
+
+def test_lockout_expires(new_client, approved, world):
+    _id, _nomor, user_id = approved
+    fail_five_times(new_client, world["peg_a"].nip)
+    user = fresh(User, user_id)
+    user.locked_until = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+
+    assert logged_in(post_login(new_client(), world["peg_a"].nip, PNS_PASSWORD))
+    user = fresh(User, user_id)
+    assert user.locked_until is None and user.fail_login_count == 0
+
+
+def test_second_lockout_lasts_thirty_minutes(new_client, approved, world):
+    _id, _nomor, user_id = approved
+    nip = world["peg_a"].nip
+    fail_five_times(new_client, nip)
+    user = fresh(User, user_id)
+    user.locked_until = utcnow() - dt.timedelta(seconds=1)  # the first lockout has run out
+    db.session.commit()
+
+    fail_five_times(new_client, nip)
+    user = fresh(User, user_id)
+    assert user.lockout_count == 2
+    assert dt.timedelta(minutes=29) < user.locked_until - utcnow() <= dt.timedelta(minutes=30)
+
+
+def test_helpdesk_unlocks_a_locked_account(new_client, approved, world):
+    _id, _nomor, user_id = approved
+    nip = world["peg_a"].nip
+    fail_five_times(new_client, nip)
+    assert not logged_in(post_login(new_client(), nip, PNS_PASSWORD))
+
+    helpdesk = login_as(new_client, "helpdesk")
+    page = helpdesk.get(f"/helpdesk/registrasi/?q={nip}").get_data(as_text=True)
+    assert "Unlock account" in page
+    token = csrf_token(helpdesk, f"/helpdesk/registrasi/?q={nip}")
+    response = helpdesk.post(f"/helpdesk/akun/{user_id}/unlock", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert "unlocked" in page_after(helpdesk, response)
+
+    user = fresh(User, user_id)
+    assert user.locked_until is None
+    assert logged_in(post_login(new_client(), nip, PNS_PASSWORD))
+
+
+def test_every_login_outcome_is_audited(new_client, approved, world):
+    _id, _nomor, user_id = approved
+    nip = world["peg_a"].nip
+    assert logged_in(post_login(new_client(), nip, PNS_PASSWORD))
+    fail_five_times(new_client, nip)
+    helpdesk = login_as(new_client, "helpdesk")
+    token = csrf_token(helpdesk, f"/helpdesk/registrasi/?q={nip}")
+    helpdesk.post(f"/helpdesk/akun/{user_id}/unlock", data={"csrf_token": token})
+
+    user = fresh(User, user_id)
+    events = audit_events("login.success", "login.failure", "login.lockout", "account.unlock",
+                          target=user)
+    assert events == (["login.success"] + ["login.failure"] * 5
+                      + ["login.lockout", "account.unlock"])
+    unlock = db.session.scalar(select(AuditLog).where(AuditLog.event == "account.unlock"))
+    assert unlock.actor_name == "helpdesk" and unlock.ip == "127.0.0.1"
+    # An unknown NIP leaves a failure row too (without an account to point at).
+    post_login(new_client(), "199001012015011999", "Salah-Sekali-99")
+    assert audit_events("login.failure")[-1:] == ["login.failure"]
+    last = db.session.scalar(select(AuditLog).order_by(AuditLog.id.desc()).limit(1))
+    assert last.target_id is None and "Salah-Sekali-99" not in (last.detail or "")
+
+
+# --- no account enumeration -----------------------------------------------------------------
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'value="[^"]{20,}"', 'value="TOKEN"', html)
+
+
+def test_unknown_and_known_nip_get_the_same_answer(new_client, approved, world):
+    known, unknown = new_client(), new_client()
+    r_known = post_login(known, world["peg_a"].nip, "Salah-Sekali-99")
+    r_unknown = post_login(unknown, "199001012015011999", "Salah-Sekali-99")
+    assert (r_known.status_code, r_known.headers["Location"]) == (
+        r_unknown.status_code, r_unknown.headers["Location"])
+    assert r_known.get_data() == r_unknown.get_data()
+    assert _without_tokens(page_after(known, r_known)) == _without_tokens(page_after(unknown, r_unknown))
+
+
+# --- rate limit -----------------------------------------------------------------------------
+
+def test_login_posts_are_rate_limited_per_ip(app_factory):
+    limited = app_factory(RATELIMIT_ENABLED=True)
+    limited.test_client_class = FreshContextClient
+    client = limited.test_client()
+    token = csrf_token(client, "/login/")
+    statuses = [
+        client.post("/login/", data={"username": f"1990010120150110{i:02d}", "password": "x" * 9,
+                                     "csrf_token": token}).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [302] * 10
+    assert statuses[10] == 429
+    # Reading the page is not limited.
+    assert client.get("/login/").status_code == 200
