@@ -7,7 +7,17 @@ from faker import Faker
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Golongan, Instansi, Kanreg, Pegawai, UnitKerja
+from app.models import (
+    Anak,
+    Golongan,
+    Instansi,
+    Kanreg,
+    Organisasi,
+    Pegawai,
+    RiwayatGolongan,
+    RiwayatJabatan,
+    UnitKerja,
+)
 from app.services.rules import add_years, make_nik, make_nip
 
 fake = Faker("id_ID")
@@ -78,3 +88,49 @@ class PegawaiFactory(Base):
     golongan = factory.LazyFunction(
         lambda: db.session.scalars(select(Golongan).where(Golongan.kode == "III/a")).first()
     )
+
+
+def _golongan(kode):
+    return db.session.scalars(select(Golongan).where(Golongan.kode == kode)).one()
+
+
+class RiwayatGolonganFactory(Base):
+    """A golongan history row; pass `kode` ("III/a") and `tmt_golongan`."""
+
+    class Meta:
+        model = RiwayatGolongan
+        exclude = ("kode",)
+
+    kode = "III/a"
+    pegawai = factory.SubFactory(PegawaiFactory)
+    golongan = factory.LazyAttribute(lambda o: _golongan(o.kode))
+    tmt_golongan = factory.LazyAttribute(lambda o: o.pegawai.tmt_cpns)
+    nomor_sk = factory.Sequence(lambda n: f"823/{n:04d}/BKD")
+
+
+class RiwayatJabatanFactory(Base):
+    class Meta:
+        model = RiwayatJabatan
+
+    pegawai = factory.SubFactory(PegawaiFactory)
+    nama_jabatan = factory.LazyFunction(lambda: f"Staf {fake.word().title()}")
+    tmt_jabatan = factory.LazyAttribute(lambda o: o.pegawai.tmt_cpns)
+
+
+class OrganisasiFactory(Base):
+    class Meta:
+        model = Organisasi
+
+    pegawai = factory.SubFactory(PegawaiFactory)
+    nama_organisasi = "Korpri"
+    tahun_mulai = 2005
+
+
+class AnakFactory(Base):
+    class Meta:
+        model = Anak
+
+    pegawai = factory.SubFactory(PegawaiFactory)
+    nama = factory.LazyFunction(lambda: fake.first_name().upper())
+    jenis_kelamin = factory.Iterator(["L", "P"])
+    tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
