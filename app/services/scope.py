@@ -49,28 +49,27 @@ def pegawai_clause(user):
     return or_(*clauses) if clauses else false()
 
 
-def instansi_clause(user):
-    """Instansi a user may pick in a form (for the Pegawai instansi dropdown)."""
+def _master_data_clause(user, instansi_column):
+    """Rows of the instansi whose master data `user` keeps: all for Admin, his own for a
+    Verifikator Instansi, none for anyone else."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
     names = {r.name for r in user.roles}
     if ROLE_ADMIN in names:
         return true()
     if ROLE_VERIFIKATOR_INSTANSI in names and user.instansi_id:
-        return Instansi.id == user.instansi_id
+        return instansi_column == user.instansi_id
     return false()
+
+
+def instansi_clause(user):
+    """Instansi a user may pick in a form (for the Pegawai instansi dropdown)."""
+    return _master_data_clause(user, Instansi.id)
 
 
 def unit_kerja_clause(user):
     """Units a user may pick in a form."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return false()
-    names = {r.name for r in user.roles}
-    if ROLE_ADMIN in names:
-        return true()
-    if ROLE_VERIFIKATOR_INSTANSI in names and user.instansi_id:
-        return UnitKerja.instansi_id == user.instansi_id
-    return false()
+    return _master_data_clause(user, UnitKerja.instansi_id)
 
 
 def clause_for(model, user):
