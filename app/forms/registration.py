@@ -76,7 +76,7 @@ class AccountForm(FlaskForm):
                     Length(max=MAX_TEXT)],
     )
     captcha = StringField(_l("Captcha code"), filters=[_strip], validators=[Length(max=20)])
-    submit = SubmitField(_l("Register"))
+    submit = SubmitField(_l("Submit registration"))
 
     def validate_question(self, field):
         """The first entry of the list is the "choose one" prompt (id 0), not a question."""

@@ -107,7 +107,7 @@ def register(session, sm, *, nip, email, password, mother_name, question_id, ans
         user = session.scalar(select(User).where(User.pegawai_id == pegawai.id))
         if user is None:
             user = User(
-                username=nip, first_name=pegawai.nama[:64], last_name="-",
+                username=nip, first_name=pegawai.nama[:64], last_name="",
                 email=pns_account_email(nip), pegawai_id=pegawai.id,
             )
             user.roles = [sm.find_role(ROLE_PNS)]

@@ -49,7 +49,7 @@ def test_public_and_staff_screens_are_indonesian(world, open_phase, page, browse
     assert "Pengisian" in phase_bar, f"the pengisian phase is not in the phase bar: {phase_bar!r}"
     assert "10 hari" in phase_bar, f"days left missing from the phase bar: {phase_bar!r}"
     actions = page.locator(".pupns-actions")
-    for label in (re.compile(r"^\s*(Daftar|Registrasi)\s*$"), "Cek Status", "Masuk", "Laporkan"):
+    for label in (re.compile(r"\b(Daftar|Registrasi)\b"), "Cek Status", "Masuk", "Laporkan"):
         assert actions.get_by_role("link", name=label).count() == 1, f"no {label!r} button on /"
     assert shot.stat().st_size > 10_000
 
@@ -73,6 +73,13 @@ def test_public_and_staff_screens_are_indonesian(world, open_phase, page, browse
     assert "Data Pegawai" in body
     assert "BUDI SANTOSO" in body
     assert "Pengisian" in page.locator(".pupns-phasebar").inner_text()
+    # FAB's icon buttons (add, back, show/edit/delete) speak through their tooltips.
+    tooltips = page.eval_on_selector_all(
+        "[data-original-title], [title]",
+        "els => els.map(e => e.getAttribute('data-original-title') || e.getAttribute('title'))",
+    )
+    assert "Tambah data baru" in tooltips and "Hapus data" in tooltips, tooltips
+    assert english_left(" | ".join(t for t in tooltips if t)) == [], f"English tooltips: {tooltips}"
     assert shot.stat().st_size > 10_000
 
     assert not browser_log.http_errors, f"failing requests: {browser_log.http_errors}"

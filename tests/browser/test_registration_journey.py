@@ -23,7 +23,7 @@ ARTIFACTS = SCREENSHOT_DIR.parent
 PNS_PASSWORD = "Melati-Putih-2015"
 # One msgid ("Register") labels the landing button and the final submit; the catalogue has
 # said "Registrasi" (the 2015 label) and "Daftar": either is Indonesian.
-REGISTER = re.compile(r"^\s*(Daftar|Registrasi)\s*$")
+REGISTER = re.compile(r"\b(Daftar|Registrasi)\b")
 EMAIL = "siti.aminah@contoh.go.id"
 
 
@@ -36,10 +36,42 @@ def open_phase(app):
     db.session.commit()
 
 
+def _tab_of(request):
+    """The tab that made `request`; None for a popup's first request (no frame yet)."""
+    try:
+        return request.frame.page
+    except Exception:
+        return None
+
+
+def guard_context(context, browser_log, skip=None):
+    """Record into `browser_log` like the `page` fixture does, for every tab of `context`
+    (popups included) but `skip`: web requests leaving 127.0.0.1, HTTP errors, JavaScript
+    errors. Chromium's own PDF viewer (chrome-extension://) is no web request."""
+
+    def on_request(request):
+        if skip is not None and _tab_of(request) is skip:
+            return  # the `page` fixture records its own tab
+        browser_log.requests.append(request.url)
+        url = urlsplit(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname != LIVE_HOST:
+            browser_log.external.append(request.url)
+
+    def on_response(response):
+        if skip is not None and _tab_of(response.request) is skip:
+            return
+        if response.status >= 400:
+            browser_log.http_errors.append(f"{response.status} {response.url}")
+
+    context.on("request", on_request)
+    context.on("response", on_response)
+    context.on("page", lambda tab: tab.on("pageerror", lambda e: browser_log.js_errors.append(str(e))))
+
+
 @pytest.fixture
 def new_page(browser, live_server, browser_log):
-    """Another browser (fresh context, no cookies) with the same set-up and request guard as
-    the `page` fixture: a second person at another computer."""
+    """Another browser (fresh context, no cookies) set up like the `page` fixture: a second
+    person at another computer."""
     contexts = []
 
     def make():
@@ -49,18 +81,8 @@ def new_page(browser, live_server, browser_log):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        tab = context.new_page()
-
-        def on_request(request):
-            browser_log.requests.append(request.url)
-            host = urlsplit(request.url).hostname
-            if host is not None and host != LIVE_HOST:
-                browser_log.external.append(request.url)
-
-        tab.on("request", on_request)
-        tab.on("response", lambda r: r.status >= 400 and browser_log.http_errors.append(f"{r.status} {r.url}"))
-        tab.on("pageerror", lambda error: browser_log.js_errors.append(str(error)))
-        return tab
+        guard_context(context, browser_log)
+        return context.new_page()
 
     yield make
     for context in contexts:
@@ -119,28 +141,35 @@ def test_pns_registers_prints_is_approved_and_logs_in(
     assert "Nomor Registrasi" in page.inner_text("body")
     screenshot(page, "registration_3_done")
 
-    # "Cetak": the proof opens in a new tab. Debian's Chromium shows it in its PDF viewer
-    # (no download event), so the PDF is taken from the tab's response, as the browser got it.
-    seen = []
-    page.context.on("request", lambda request: seen.append(request.url))
-    with page.context.expect_event(
-        "response", predicate=lambda r: urlsplit(r.url).path.endswith(".pdf")
-    ) as response_info:
-        with page.expect_popup() as popup_info:
-            page.get_by_role("link", name="Cetak").click()
-    response = response_info.value
+    # "Cetak": the proof opens in a new tab, in Chromium's PDF viewer (so no download event
+    # and the viewer replaces the response body). The bytes the browser received are kept
+    # by passing the request through a route.
+    proofs = []
+
+    def keep_proof(route):
+        response = route.fetch()
+        proofs.append((response.status, response.headers, response.body()))
+        route.fulfill(response=response)
+
+    page.context.route("**/registrasi/bukti/*.pdf", keep_proof)
+    # The `page` fixture watches its own tab only; the proof's tab must stay offline too.
+    guard_context(page.context, browser_log, skip=page)
+    with page.expect_popup() as popup_info:
+        page.get_by_role("link", name="Cetak").click()
     popup = popup_info.value
     popup.wait_for_load_state()
-    print("SEEN", seen)
-    assert response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
-    assert f'filename="bukti-registrasi-{nomor}.pdf"' in response.headers["content-disposition"]
-    assert popup.url == response.url
+    assert urlsplit(popup.url).path.endswith(".pdf"), f"Cetak opened {popup.url}"
+    assert popup.url in browser_log.requests, "the proof's tab is not watched"
+    assert len(proofs) == 1, "the proof was not requested (once)"
+    status, headers, body = proofs[0]
+    assert status == 200
+    assert headers["content-type"] == "application/pdf"
+    assert f'filename="bukti-registrasi-{nomor}.pdf"' in headers["content-disposition"]
+    popup.close()
     pdf_path = ARTIFACTS / "bukti_registrasi.pdf"
-    pdf_path.write_bytes(response.body())
-    data = pdf_path.read_bytes()
-    assert data.startswith(b"%PDF"), "Cetak did not deliver a PDF"
-    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(data)).pages)
+    pdf_path.write_bytes(body)
+    assert body.startswith(b"%PDF"), "Cetak did not deliver a PDF"
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(body)).pages)
     for expected in (nomor, nip, nama, instansi):
         assert expected in text, f"{expected!r} missing from the printed proof"
     png = pdf_to_png(pdf_path)
@@ -161,8 +190,15 @@ def test_pns_registers_prints_is_approved_and_logs_in(
     screenshot(staff, "registration_4_inbox")
     row.get_by_role("button", name="Setujui").click()
     staff.wait_for_load_state()
+    assert "1 registrasi disetujui" in staff.inner_text("body"), "no confirmation of the approval"
+    # The inbox went back to the pending list; the decision shows under "Semua".
+    search = staff.get_by_role("search")
+    search.get_by_label("Status").select_option(label="Semua")
+    search.get_by_role("button", name="Cari").click()
     row = staff.locator("tr", has_text=nomor)
+    row.wait_for()
     assert "Disetujui" in row.inner_text(), f"not shown as approved: {row.inner_text()!r}"
+    assert "vinstansi" in row.inner_text(), "the approver is not shown"
     screenshot(staff, "registration_5_approved")
     db.session.expire_all()
     registrasi = db.session.scalar(select(Registrasi).where(Registrasi.pegawai_id == pegawai.id))
