@@ -126,13 +126,16 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     approve_registrations += [("menu_access", m) for m in ("Verification", "Registration approval")]
     helpdesk_accounts = [(p, "HelpdeskAccountView") for p in ("can_lookup", "can_reset", "can_unlock")]
     helpdesk_accounts += [("menu_access", m) for m in ("Helpdesk", "Registration lookup")]
+    verify_submissions = [(p, "VerificationInboxView") for p in ("can_list", "can_show", "can_act")]
+    verify_submissions += [("menu_access", m) for m in ("Verification", "Verification inbox")]
+    my_data = [("can_access", "MyDataView"), ("menu_access", "My data")]
     return {
-        ROLE_PNS: own_account,
-        ROLE_VERIFIKATOR_SKPD: own_account + read_employees,
+        ROLE_PNS: own_account + my_data,
+        ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions,
         ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees + handle_tickets
-        + approve_registrations,
-        ROLE_VERIFIKATOR_BKN: own_account + read_employees,
-        ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts,
+        + approve_registrations + verify_submissions,
+        ROLE_VERIFIKATOR_BKN: own_account + read_employees + verify_submissions,
+        ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts + verify_submissions,
         ROLE_MONITOR: own_account + read_employees,
     }
 

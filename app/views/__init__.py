@@ -5,10 +5,12 @@ from .approval import RegistrationApprovalView
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
+from .mydata import MyDataView
 from .recovery import OutboxMailView, StatusView
 from .reference import REFERENCE_VIEWS
 from .registration import RegistrationView
 from .ticket import TicketInboxView, TicketView
+from .verification import VerificationInboxView
 
 MENU_EMPLOYEES = "Employees"
 MENU_REFERENCE = "Reference data"
@@ -25,6 +27,9 @@ def register_views(appbuilder):
     )
     for view in CHILD_VIEWS:
         appbuilder.add_view_no_menu(view)
+    appbuilder.add_view(
+        MyDataView, "My data", label=_l("My data"), icon="fa-user", href="/data-saya/",
+    )
     appbuilder.add_view_no_menu(RegistrationView)
     appbuilder.add_view_no_menu(TicketView)
     appbuilder.add_view(
@@ -39,6 +44,11 @@ def register_views(appbuilder):
     appbuilder.add_view(
         RegistrationApprovalView, "Registration approval", label=_l("Registration approval"),
         icon="fa-check-square-o", category="Verification", category_label=_l("Verification"),
+        category_icon="fa-check-circle",
+    )
+    appbuilder.add_view(
+        VerificationInboxView, "Verification inbox", label=_l("Verification inbox"),
+        icon="fa-inbox", category="Verification", category_label=_l("Verification"),
         category_icon="fa-check-circle",
     )
     appbuilder.add_view(

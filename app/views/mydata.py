@@ -1,0 +1,217 @@
+"""The PNS's own data (DESIGN.md §3): his official record next to his draft, section by
+section; proposing, withdrawing, "sudah diperiksa" and Kirim. Every change goes through
+services.workflow; this view only reads the request and shows the result."""
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms.mydata import ActionForm, KirimForm, form_values, section_form
+from ..models import Pegawai
+from ..models.submission import UsulanItem
+from ..services import workflow
+
+# The events that send a submission back to the PNS, with the verifier's reason.
+RETURN_ACTIONS = (workflow.KEMBALIKAN, workflow.TURUN_STATUS)
+OPERATION_LABELS = {
+    UsulanItem.OP_ADD: _l("Added"),
+    UsulanItem.OP_CHANGE: _l("Changed"),
+    UsulanItem.OP_REMOVE: _l("Removed"),
+}
+
+
+def _own_pegawai() -> Pegawai:
+    """The logged-in user's own record; 403 for an account without one (staff, Admin)."""
+    pegawai_id = getattr(current_user, "pegawai_id", None)
+    pegawai = db.session.get(Pegawai, pegawai_id) if pegawai_id else None
+    if pegawai is None:
+        abort(403)
+    return pegawai
+
+
+def _section_or_404(section):
+    if section not in workflow.SECTIONS:
+        abort(404)
+    return section
+
+
+def _int_arg(name):
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _last_return(usulan):
+    """The last event that sent the submission back to draft (its reason is for the PNS)."""
+    if usulan.status != usulan.DRAFT:
+        return None
+    returns = [e for e in usulan.events if e.action in RETURN_ACTIONS]
+    return returns[-1] if returns else None
+
+
+class MyDataView(BaseView):
+    """"Data Saya": only the PNS's own record (current_user.pegawai_id), never by id."""
+
+    route_base = "/data-saya"
+    default_view = "index"
+    method_permission_name = {
+        name: "access"
+        for name in ("index", "section", "propose", "remove", "withdraw", "reviewed", "kirim")
+    }
+
+    def _draft(self):
+        pegawai = _own_pegawai()
+        return pegawai, workflow.open_draft(db.session, pegawai)
+
+    def _back(self, section):
+        return redirect(url_for("MyDataView.section", section=section))
+
+    def _check_csrf(self):
+        if not ActionForm().validate_on_submit():
+            abort(400)
+
+    @expose("/")
+    @has_access
+    def index(self):
+        pegawai, usulan = self._draft()
+        changed = {i.section for i in usulan.items}
+        reviewed = workflow.reviewed_sections(db.session, usulan)
+        diffs = workflow.diff(db.session, usulan)
+        rejected = [d for d in diffs if d.verdict == UsulanItem.TIDAK_SESUAI]
+        problems = request.args.get("problems") == "1" and workflow.kirim_problems(db.session, usulan)
+        kirim_form = KirimForm(formdata=None, data={"version": usulan.version})
+        return self.render_template(
+            "mydata/index.html", pegawai=pegawai, usulan=usulan, sections=workflow.SECTIONS,
+            labels=workflow.SECTION_LABELS, changed=changed, reviewed=reviewed,
+            returned=_last_return(usulan), rejected=rejected, problems=problems or [],
+            kirim_form=kirim_form, can_kirim=workflow.KIRIM in workflow.allowed_actions(
+                db.session, current_user, usulan),
+            field_label=workflow._field_label, reasons=UsulanItem.REASONS,
+        )
+
+    def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None,
+                        status=200):
+        state = workflow.proposed_state(db.session, usulan, section)
+        items = {d.item_id: d for d in workflow.diff(db.session, usulan) if d.section == section}
+        if section == workflow.DATA_UTAMA:
+            official = workflow._row_values(section, pegawai)
+            if form is None:
+                form = section_form(db.session, section, state)
+            rows = []
+        else:
+            official = {row.id: workflow._row_values(section, row)
+                        for row in workflow._official_rows(db.session, usulan, section)}
+            rows = state
+            if form is None:
+                current = next((r for r in state if (edit_target and r["id"] == edit_target)
+                                or (edit_item and r["id"] is None and r["item_id"] == edit_item)), None)
+                form = section_form(db.session, section, current or {})
+                if current is None:
+                    edit_target = edit_item = None
+        removed = [d for d in items.values() if d.operation == UsulanItem.OP_REMOVE]
+        body = self.render_template(
+            "mydata/section.html", section=section, label=workflow.SECTION_LABELS[section],
+            pegawai=pegawai, usulan=usulan, form=form, fields=workflow.section_fields(section),
+            official=official, rows=rows, items=items, removed=removed,
+            edit_target=edit_target, edit_item=edit_item, action_form=ActionForm(),
+            editable=usulan.status == usulan.DRAFT,
+            reviewed=section in workflow.reviewed_sections(db.session, usulan),
+            operation_labels=OPERATION_LABELS, field_label=workflow._field_label,
+        )
+        return body, status
+
+    @expose("/<section>")
+    @has_access
+    def section(self, section):
+        section = _section_or_404(section)
+        pegawai, usulan = self._draft()
+        return self._render_section(section, pegawai, usulan, edit_target=_int_arg("edit"),
+                                    edit_item=_int_arg("edit_item"))
+
+    @expose("/<section>/usul", methods=["POST"])
+    @has_access
+    def propose(self, section):
+        """Data utama: change; a history/family section: add a row, change an official row
+        (`target_id`) or edit a row added earlier (`item_id`)."""
+        section = _section_or_404(section)
+        pegawai, usulan = self._draft()
+        form = section_form(db.session, section, formdata=request.form)
+        target_id, item_id = _int_arg("target_id"), _int_arg("item_id")
+        if not form.validate_on_submit():
+            if form.csrf_token.errors:
+                abort(400)
+            flash(str(_l("Check the values you entered.")), "danger")
+            return self._render_section(section, pegawai, usulan, form, target_id, item_id, 400)
+        if section == workflow.DATA_UTAMA:
+            operation = UsulanItem.OP_CHANGE
+        else:
+            operation = UsulanItem.OP_CHANGE if target_id else UsulanItem.OP_ADD
+        try:
+            workflow.propose(db.session, usulan, section, operation, form_values(form, section, request.form),
+                             target_id=target_id, item_id=item_id)
+        except workflow.InvalidValue as exc:
+            if exc.field in form:
+                form[exc.field].errors = list(form[exc.field].errors) + [str(exc.message)]
+            flash(str(exc), "danger")
+            return self._render_section(section, pegawai, usulan, form, target_id, item_id, 400)
+        except workflow.WorkflowError as exc:
+            flash(str(exc), "danger")
+            return self._back(section)
+        flash(str(_l("Your proposal is saved in the draft.")), "success")
+        return self._back(section)
+
+    def _simple(self, section, call, done):
+        section = _section_or_404(section)
+        self._check_csrf()
+        _, usulan = self._draft()
+        try:
+            call(usulan)
+        except workflow.WorkflowError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(str(done), "success")
+        return self._back(section)
+
+    @expose("/<section>/hapus/<int:target_id>", methods=["POST"])
+    @has_access
+    def remove(self, section, target_id):
+        """Propose removing one official row."""
+        return self._simple(section, lambda u: workflow.propose(
+            db.session, u, section, UsulanItem.OP_REMOVE, {}, target_id=target_id),
+            _l("The removal is proposed in the draft."))
+
+    @expose("/<section>/batal/<int:item_id>", methods=["POST"])
+    @has_access
+    def withdraw(self, section, item_id):
+        """Withdraw one proposed change of the draft."""
+        return self._simple(section, lambda u: workflow.withdraw(db.session, u, item_id),
+                            _l("The proposed change is withdrawn."))
+
+    @expose("/<section>/diperiksa", methods=["POST"])
+    @has_access
+    def reviewed(self, section):
+        """Mark the section "sudah diperiksa" (or take the mark back with reviewed=0)."""
+        mark = request.form.get("reviewed", "1") != "0"
+        return self._simple(section, lambda u: workflow.mark_reviewed(db.session, u, section, mark),
+                            _l("Section marked as reviewed.") if mark else _l("Review mark removed."))
+
+    @expose("/kirim", methods=["POST"])
+    @has_access
+    def kirim(self):
+        """Send the draft for verification; every problem is listed when it is refused."""
+        form = KirimForm()
+        if not form.validate_on_submit():
+            abort(400)
+        _, usulan = self._draft()
+        version = form.version.data
+        try:
+            workflow.transition(db.session, current_user, usulan.id, workflow.KIRIM,
+                                expected_version=int(version) if str(version).isdigit() else None)
+        except workflow.KirimRefused as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("MyDataView.index", problems=1))
+        except workflow.WorkflowError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(str(_l("Your submission has been sent for verification.")), "success")
+        return redirect(url_for("MyDataView.index"))

@@ -1,0 +1,205 @@
+"""The verification inbox ("Kotak Masuk Verifikasi") and the verification page.
+
+A Verifikator SKPD sees the submissions at SKPD level of his unit subtree, a Verifikator
+Instansi those at Instansi level of his instansi, a Verifikator BKN those at BKN level of
+his Kanreg (or all, at BKN Pusat); Helpdesk and Admin see every submission in verification
+of their scope, to send one back to draft. The list filters on the Usulan's copies of
+instansi / unit (one index range); the verification page and every action judge the Pegawai
+itself (services.scope, services.workflow). Views never change a status: workflow does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, false, func, or_, select, true
+
+from ..extensions import db
+from ..forms.verification import ActionForm, VerdictForm
+from ..models import Instansi, Pegawai, UnitKerja
+from ..models.submission import Usulan, UsulanItem
+from ..security import (
+    ROLE_ADMIN,
+    ROLE_HELPDESK,
+    ROLE_VERIFIKATOR_BKN,
+    ROLE_VERIFIKATOR_INSTANSI,
+    ROLE_VERIFIKATOR_SKPD,
+)
+from ..services import scope, workflow
+
+PAGE_SIZE = 25
+SORTS = {
+    "submitted": (Usulan.submitted_at.asc(), Usulan.id.asc()),
+    "-submitted": (Usulan.submitted_at.desc(), Usulan.id.desc()),
+    "nama": (Pegawai.nama.asc(), Usulan.id.asc()),
+    "-nama": (Pegawai.nama.desc(), Usulan.id.desc()),
+}
+SORT_LABELS = {
+    "submitted": _l("Oldest submission first"),
+    "-submitted": _l("Newest submission first"),
+    "nama": _l("Name A-Z"),
+    "-nama": _l("Name Z-A"),
+}
+ACTION_BUTTONS = {
+    workflow.VERIFIKASI: (_l("Verify"), "btn-success", "fa-check"),
+    workflow.KEMBALIKAN: (_l("Return"), "btn-warning", "fa-undo"),
+    workflow.TURUN_STATUS: (_l("Lower the status"), "btn-danger", "fa-level-down"),
+}
+
+
+def inbox_clause(user):
+    """SQL condition on `Usulan` for the submissions waiting at `user`'s level and scope
+    (ORed over his roles)."""
+    clauses = []
+    for role in (r.name for r in user.roles):
+        if role == ROLE_ADMIN:
+            return Usulan.status.in_(Usulan.IN_VERIFICATION)
+        if role == ROLE_VERIFIKATOR_SKPD and user.unit_kerja is not None:
+            subtree = select(UnitKerja.id).where(UnitKerja.path.startswith(user.unit_kerja.path))
+            clauses.append(and_(Usulan.status == Usulan.DI_SKPD, Usulan.unit_kerja_id.in_(subtree)))
+        elif role == ROLE_VERIFIKATOR_INSTANSI and user.instansi_id:
+            clauses.append(and_(Usulan.status == Usulan.DI_INSTANSI,
+                                Usulan.instansi_id == user.instansi_id))
+        elif role in (ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK):
+            statuses = (Usulan.DI_BKN,) if role == ROLE_VERIFIKATOR_BKN else Usulan.IN_VERIFICATION
+            where = true() if user.kanreg_id is None else Usulan.instansi_id.in_(
+                select(Instansi.id).where(Instansi.kanreg_id == user.kanreg_id))
+            clauses.append(and_(Usulan.status.in_(statuses), where))
+    return or_(*clauses) if clauses else false()
+
+
+def _page_size() -> int:
+    wanted = request.args.get("per_page", PAGE_SIZE, type=int)
+    return max(1, min(wanted, current_app.config["MAX_PAGE_SIZE"]))
+
+
+def _date_arg(name):
+    try:
+        return dt.date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
+class VerificationInboxView(BaseView):
+    """The inbox of one verifier and the page where he verifies or returns one submission."""
+
+    route_base = "/verifikasi"
+    default_view = "list"
+    list_template = "verification/list.html"
+    show_template = "verification/show.html"
+    method_permission_name = {"list": "list", "show": "show", "act": "act", "verdict": "act"}
+
+    @expose("/")
+    @has_access
+    def list(self):
+        """Submissions waiting for the user, filtered and sorted, one page; one query for the
+        rows (Usulan, Pegawai, unit name) and one for the count."""
+        args = {k: (request.args.get(k) or "").strip()[:64] for k in ("nip", "nama", "unit", "section")}
+        date_from, date_to = _date_arg("from"), _date_arg("to")
+        sort = request.args.get("sort") if request.args.get("sort") in SORTS else "submitted"
+        size = _page_size()
+        page = max(1, request.args.get("page", 1, type=int))
+
+        stmt = (
+            select(Usulan, Pegawai, UnitKerja.nama)
+            .join(Pegawai, Usulan.pegawai_id == Pegawai.id)
+            .outerjoin(UnitKerja, Usulan.unit_kerja_id == UnitKerja.id)
+            .where(inbox_clause(g.user))
+        )
+        if args["nip"]:
+            stmt = stmt.where(Pegawai.nip.startswith(args["nip"], autoescape=True))
+        if args["nama"]:
+            stmt = stmt.where(func.lower(Pegawai.nama).contains(args["nama"].lower(), autoescape=True))
+        if args["unit"]:
+            stmt = stmt.where(func.lower(UnitKerja.nama).contains(args["unit"].lower(), autoescape=True))
+        if date_from:
+            stmt = stmt.where(Usulan.submitted_at >= dt.datetime.combine(date_from, dt.time()))
+        if date_to:
+            stmt = stmt.where(Usulan.submitted_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+        if args["section"] in workflow.SECTIONS:
+            stmt = stmt.where(exists().where(UsulanItem.usulan_id == Usulan.id,
+                                             UsulanItem.section == args["section"]))
+        else:
+            args["section"] = ""
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        pages = max(1, -(-total // size))
+        page = min(page, pages)
+        rows = db.session.execute(
+            stmt.order_by(*SORTS[sort]).limit(size).offset((page - 1) * size)
+        ).all()
+        return self.render_template(
+            self.list_template, rows=rows, total=total, page=page, pages=pages, per_page=size,
+            args=args, date_from=date_from, date_to=date_to, sort=sort, sort_labels=SORT_LABELS,
+            section_labels=workflow.SECTION_LABELS,
+        )
+
+    def _usulan_or_404(self, pk) -> Usulan:
+        """The Usulan if its Pegawai is in the user's scope; otherwise 404 (as if it did not exist)."""
+        usulan = db.session.scalars(
+            select(Usulan).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
+            .where(Usulan.id == pk, scope.pegawai_clause(g.user))
+        ).first()
+        if usulan is None:
+            abort(404)
+        return usulan
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk):
+        """Field-by-field diff with documents, conflicts, per-item verdicts and the actions."""
+        usulan = self._usulan_or_404(pk)
+        actions = workflow.allowed_actions(db.session, g.user, usulan)
+        can_judge = workflow.VERIFIKASI in actions or workflow.KEMBALIKAN in actions
+        return self.render_template(
+            self.show_template, usulan=usulan, pegawai=usulan.pegawai,
+            rows=workflow.diff(db.session, usulan), conflicts=workflow.conflicts(db.session, usulan),
+            actions=actions, can_judge=can_judge, action_buttons=ACTION_BUTTONS,
+            form=ActionForm(formdata=None, version=usulan.version), verdict_form=VerdictForm(formdata=None),
+            section_labels=workflow.SECTION_LABELS, field_label=workflow._field_label,
+            reasons=UsulanItem.REASONS, TIDAK_SESUAI=UsulanItem.TIDAK_SESUAI,
+            SESUAI=UsulanItem.SESUAI,
+        )
+
+    @expose("/<int:pk>/act", methods=["POST"])
+    @has_access
+    def act(self, pk):
+        """Verify / return / send back to draft, as of the version the page showed."""
+        self._usulan_or_404(pk)
+        form = ActionForm()
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            workflow.transition(
+                db.session, g.user, pk, form.action.data, form.reason.data,
+                expected_version=form.version.data, accept_conflicts=form.accept_conflicts.data,
+            )
+        except workflow.AlreadyHandled:
+            flash(_l("This submission was already handled by someone else."), "warning")
+            return redirect(url_for(".list"))
+        except workflow.Conflict as conflict:
+            flash(str(conflict), "danger")
+            return redirect(url_for(".show", pk=pk))
+        except workflow.WorkflowError as refused:
+            flash(str(refused), "warning")
+            return redirect(url_for(".show", pk=pk))
+        flash(_l("Done: %(action)s.", action=workflow.ACTION_LABELS[form.action.data]), "success")
+        return redirect(url_for(".list"))
+
+    @expose("/<int:pk>/verdict", methods=["POST"])
+    @has_access
+    def verdict(self, pk):
+        """Mark one item "tidak sesuai" (with a reason) / "sesuai", or clear the mark."""
+        self._usulan_or_404(pk)
+        form = VerdictForm()
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            workflow.set_verdict(db.session, g.user, pk, form.item_id.data, form.verdict.data or None,
+                                 form.reason_code.data or None, form.note.data)
+        except workflow.WorkflowError as refused:
+            flash(str(refused), "warning")
+        else:
+            flash(_l("Item marked."), "success")
+        return redirect(url_for(".show", pk=pk) + f"#item-{form.item_id.data}")
