@@ -121,18 +121,7 @@ def recover_nomor(session, nip: str, answer: str) -> Registrasi:
     ok = _verify_or_spend(registrasi.answer_hash if registrasi else None, answer)
     if registrasi is None:
         raise RecoveryRefused(NO_LIVE_REGISTRATION_MESSAGE)
-    try:
-        # A failed attempt is someone's, not the account owner's: no actor.
-        if ok:
-            audit.record(session, "registration.nomor_recovered", actor=registrasi.user,
-                         target=registrasi)
-        else:
-            audit.record(session, "registration.recovery_failed", target=registrasi,
-                         detail="wrong security answer")
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    _settle_attempt(session, registrasi, ok, "registration.nomor_recovered", "wrong security answer")
     if not ok:
         raise RecoveryRefused(WRONG_ANSWER_MESSAGE)
     return registrasi
@@ -149,22 +138,28 @@ def change_security_answer(session, nip: str, mother_name: str, question_id: int
     ok = _verify_or_spend(registrasi.mother_name_hash if registrasi else None, mother_name)
     if registrasi is None:
         raise RecoveryRefused(WRONG_MOTHER_NAME_MESSAGE)
+    if ok:
+        registrasi.security_question_id = question_id
+        registrasi.answer_hash = passwords.hash_answer(answer)
+    _settle_attempt(session, registrasi, ok, "registration.answer_changed", "wrong mother's maiden name")
+    if not ok:
+        raise RecoveryRefused(WRONG_MOTHER_NAME_MESSAGE)
+    return registrasi
+
+
+def _settle_attempt(session, registrasi, ok: bool, success_event: str, failure_detail: str) -> None:
+    """Audit one recovery attempt and commit it with whatever the caller changed."""
     try:
         if ok:
-            registrasi.security_question_id = question_id
-            registrasi.answer_hash = passwords.hash_answer(answer)
-            audit.record(session, "registration.answer_changed", actor=registrasi.user,
-                         target=registrasi)
+            audit.record(session, success_event, actor=registrasi.user, target=registrasi)
         else:
+            # A failed attempt is someone's, not the account owner's: no actor.
             audit.record(session, "registration.recovery_failed", target=registrasi,
-                         detail="wrong mother's maiden name")
+                         detail=failure_detail)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    if not ok:
-        raise RecoveryRefused(WRONG_MOTHER_NAME_MESSAGE)
-    return registrasi
 
 
 def token_hash(token: str) -> str:
