@@ -25,16 +25,16 @@ class KirimForm(FlaskForm):
 def _fk_choices(session, column):
     """(id, label) of every row of the table `column` points to, for a select box."""
     fk = next(iter(column.foreign_keys))
-    target = workflow._class_of_table(fk.column.table.name)
+    target = workflow.model_of_table(fk.column.table.name)
     rows = session.scalars(select(target).order_by(target.id)).all() if target is not None else []
     return [("", "–")] + [(str(row.id), str(row)) for row in rows]
 
 
 def _field_for(session, section, name):
-    column = workflow._column(section, name)
-    label = workflow._field_label(name)
+    column = workflow.section_column(section, name)
+    label = workflow.field_label(name)
     kind = column.type
-    choices = workflow._CHOICES.get((section, name))
+    choices = workflow.FIELD_CHOICES.get((section, name))
     if column.foreign_keys:
         return SelectField(label, choices=_fk_choices(session, column), validators=[Optional()])
     if choices is not None:

@@ -73,7 +73,7 @@ BKN_FIELDS = frozenset(
 BKN_SECTIONS = frozenset({"riwayat_golongan"})
 # Columns of a history/family row that are not proposed values (the document goes on the item).
 _ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
-_CHOICES = {(DATA_UTAMA, "status"): Pegawai.STATUSES}
+FIELD_CHOICES = {(DATA_UTAMA, "status"): Pegawai.STATUSES}
 # Data-utama fields whose absence rules.check_pegawai already reports.
 _RULE_CHECKED = frozenset({"nip", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns"})
 
@@ -89,7 +89,8 @@ def _model(section):
     return Pegawai if section == DATA_UTAMA else CHILD_MODELS[section]
 
 
-def _column(section, name):
+def section_column(section, name):
+    """The table column behind one field of a section."""
     return _model(section).__table__.columns[name]
 
 
@@ -200,7 +201,7 @@ class InvalidValue(WorkflowError):
         super().__init__(message)
 
     def __str__(self):
-        return f"{_field_label(self.field)}: {self.message}"
+        return f"{field_label(self.field)}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ class Problem:
     def __str__(self):
         where = str(SECTION_LABELS.get(self.section, self.section))
         if self.field:
-            where = f"{where}, {_field_label(self.field)}"
+            where = f"{where}, {field_label(self.field)}"
         return f"{where}: {self.message}"
 
 
@@ -262,7 +263,8 @@ class Conflict(WorkflowError):
         super().__init__(message)
 
 
-def _field_label(name):
+def field_label(name):
+    """The Indonesian label of a field, as the screens and the PDF print it."""
     # Imported here: the views package imports this module (the screens), not the other way.
     from ..views.labels import LABELS
 
@@ -335,7 +337,7 @@ def coerce(column, value, *, clean: bool = True):
 
 
 def _decode_values(section, data: dict, *, clean: bool = False) -> dict:
-    return {name: coerce(_column(section, name), value, clean=clean) for name, value in data.items()}
+    return {name: coerce(section_column(section, name), value, clean=clean) for name, value in data.items()}
 
 
 def _dump(data: dict) -> str:
@@ -352,7 +354,8 @@ def snapshot_values(item: UsulanItem) -> dict:
     return _decode_values(item.section, json.loads(item.official_json or "{}"))
 
 
-def _row_values(section, row) -> dict:
+def row_values(section, row) -> dict:
+    """The comparable values of one official row (or the Pegawai for data utama)."""
     return {name: _normal(getattr(row, name)) for name in section_fields(section)}
 
 
@@ -374,7 +377,8 @@ def _official_row(session, usulan, section, target_id):
     return row if row is not None and row.pegawai_id == usulan.pegawai_id else None
 
 
-def _official_rows(session, usulan, section):
+def official_rows(session, usulan, section):
+    """The PNS's official rows of one history/family section."""
     model = CHILD_MODELS[section]
     return session.scalars(
         select(model).where(model.pegawai_id == usulan.pegawai_id).order_by(model.id)
@@ -390,17 +394,17 @@ def proposed_state(session, usulan: Usulan, section: str):
     items = [i for i in usulan.items if i.section == section]
     if section == DATA_UTAMA:
         pegawai = session.get(Pegawai, usulan.pegawai_id)
-        values = _row_values(section, pegawai)
+        values = row_values(section, pegawai)
         for item in items:
             values.update(proposed_values(item))
         return values
     by_target = {i.target_id: i for i in items if i.target_id is not None}
     rows = []
-    for row in _official_rows(session, usulan, section):
+    for row in official_rows(session, usulan, section):
         item = by_target.get(row.id)
         if item is not None and item.operation == UsulanItem.OP_REMOVE:
             continue
-        values = _row_values(section, row)
+        values = row_values(section, row)
         if item is not None:
             values.update(proposed_values(item))
         rows.append({**values, "id": row.id, "item_id": item.id if item else None})
@@ -456,7 +460,7 @@ def diff(session, usulan: Usulan) -> list[RowDiff]:
         else:
             row = _official_row(session, usulan, item.section, item.target_id)
             row_diff.missing = row is None
-            official = _row_values(item.section, row) if row is not None else snapshot_values(item)
+            official = row_values(item.section, row) if row is not None else snapshot_values(item)
             if item.operation == UsulanItem.OP_REMOVE:
                 names = [n for n in section_fields(item.section) if official.get(n) is not None]
                 row_diff.fields = [FieldDiff(n, official[n], None) for n in names]
@@ -487,7 +491,7 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
         if row is None:
             found.append(ConflictEntry(item.section, item.target_id, None, snapshot, None, blocking=True))
             continue
-        current = _row_values(item.section, row)
+        current = row_values(item.section, row)
         if item.operation == UsulanItem.OP_REMOVE:
             names = section_fields(item.section)  # removing: the whole row must be as seen
         else:
@@ -500,7 +504,7 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
                                            current.get(name)))
     base = _decode_values(DATA_UTAMA, json.loads(usulan.base_json or "{}"))
     pegawai = session.get(Pegawai, usulan.pegawai_id)
-    current = _row_values(DATA_UTAMA, pegawai)
+    current = row_values(DATA_UTAMA, pegawai)
     for name, value in base.items():
         if name not in touched_utama and current.get(name) != value:
             found.append(ConflictEntry(DATA_UTAMA, pegawai.id, name, value, current.get(name), touched=False))
@@ -583,7 +587,7 @@ def _golongan_rows(session, usulan):
 # Writing a draft (the PNS's side). Each function is one transaction.
 # --------------------------------------------------------------------------------------------
 def _snapshot_utama(pegawai) -> str:
-    return _dump(_row_values(DATA_UTAMA, pegawai))
+    return _dump(row_values(DATA_UTAMA, pegawai))
 
 
 def _copy_org(usulan, pegawai):
@@ -652,17 +656,18 @@ def _check_values(session, section, values: dict) -> dict:
         raise InvalidValue(unknown[0], _l("cannot be changed here."))
     checked = _decode_values(section, values, clean=True)
     for name, value in checked.items():
-        choices = _CHOICES.get((section, name))
+        choices = FIELD_CHOICES.get((section, name))
         if value is not None and choices is not None and value not in choices:
             raise InvalidValue(name, _l("is not a valid value."))
-        for fk in _column(section, name).foreign_keys:
-            target = _class_of_table(fk.column.table.name)
+        for fk in section_column(section, name).foreign_keys:
+            target = model_of_table(fk.column.table.name)
             if value is not None and target is not None and session.get(target, value) is None:
                 raise InvalidValue(name, _l("is not a valid value."))
     return checked
 
 
-def _class_of_table(table_name):
+def model_of_table(table_name):
+    """The mapped class of a table name (the target of a foreign key)."""
     for mapper in Model.registry.mappers:
         if mapper.local_table is not None and mapper.local_table.name == table_name:
             return mapper.class_
@@ -732,7 +737,7 @@ def _propose(session, usulan, section, operation, checked, target_id, item_id, d
     row = _official_row(session, usulan, section, target_id)
     if row is None:
         raise NotFound(_l("This row is not in your official record."))
-    official = _row_values(section, row)
+    official = row_values(section, row)
     item = next((i for i in items if i.target_id == target_id), None)
     if item is None:
         item = UsulanItem(section=section, operation=operation, target_id=target_id)
@@ -796,7 +801,7 @@ def mark_reviewed(session, usulan: Usulan, section: str, reviewed: bool = True) 
                 row = _official_row(session, usulan, section, item.target_id)
                 if row is None:
                     continue  # stays a problem until the change is withdrawn
-                item.official_json = _dump(_row_values(section, row))
+                item.official_json = _dump(row_values(section, row))
         session.commit()
     except Exception:
         session.rollback()
@@ -1018,14 +1023,14 @@ def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, acto
         row = model(pegawai_id=pegawai.id, dokumen_id=item.dokumen_id, **values)
         session.add(row)
         session.flush()
-        new = _row_values(section, row)
+        new = row_values(section, row)
         if item.dokumen_id is not None:
             new["dokumen_id"] = item.dokumen_id
         return record_changes(session, pegawai.id, section, row.id, {}, new, actor=actor, usulan=usulan)
     row = _official_row(session, usulan, section, item.target_id)
     if row is None:
         raise Conflict([ConflictEntry(section, item.target_id, None, None, None, blocking=True)])
-    old = {**_row_values(section, row), "dokumen_id": row.dokumen_id}
+    old = {**row_values(section, row), "dokumen_id": row.dokumen_id}
     row_id = row.id
     if item.operation == UsulanItem.OP_REMOVE:
         session.delete(row)
@@ -1035,5 +1040,5 @@ def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, acto
         setattr(row, name, value)
     if item.dokumen_id is not None:
         row.dokumen_id = item.dokumen_id
-    new = {**_row_values(section, row), "dokumen_id": row.dokumen_id}
+    new = {**row_values(section, row), "dokumen_id": row.dokumen_id}
     return record_changes(session, pegawai.id, section, row_id, old, new, actor=actor, usulan=usulan)

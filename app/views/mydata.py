@@ -86,7 +86,7 @@ class MyDataView(BaseView):
             returned=_last_return(usulan), rejected=rejected, problems=problems or [],
             kirim_form=kirim_form, can_kirim=workflow.KIRIM in workflow.allowed_actions(
                 db.session, current_user, usulan),
-            field_label=workflow._field_label, reasons=UsulanItem.REASONS,
+            field_label=workflow.field_label, reasons=UsulanItem.REASONS,
         )
 
     def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None,
@@ -94,13 +94,13 @@ class MyDataView(BaseView):
         state = workflow.proposed_state(db.session, usulan, section)
         items = {d.item_id: d for d in workflow.diff(db.session, usulan) if d.section == section}
         if section == workflow.DATA_UTAMA:
-            official = workflow._row_values(section, pegawai)
+            official = workflow.row_values(section, pegawai)
             if form is None:
                 form = section_form(db.session, section, state)
             rows = []
         else:
-            official = {row.id: workflow._row_values(section, row)
-                        for row in workflow._official_rows(db.session, usulan, section)}
+            official = {row.id: workflow.row_values(section, row)
+                        for row in workflow.official_rows(db.session, usulan, section)}
             rows = state
             if form is None:
                 current = next((r for r in state if (edit_target and r["id"] == edit_target)
@@ -116,7 +116,7 @@ class MyDataView(BaseView):
             edit_target=edit_target, edit_item=edit_item, action_form=ActionForm(),
             editable=usulan.status == usulan.DRAFT,
             reviewed=section in workflow.reviewed_sections(db.session, usulan),
-            operation_labels=OPERATION_LABELS, field_label=workflow._field_label,
+            operation_labels=OPERATION_LABELS, field_label=workflow.field_label,
         )
         return body, status
 

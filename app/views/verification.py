@@ -157,7 +157,7 @@ class VerificationInboxView(BaseView):
             rows=workflow.diff(db.session, usulan), conflicts=workflow.conflicts(db.session, usulan),
             actions=actions, can_judge=can_judge, action_buttons=ACTION_BUTTONS,
             form=ActionForm(formdata=None, version=usulan.version), verdict_form=VerdictForm(formdata=None),
-            section_labels=workflow.SECTION_LABELS, field_label=workflow._field_label,
+            section_labels=workflow.SECTION_LABELS, field_label=workflow.field_label,
             reasons=UsulanItem.REASONS, TIDAK_SESUAI=UsulanItem.TIDAK_SESUAI,
             SESUAI=UsulanItem.SESUAI,
         )
