@@ -75,10 +75,12 @@ def register_appbuilder(app: Flask) -> None:
     from .views.base import reject_bad_list_args
 
     from .i18n import register_template_helpers
+    from .views.messages import inject_unread_messages
     from .views.public import PortalIndexView, inject_portal_phase
 
     app.before_request(reject_bad_list_args)
     app.context_processor(inject_portal_phase)
+    app.context_processor(inject_unread_messages)
     register_template_helpers(app)
     appbuilder = AppBuilder(
         indexview=PortalIndexView, update_perms=app.config["FAB_UPDATE_PERMS"]

@@ -128,7 +128,8 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     helpdesk_accounts += [("menu_access", m) for m in ("Helpdesk", "Registration lookup")]
     verify_submissions = [(p, "VerificationInboxView") for p in ("can_list", "can_show", "can_act")]
     verify_submissions += [("menu_access", m) for m in ("Verification", "Verification inbox")]
-    my_data = [("can_access", "MyDataView"), ("menu_access", "My data")]
+    my_data = [("can_access", "MyDataView"), ("menu_access", "My data"),
+               ("can_list", "MessageView"), ("menu_access", "Messages")]
     return {
         ROLE_PNS: own_account + my_data,
         ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions,

@@ -3,6 +3,7 @@
 The schema and FAB permissions are built once per database per session; each test then
 starts from empty domain tables (permissions and roles are kept, they never change).
 """
+import datetime as dt
 import os
 import re
 
@@ -176,6 +177,24 @@ def make_user(app, username, role_name, **scope):
         setattr(user, key, value)
     db.session.commit()
     return user
+
+
+def set_phase(fase, start_offset, end_offset, **where):
+    """A Jadwal row from today+start_offset to today+end_offset (national unless `where`)."""
+    from app.models import Jadwal
+
+    today = dt.date.today()
+    row = Jadwal(fase=fase, mulai=today + dt.timedelta(days=start_offset),
+                 selesai=today + dt.timedelta(days=end_offset), **where)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture
+def open_run(app):
+    """The run is open nationally today (pengisian): registration, drafts, Kirim, verification."""
+    return set_phase("pengisian", -5, 30)
 
 
 @pytest.fixture

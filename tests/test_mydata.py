@@ -17,6 +17,9 @@ from app.services import workflow
 
 from .conftest import AuthActions, csrf_token, make_user
 
+# The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
+pytestmark = pytest.mark.usefixtures("open_run")
+
 
 class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):

@@ -27,7 +27,7 @@ from app.security import ROLE_PNS, User
 from app.services import captcha, passwords, pdf, registration
 from app.views.registration import CAPTCHA_KEY
 
-from .conftest import PASSWORD, AuthActions, csrf_token
+from .conftest import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -56,22 +56,6 @@ def new_client(app):
 @pytest.fixture
 def client(new_client):  # noqa: F811 - every client of this module gets fresh contexts
     return new_client()
-
-
-def set_phase(fase, start_offset, end_offset, **where):
-    """A Jadwal row from today+start_offset to today+end_offset (national unless `where`)."""
-    today = dt.date.today()
-    row = Jadwal(fase=fase, mulai=today + dt.timedelta(days=start_offset),
-                 selesai=today + dt.timedelta(days=end_offset), **where)
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
-@pytest.fixture
-def open_phase(app):
-    """Registration is open nationally today."""
-    return set_phase(Jadwal.FASE_PENGISIAN, -5, 30)
 
 
 def fresh(model, pk):
@@ -166,7 +150,7 @@ def captcha_answers(monkeypatch):
 # --------------------------------------------------------------------------------------------
 # The happy path
 # --------------------------------------------------------------------------------------------
-def test_register_and_print_the_proof(app, client, world, open_phase, compiled_catalogue, monkeypatch):
+def test_register_and_print_the_proof(app, client, world, open_run, compiled_catalogue, monkeypatch):
     pegawai = world["peg_sub"]
     nip, nama, instansi = pegawai.nip, pegawai.nama, world["inst_a"].nama
 
@@ -215,7 +199,7 @@ def test_register_and_print_the_proof(app, client, world, open_phase, compiled_c
     assert client.get(f"/registrasi/bukti/{registrasi.nomor_tampil}.pdf").status_code == 200
 
 
-def test_created_account_is_inactive_pns_linked_and_secrets_are_only_hashed(app, client, world, open_phase):
+def test_created_account_is_inactive_pns_linked_and_secrets_are_only_hashed(app, client, world, open_run):
     pegawai = world["peg_sub"]
     response = register(client, pegawai.nip)
     assert response.status_code == 302
@@ -253,7 +237,7 @@ def _report_links(response):
 
 
 @pytest.mark.parametrize("case", ["unknown", "retired", "registered", "letters", "arabic_indic", "too_short"])
-def test_step1_refusals_explain_and_offer_a_ticket(app, client, world, open_phase, compiled_catalogue, case):
+def test_step1_refusals_explain_and_offer_a_ticket(app, client, world, open_run, compiled_catalogue, case):
     pegawai = world["peg_other"]
     if case == "unknown":
         nip = "199001012015031999"
@@ -293,7 +277,7 @@ def new_client_for(app):
     return app.test_client()
 
 
-def test_report_link_opens_the_prefilled_ticket_form(app, client, world, open_phase):
+def test_report_link_opens_the_prefilled_ticket_form(app, client, world, open_run):
     response = search(client, "199001012015031999")
     link = _report_links(response)[0]
     ticket = client.get(link)
@@ -301,7 +285,7 @@ def test_report_link_opens_the_prefilled_ticket_form(app, client, world, open_ph
     assert 'value="199001012015031999"' in ticket.get_data(as_text=True)
 
 
-def test_empty_or_bad_email_stays_on_step1(app, client, world, open_phase, compiled_catalogue):
+def test_empty_or_bad_email_stays_on_step1(app, client, world, open_run, compiled_catalogue):
     assert search(client, world["peg_a"].nip).status_code == 302
     for email in ("", "bukan-email", "a@b"):
         response = client.post(STEP1_EMAIL, data={"email": email, "csrf_token": csrf_token(client, STEP1)})
@@ -310,7 +294,7 @@ def test_empty_or_bad_email_stays_on_step1(app, client, world, open_phase, compi
     assert client.get(STEP2).headers["Location"].endswith(STEP1)
 
 
-def test_the_nip_comes_from_the_session_never_from_a_form_field(app, client, world, open_phase):
+def test_the_nip_comes_from_the_session_never_from_a_form_field(app, client, world, open_run):
     """A forged `nip` on step 2 (or on "Lanjut") changes nothing: the looked-up NIP is registered."""
     mine, other = world["peg_sub"], world["peg_other"]
     reach_step2(client, mine.nip)
@@ -325,7 +309,7 @@ def test_the_nip_comes_from_the_session_never_from_a_form_field(app, client, wor
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", ["mismatch", "short", "common", "contains_nip", "no_question",
                                   "empty_answer", "empty_mother"])
-def test_step2_bad_input_registers_nothing(app, client, world, open_phase, compiled_catalogue, case):
+def test_step2_bad_input_registers_nothing(app, client, world, open_run, compiled_catalogue, case):
     pegawai = world["peg_sub"]
     fields = {
         "mismatch": {"confirm": GOOD_PASSWORD + "x"},
@@ -353,7 +337,7 @@ def test_step2_bad_input_registers_nothing(app, client, world, open_phase, compi
     assert fields.get("password", GOOD_PASSWORD) not in response.get_data(as_text=True)
 
 
-def test_missing_csrf_token_is_refused(app, client, world, open_phase):
+def test_missing_csrf_token_is_refused(app, client, world, open_run):
     pegawai = world["peg_sub"]
     assert client.post(STEP1, data={"nip": pegawai.nip}).status_code == 400
     reach_step2(client, pegawai.nip)
@@ -478,13 +462,13 @@ def test_instansi_schedule_overrides_the_national_one(app, client, world):
     assert search(other, world["peg_b"].nip).status_code == 200  # instansi B: not yet
 
 
-def test_the_schedule_is_enforced_on_every_step_not_only_the_page(app, client, world, open_phase):
+def test_the_schedule_is_enforced_on_every_step_not_only_the_page(app, client, world, open_run):
     """A session that reached step 2 while it was open cannot register once it closed."""
     pegawai = world["peg_sub"]
     reach_step2(client, pegawai.nip)
     form = step2_form(client)
-    open_phase.selesai = dt.date.today() - dt.timedelta(days=1)
-    open_phase.mulai = open_phase.selesai - dt.timedelta(days=30)
+    open_run.selesai = dt.date.today() - dt.timedelta(days=1)
+    open_run.mulai = open_run.selesai - dt.timedelta(days=30)
     db.session.commit()
     response = client.post(STEP2, data=form)
     assert response.status_code == 200
@@ -496,7 +480,7 @@ def test_the_schedule_is_enforced_on_every_step_not_only_the_page(app, client, w
     assert live_registrations(pegawai.id) == []
 
 
-def test_nip_registered_meanwhile_is_refused_at_the_final_post(app, client, world, open_phase, compiled_catalogue):
+def test_nip_registered_meanwhile_is_refused_at_the_final_post(app, client, world, open_run, compiled_catalogue):
     pegawai = world["peg_sub"]
     reach_step2(client, pegawai.nip)
     form = step2_form(client)
@@ -511,7 +495,7 @@ def test_nip_registered_meanwhile_is_refused_at_the_final_post(app, client, worl
 # --------------------------------------------------------------------------------------------
 # Who may print the proof
 # --------------------------------------------------------------------------------------------
-def test_only_the_registrant_and_staff_in_scope_get_the_proof(app, client, world, open_phase):
+def test_only_the_registrant_and_staff_in_scope_get_the_proof(app, client, world, open_run):
     pegawai = world["peg_sub"]  # instansi A
     register(client, pegawai.nip)
     url = proof_link(client.get(DONE))
@@ -531,7 +515,7 @@ def test_only_the_registrant_and_staff_in_scope_get_the_proof(app, client, world
     assert new_client_for(app).get("/registrasi/bukti/AAAABBBBCCCC.pdf").status_code == 404
 
 
-def test_the_approved_pns_can_print_his_own_proof_after_login(app, client, world, open_phase):
+def test_the_approved_pns_can_print_his_own_proof_after_login(app, client, world, open_run):
     pegawai = world["peg_sub"]
     register(client, pegawai.nip)
     registrasi = live_registrations(pegawai.id)[0]
@@ -544,7 +528,7 @@ def test_the_approved_pns_can_print_his_own_proof_after_login(app, client, world
 # --------------------------------------------------------------------------------------------
 # Names with markup
 # --------------------------------------------------------------------------------------------
-def test_markup_in_a_name_is_text_on_the_pages_and_in_the_pdf(app, client, world, open_phase):
+def test_markup_in_a_name_is_text_on_the_pages_and_in_the_pdf(app, client, world, open_run):
     evil = '<b>SITI</b> <img src="/etc/passwd"> <script>alert(1)</script>'
     pegawai = PegawaiFactory(unit_kerja=world["unit_a"], nama=evil)
     db.session.commit()

@@ -12,6 +12,9 @@ from app.services import workflow
 
 from .conftest import csrf_token
 
+# The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
+pytestmark = pytest.mark.usefixtures("open_run")
+
 
 def _submit(world):
     """peg_a proposes a new phone number, reviews every section and sends (as the PNS)."""

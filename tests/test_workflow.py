@@ -58,6 +58,9 @@ from .factories import (
     RiwayatJabatanFactory,
 )
 
+# The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
+pytestmark = pytest.mark.usefixtures("open_run")
+
 REASON = "Berkas SK tidak terbaca"
 
 # The workflow as DESIGN.md §3 specifies it, written out independently of the code:

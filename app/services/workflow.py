@@ -21,7 +21,8 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Golongan, Model, Pegawai, utcnow
+from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Golongan, Instansi, Jadwal, Model, Pegawai, utcnow
+from ..models.notification import Pesan
 from ..models.submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection
 from ..security import (
     ROLE_ADMIN,
@@ -31,7 +32,8 @@ from ..security import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from . import rules, scope
+from . import notification, rules, scope
+from .schedule import current_phase
 
 # --------------------------------------------------------------------------------------------
 # Sections and fields
@@ -119,6 +121,42 @@ LEVELS = {
 }
 
 
+# The schedule (DESIGN.md §3, Jadwal): a PNS edits and sends a new draft during pengisian; a
+# draft that verification returned may still be fixed and sent again until verification ends;
+# verifiers act during both phases. Admin extends a phase by editing its Jadwal row.
+EDIT_PHASES = frozenset({Jadwal.FASE_PENGISIAN})
+RESUBMIT_PHASES = frozenset({Jadwal.FASE_PENGISIAN, Jadwal.FASE_VERIFIKASI})
+VERIFY_PHASES = frozenset({Jadwal.FASE_PENGISIAN, Jadwal.FASE_VERIFIKASI})
+
+
+def was_returned(usulan: Usulan) -> bool:
+    """True when verification sent this draft back at least once."""
+    return any(e.to_status == Usulan.DRAFT for e in usulan.events)
+
+
+def open_phases(usulan: Usulan, action: str) -> frozenset:
+    """The phases in which `action` (KIRIM also stands for editing the draft) is allowed."""
+    if action == KIRIM:
+        return RESUBMIT_PHASES if was_returned(usulan) else EDIT_PHASES
+    return VERIFY_PHASES
+
+
+def phase_allows(session, usulan: Usulan, action: str) -> bool:
+    """Whether today's phase for the Usulan's instansi allows `action`."""
+    instansi = session.get(Instansi, usulan.instansi_id) if usulan.instansi_id else None
+    return current_phase(session, instansi=instansi).fase in open_phases(usulan, action)
+
+
+def _phase_ok(session, usulan, action, role_name) -> bool:
+    # Admin may still send a submission back after the run closed (to correct it).
+    return (action == TURUN_STATUS and role_name == ROLE_ADMIN) or phase_allows(session, usulan, action)
+
+
+def _require_phase(session, usulan, action, role_name=None):
+    if not _phase_ok(session, usulan, action, role_name):
+        raise PhaseClosed()
+
+
 def _after_kirim(usulan: Usulan) -> str:
     """A record without a unit kerja has no SKPD verifier: it goes straight to the Instansi."""
     return Usulan.DI_SKPD if usulan.unit_kerja_id is not None else Usulan.DI_INSTANSI
@@ -187,6 +225,11 @@ class AlreadyHandled(NotAllowed):
 
 class ReasonRequired(WorkflowError):
     default_message = _l("A reason is required.")
+
+
+class PhaseClosed(WorkflowError):
+    default_message = _l("The schedule does not allow this now: the phase for it has not started "
+                         "or has ended.")
 
 
 class DraftLocked(WorkflowError):
@@ -634,6 +677,7 @@ def _lock_draft(session, usulan) -> Usulan:
     usulan = _lock(session, usulan.id)
     if usulan.status != Usulan.DRAFT:
         raise DraftLocked()
+    _require_phase(session, usulan, KIRIM)
     usulan.updated_at = utcnow()
     return usulan
 
@@ -834,11 +878,15 @@ def acting_role(session, actor, usulan: Usulan, roles) -> str | None:
 
 
 def allowed_actions(session, actor, usulan: Usulan) -> list[str]:
-    """The actions `actor` may take on `usulan` now (the buttons a page shows)."""
-    return [
-        action for (status, action), rule in TRANSITIONS.items()
-        if status == usulan.status and acting_role(session, actor, usulan, rule.roles)
-    ]
+    """The actions `actor` may take on `usulan` now, the schedule included (the buttons a page shows)."""
+    allowed = []
+    for (status, action), rule in TRANSITIONS.items():
+        if status != usulan.status:
+            continue
+        role_name = acting_role(session, actor, usulan, rule.roles)
+        if role_name and _phase_ok(session, usulan, action, role_name):
+            allowed.append(action)
+    return allowed
 
 
 def _could_act_elsewhere(session, actor, usulan, action) -> bool:
@@ -882,6 +930,7 @@ def transition(session, actor, usulan_id: int, action: str, reason: str | None =
                 raise NotAllowed(_l("This submission is %(status)s; that action is not possible now.",
                                     status=usulan.status_label))
             raise NotAllowed()
+        _require_phase(session, usulan, action, role_name)
         if rule.reason_required and not reason:
             raise ReasonRequired()
         from_status = usulan.status
@@ -907,6 +956,11 @@ def transition(session, actor, usulan_id: int, action: str, reason: str | None =
             created_at=utcnow(),
         )
         session.add(event)
+        outgoing = None
+        if to_status == Usulan.SELESAI:
+            outgoing = notification.notify_submission(session, usulan, Pesan.KIND_FINISHED)
+        elif to_status == Usulan.DRAFT:
+            outgoing = notification.notify_submission(session, usulan, Pesan.KIND_RETURNED, reason)
         session.flush()
         session.commit()
     except StaleDataError as exc:
@@ -916,6 +970,7 @@ def transition(session, actor, usulan_id: int, action: str, reason: str | None =
     except Exception:
         session.rollback()
         raise
+    notification.deliver(session, outgoing)
     return event
 
 
@@ -941,6 +996,7 @@ def set_verdict(session, actor, usulan_id: int, item_id: int, verdict: str | Non
         role_name = acting_role(session, actor, usulan, rule.roles) if rule else None
         if role_name is None:
             raise NotAllowed()
+        _require_phase(session, usulan, VERIFIKASI)
         item = next((i for i in usulan.items if i.id == item_id), None)
         if item is None:
             raise NotFound()

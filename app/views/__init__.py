@@ -5,6 +5,7 @@ from .approval import RegistrationApprovalView
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
+from .messages import MessageView
 from .mydata import MyDataView
 from .recovery import OutboxMailView, StatusView
 from .reference import REFERENCE_VIEWS
@@ -29,6 +30,9 @@ def register_views(appbuilder):
         appbuilder.add_view_no_menu(view)
     appbuilder.add_view(
         MyDataView, "My data", label=_l("My data"), icon="fa-user", href="/data-saya/",
+    )
+    appbuilder.add_view(
+        MessageView, "Messages", label=_l("Messages"), icon="fa-envelope", href="/pesan/",
     )
     appbuilder.add_view_no_menu(RegistrationView)
     appbuilder.add_view_no_menu(TicketView)

@@ -87,6 +87,8 @@ class MyDataView(BaseView):
             kirim_form=kirim_form, can_kirim=workflow.KIRIM in workflow.allowed_actions(
                 db.session, current_user, usulan),
             field_label=workflow.field_label, reasons=UsulanItem.REASONS,
+            phase_closed=usulan.status == usulan.DRAFT and not workflow.phase_allows(
+                db.session, usulan, workflow.KIRIM),
         )
 
     def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None,
@@ -114,7 +116,7 @@ class MyDataView(BaseView):
             pegawai=pegawai, usulan=usulan, form=form, fields=workflow.section_fields(section),
             official=official, rows=rows, items=items, removed=removed,
             edit_target=edit_target, edit_item=edit_item, action_form=ActionForm(),
-            editable=usulan.status == usulan.DRAFT,
+            editable=usulan.status == usulan.DRAFT and workflow.phase_allows(db.session, usulan, workflow.KIRIM),
             reviewed=section in workflow.reviewed_sections(db.session, usulan),
             operation_labels=OPERATION_LABELS, field_label=workflow.field_label,
         )

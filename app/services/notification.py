@@ -1,0 +1,96 @@
+"""Messages to the PNS about his submission: in the app (Pesan) and by mail (outbox/SMTP).
+
+`notify_*` add rows in the caller's transaction (the workflow's), so a message exists exactly
+when the transition it reports does; `deliver()` tries SMTP after that transaction committed.
+"""
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from ..models import utcnow
+from ..models.notification import Pesan
+from ..models.submission import UsulanItem
+from ..models.user import PupnsUser
+from . import mail
+
+PAGE_SIZE = 50
+
+
+def _owner(session, pegawai_id):
+    return session.scalars(select(PupnsUser).where(PupnsUser.pegawai_id == pegawai_id)).first()
+
+
+def _link():
+    try:
+        return url_for("MyDataView.index", _external=True)
+    except RuntimeError:  # outside a request (CLI): no host to build the link from
+        return "/data-saya/"
+
+
+def notify_submission(session, usulan, kind: str, reason: str | None = None):
+    """Tell the PNS that his submission was returned (with the verifier's reason and the items
+    found not matching) or finished. Returns the queued OutboxMail, or None when the Pegawai
+    has no account or no email (the in-app message is written whenever he has an account)."""
+    owner = _owner(session, usulan.pegawai_id)
+    if owner is None:
+        return None
+    # Messages are stored and mailed in Indonesian, whatever language the verifier's page uses.
+    with force_locale("id"):
+        if kind == Pesan.KIND_RETURNED:
+            subject = _("Your data update was returned for correction")
+            lines = [_("Your data update submission was returned to your draft."),
+                     _("Reason: %(reason)s", reason=reason or "-")]
+            from .workflow import SECTION_LABELS  # the workflow imports this module
+
+            for item in usulan.items:
+                if item.verdict == UsulanItem.TIDAK_SESUAI:
+                    why = " — ".join(filter(None, [str(item.verdict_reason_label or ""), item.verdict_note]))
+                    lines.append(f"- {SECTION_LABELS[item.section]}: {why}")
+            lines.append(_("Correct the marked items, review the sections and send again: %(link)s",
+                           link=_link()))
+        else:
+            subject = _("Your data update is complete")
+            lines = [_("Every level has verified your data update submission; your official "
+                       "record now holds the changes."),
+                     _("See your data and its history: %(link)s", link=_link())]
+        body = "\n".join(lines)
+    session.add(Pesan(user_id=owner.id, usulan_id=usulan.id, kind=kind, subject=subject, body=body,
+                      created_at=utcnow()))
+    if not owner.email:
+        return None
+    return mail.queue(session, owner.email, subject, body)
+
+
+def deliver(session, outgoing) -> None:
+    """Try SMTP for a message queued by notify_submission (after its transaction committed)."""
+    if outgoing is not None:
+        mail.deliver(session, outgoing)
+
+
+def unread_count(session, user_id: int) -> int:
+    """Unread messages of one user (the badge in the top bar)."""
+    return session.scalar(
+        select(func.count(Pesan.id)).where(Pesan.user_id == user_id, Pesan.read_at.is_(None))
+    ) or 0
+
+
+def messages_of(session, user_id: int, limit: int = PAGE_SIZE) -> list[Pesan]:
+    """A user's latest messages, newest first."""
+    return session.scalars(
+        select(Pesan).where(Pesan.user_id == user_id).order_by(Pesan.id.desc()).limit(limit)
+    ).all()
+
+
+def mark_read(session, user_id: int) -> int:
+    """Mark every message of the user read; returns how many changed. One transaction."""
+    try:
+        result = session.execute(
+            update(Pesan).where(Pesan.user_id == user_id, Pesan.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result.rowcount
