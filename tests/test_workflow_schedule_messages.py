@@ -164,3 +164,14 @@ def test_message_page_notice_and_mark_read(world, client, auth):
 def test_staff_do_not_get_the_message_page(world, client, auth):
     auth.login("vskpd")
     assert client.get("/pesan/").status_code in (302, 403)
+
+
+def test_phase_bar_shows_the_users_own_instansi_schedule(world, client, auth):
+    set_phase(Jadwal.FASE_PENGISIAN, -30, -1)
+    set_phase(Jadwal.FASE_VERIFIKASI, 0, 9)
+    set_phase(Jadwal.FASE_PENGISIAN, -30, 4, instansi_id=world["inst_a"].id)  # A is staggered
+    anonymous = client.get("/").get_data(as_text=True)
+    assert "Verifikasi" in anonymous and "sisa 10 hari" in anonymous
+    auth.login("pns")  # a PNS of instansi A
+    page = client.get("/data-saya/").get_data(as_text=True)
+    assert "Pengisian" in page and "sisa 5 hari" in page

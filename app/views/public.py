@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ..extensions import db
+from ..models import Instansi, Pegawai
 from ..services.schedule import current_phase
 
 
@@ -45,6 +47,20 @@ class PortalIndexView(IndexView):
         )
 
 
+def _own_instansi():
+    """The instansi whose schedule applies to the logged-in user (his record's, or the one he
+    works for); None for anonymous and national staff, who see the national schedule."""
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    if getattr(current_user, "pegawai_id", None):
+        pegawai = db.session.get(Pegawai, current_user.pegawai_id)
+        instansi_id = pegawai.instansi_id if pegawai else None
+    else:
+        instansi_id = getattr(current_user, "instansi_id", None)
+    return db.session.get(Instansi, instansi_id) if instansi_id else None
+
+
 def inject_portal_phase():
-    """Every page shows the phase of the run and the days left."""
-    return {"portal_phase": current_phase(db.session)}
+    """Every page shows the phase of the run and the days left (the user's instansi's, which
+    may differ from the national one when BKN staggers the run)."""
+    return {"portal_phase": current_phase(db.session, instansi=_own_instansi())}
