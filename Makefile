@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup db demo translations translations-update clean
+.PHONY: run test lint setup db demo translations translations-update clean bench bench-small
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,20 @@ run: demo
 PYTEST_WORKERS ?= 2
 test: setup
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Static checks of app/: ruff and bandit, configured in pyproject.toml. CI runs it before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app
+	$(VENV)/bin/bandit -c pyproject.toml -r app -q
+
+# Benchmarks (benchmarks/README.md): PostgreSQL on 127.0.0.1 (databases bench_small and
+# bench_national, dropped and rebuilt; other servers: BENCH_ARGS="--database-url …") and wrk
+# (apt-get install wrk). bench-small: 50,000 PNS, a few minutes; bench: 4.5 million PNS.
+bench-small: setup
+	$(PY) -m benchmarks.run --mode small $(BENCH_ARGS)
+
+bench: setup
+	$(PY) -m benchmarks.run --mode national $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

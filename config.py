@@ -63,12 +63,33 @@ class Config:
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Separates the counters of deployments (or test runs) sharing one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = "10 per 5 minute"
+    # REST API (app/api): calls per API key (or JWT, or address without either).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+
+    # The host names the portal answers to (comma-separated, e.g. "epupns.bkn.go.id"). Links in
+    # mails and QR codes are built from the request's Host header: with this set, a forged
+    # Host gets 400 instead of a reset link pointing elsewhere. Unset: any host (development).
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Login sessions (services.sessions): logged out after this long without a request, and
+    # this long after login whatever happens.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # FAB never sets Flask-Login's remember-me cookie; were it ever set, it gets the same
+    # protection as the session cookie and cannot outlive a session (no session version).
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (ProxyFix):
+    # the client IP in the audit log and the per-IP rate limits depend on it.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -78,11 +99,21 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@pupns.local")
     CAPTCHA_ENABLED = _env_bool("CAPTCHA_ENABLED", True)
 
+    # Monitoring figures (services.monitoring): a dashboard read rebuilds them when they are
+    # older than MONITORING_MAX_AGE seconds. Production refreshes them from cron instead
+    # (`flask --app run pupns refresh-monitoring` every few minutes).
+    MONITORING_REFRESH_ON_READ = _env_bool("MONITORING_REFRESH_ON_READ", True)
+    MONITORING_MAX_AGE = int(os.environ.get("MONITORING_MAX_AGE", "300"))
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    # Production runs behind one reverse proxy (DESIGN.md §4); TRUSTED_PROXIES=0 without it.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
     FAB_UPDATE_PERMS = False
+    MONITORING_REFRESH_ON_READ = _env_bool("MONITORING_REFRESH_ON_READ", False)
 
 
 class TestConfig(Config):

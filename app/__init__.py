@@ -71,14 +71,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_appbuilder(app: Flask) -> None:
     from . import models  # noqa: F401 - registers tables on FAB's metadata
+    from .services import copies  # noqa: F401 - keeps the inboxes' copies of Pegawai fields in step
     from .views import register_views
-    from .views.base import reject_bad_list_args
+    from .views.base import keep_redirects_on_site, reject_bad_list_args
 
     from .i18n import register_template_helpers
     from .views.messages import inject_unread_messages
     from .views.public import PortalIndexView, inject_portal_phase
 
     app.before_request(reject_bad_list_args)
+    app.after_request(keep_redirects_on_site)
     app.context_processor(inject_portal_phase)
     app.context_processor(inject_unread_messages)
     register_template_helpers(app)
@@ -90,19 +92,13 @@ def register_appbuilder(app: Flask) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
-    """A friendly Indonesian page when a rate limit (services.ratelimit, FAB's login) is hit."""
-    from flask import jsonify, render_template, request
+    """Friendly pages for 413, 429 and a database that is away (views.errors), and the
+    security headers of every response (web_security)."""
+    from . import web_security
+    from .views import errors
 
-    @app.errorhandler(429)
-    def too_many_requests(error):
-        if request.path.startswith("/api/"):
-            return jsonify(message=str(error.description)), 429
-        appbuilder = app.appbuilder
-        page = render_template(
-            "registration/too_many_requests.html",
-            base_template=appbuilder.base_template, appbuilder=appbuilder,
-        )
-        return page, 429
+    errors.register(app)
+    web_security.register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -52,7 +52,7 @@ def import_pegawai_command(file, kanreg, report_file):
             report = importer.import_pegawai(db.session, source, kanreg=kanreg, progress=bar.update)
     except importer.ImportFileError as exc:
         click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
-        raise click.exceptions.Exit(2)
+        raise click.exceptions.Exit(2) from exc
     click.echo(_("%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d "
                  "unchanged, %(rejected)d rejected.", total=report.total, created=report.created,
                  updated=report.updated, unchanged=report.unchanged, rejected=report.rejected))
@@ -115,10 +115,65 @@ def seed_demo_command(if_empty, pegawai_count, force):
     widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
     click.echo("")
     for row in rows:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+        cells = zip(row, widths, strict=False)  # the 4th column (scope) is not padded
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in cells) + "  " + row[3])
     click.echo("")
     click.echo(_("Open %(url)s and sign in with one of these accounts (demo passwords: never use "
                  "seed-demo on a production database).", url=seed.DEMO_URL))
+
+
+@pupns.command("refresh-monitoring")
+@with_appcontext
+def refresh_monitoring_command():
+    """Rebuild the monitoring figures (dashboard and verifier workload) in one transaction.
+
+    Run it from cron every few minutes in production (MONITORING_REFRESH_ON_READ off), e.g.
+    `*/5 * * * * cd /srv/pupns && .venv/bin/flask --app run pupns refresh-monitoring`.
+    Exit code 1 when another refresh was running (nothing changed)."""
+    from flask_babel import gettext as _
+
+    from .services import monitoring
+
+    if not monitoring.refresh(db.session):
+        click.echo(_("Another refresh of the monitoring figures is running; nothing done."), err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(_("Monitoring figures refreshed in %(seconds).1f s.",
+                 seconds=monitoring.last_refresh_seconds(db.session)))
+
+
+@pupns.command("create-api-key")
+@click.option("--user", "username", required=True, metavar="NAME",
+              help="Account of the Integrasi role the key acts as (its scope applies).")
+@click.option("--name", "name", metavar="TEXT", help="What the key is for (default: the account name).")
+@click.option("--days", type=click.IntRange(min=0), default=365, show_default=True,
+              help="Days the key stays valid; 0 for a key that never expires.")
+@with_appcontext
+def create_api_key_command(username, name, days):
+    """Make an API key for the REST API and print it once (only its SHA-256 is kept).
+
+    Exit code 1 when the account is unknown, inactive or not of the Integrasi role."""
+    import datetime as dt
+
+    from flask_babel import gettext as _
+
+    from .models import utcnow
+    from .services import apikeys
+
+    owner = current_app.appbuilder.sm.find_user(username=username)
+    expires = utcnow() + dt.timedelta(days=days) if days else None
+    try:
+        if owner is None:
+            raise apikeys.KeyRefused(_("No account named %(name)s.", name=username))
+        key, token = apikeys.create(db.session, owner, name or username, expires_on=expires)
+    except apikeys.KeyRefused as refused:
+        click.echo(_("No key made: %(reason)s", reason=refused.message), err=True)
+        raise click.exceptions.Exit(1) from refused
+    click.echo(_("API key %(name)s for %(user)s, valid until %(until)s:", name=key.name,
+                 user=owner.username,
+                 until=f"{expires:%Y-%m-%d %H:%M} UTC" if expires else _("never expires")))
+    click.echo(token)
+    click.echo(_("It is shown only this once. Send it as the header X-API-Key or "
+                 "Authorization: Bearer."))
 
 
 @pupns.command("outbox")

@@ -22,6 +22,14 @@ def format_tanggal(value) -> str:
     return str(value)
 
 
+def format_waktu(value) -> str:
+    """A stored (UTC) time in the portal's time zone, with the zone named: "17 Agustus 2015
+    14.30 WIB"; empty for None."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMMM y HH.mm z")
+
+
 def format_angka(value) -> str:
     """4.500.000 in Indonesian."""
     if value is None:
@@ -36,6 +44,7 @@ def phase_label(fase) -> str:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["tanggal"] = format_tanggal
     app.jinja_env.filters["angka"] = format_angka
+    app.jinja_env.filters["waktu"] = format_waktu
     app.jinja_env.globals["phase_label"] = phase_label
     use_catalogue_for_wtforms()
 

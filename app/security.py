@@ -4,6 +4,7 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 `flask --app run pupns create-permissions` (`sync_roles`). A staff user carries his scope
 (unit kerja / instansi / Kanreg); a PNS user is linked to his Pegawai record.
 """
+from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,10 @@ ROLE_VERIFIKATOR_INSTANSI = "Verifikator Instansi"
 ROLE_VERIFIKATOR_BKN = "Verifikator BKN"
 ROLE_HELPDESK = "Helpdesk"
 ROLE_MONITOR = "Monitor"
+# Machine accounts of integration clients (BPJS, Taspen, an instansi's HR system): they read
+# the REST API (app/api) with an API key, within their scope, and have no screens. Not in
+# ALL_ROLES, the roles of people (DESIGN.md §1, one demo account each).
+ROLE_INTEGRASI = "Integrasi"
 ALL_ROLES = (
     ROLE_ADMIN,
     ROLE_PNS,
@@ -53,6 +58,39 @@ class PupnsUserDBModelView(UserDBModelView):
         "pegawai": _l("Employee"),
     }
 
+    # Security events of Admin's user form go to the audit log (services.accounts).
+    def pre_add(self, item):
+        from .services import accounts
+
+        super().pre_add(item)
+        accounts.audit_account_created(self.datamodel.session, g.user, item)
+
+    def _edit(self, pk):
+        from flask import request
+
+        from .services import accounts
+
+        if request.method == "POST":
+            # The stored state, before FAB copies the form onto the record.
+            item = self.datamodel.get(pk, self._base_filters)
+            g.account_before = accounts.account_state(item) if item is not None else None
+        return super()._edit(pk)
+
+    def pre_update(self, item):
+        from .services import accounts
+
+        super().pre_update(item)
+        before = g.pop("account_before", None)
+        if before is not None:
+            accounts.audit_account_edit(self.datamodel.session, g.user, item, before)
+
+    def pre_delete(self, item):
+        from .services import audit
+
+        super().pre_delete(item)
+        audit.record(self.datamodel.session, "user.deleted", actor=g.user, target=item,
+                     detail=item.username)
+
 
 class PupnsSecurityManager(SecurityManager):
     user_model = User
@@ -71,7 +109,8 @@ class PupnsSecurityManager(SecurityManager):
             flash(accounts.LOCKED_MESSAGE % {"time": format_tanggal(locked.until)}, "warning")
             return None
 
-    def add_user(self, username, first_name, last_name, email, role, password="",
+    # FAB's signature: "" means "no password given", not a default password.
+    def add_user(self, username, first_name, last_name, email, role, password="",  # nosec B107
                  hashed_password="", **kwargs):
         """Every new password is hashed with argon2id (services.passwords)."""
         from .services import passwords
@@ -82,11 +121,79 @@ class PupnsSecurityManager(SecurityManager):
                                 hashed_password=hashed_password, **kwargs)
 
     def reset_password(self, userid, password):
-        from .services import passwords
+        """FAB's "Reset my password" and Admin's "Reset Password": every session of the user
+        ends, except the one of a user changing his own password."""
+        from .services import accounts, sessions
 
         user = self.get_user_by_id(userid)
-        user.password = passwords.hash_password(password)
-        self.session.commit()
+        accounts.change_password(self.session, g.user, user, password)
+        if g.user.id == user.id:
+            sessions.renew(user)
+
+    # -- login sessions (services.sessions) ------------------------------------------------
+    def create_login_manager(self, app):
+        from flask_login import user_logged_in
+
+        from .services import sessions
+
+        lm = super().create_login_manager(app)
+        # Cookie sessions are checked against the account on every request; FAB's own
+        # `load_user` stays as it is for its JWT and API-key logins.
+        lm.user_loader(self.load_session_user)
+        user_logged_in.connect(sessions.begin)
+        return lm
+
+    def load_session_user(self, pk):
+        """The user of the session cookie, or None (anonymous) when the account is gone or
+        disabled, or the session has been ended, idled out or reached its maximum age."""
+        from .services import sessions
+
+        user = self.load_user(pk)
+        problem = sessions.ENDED if user is None else sessions.current_problem(user)
+        if problem is not None:
+            sessions.drop(problem)
+            return None
+        sessions.touch()
+        return user
+
+    def on_user_logout(self, user):
+        """Logout ends every session of the user, not only this browser's (services.sessions)."""
+        from .services import accounts, sessions
+
+        accounts.logout(self.session, user)
+        sessions.forget()
+
+    def _has_view_access(self, user, permission_name, view_name):
+        """FAB asks the database once per check, and a page asks for every menu entry and
+        button (~20 queries per staff page). The user's permissions are read once per request
+        instead: one query of (permission, view) pairs, kept on `g` for that request."""
+        from flask import has_request_context
+
+        roles = self.get_user_roles(user)
+        if not has_request_context() or any(role.name in self.builtin_roles for role in roles):
+            return super()._has_view_access(user, permission_name, view_name)
+        key = (getattr(user, "id", None), tuple(sorted(role.id for role in roles)))
+        cached = g.get("pupns_permissions")
+        if cached is None or cached[0] != key:
+            cached = (key, self._permission_pairs([role.id for role in roles]))
+            g.pupns_permissions = cached
+        return (permission_name, view_name) in cached[1]
+
+    def _permission_pairs(self, role_ids) -> frozenset:
+        """Every (permission, view) granted to these roles, in one query."""
+        from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+        from sqlalchemy import select
+
+        pv, perm, view = self.permissionview_model, self.permission_model, self.viewmenu_model
+        rows = self.session.execute(
+            select(perm.name, view.name)
+            .select_from(pv)
+            .join(assoc_permissionview_role, pv.id == assoc_permissionview_role.c.permission_view_id)
+            .join(perm, pv.permission_id == perm.id)
+            .join(view, pv.view_menu_id == view.id)
+            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+        )
+        return frozenset((p, v) for p, v in rows)
 
     def register_views(self):
         super().register_views()
@@ -104,6 +211,7 @@ def _crud(view: str, *, write: bool) -> list[tuple[str, str]]:
 
 def role_permissions() -> dict[str, list[tuple[str, str]]]:
     """Permission/view pairs for every non-Admin role (Admin gets everything from FAB)."""
+    from .api import API_CLASS_NAMES
     from .models import PEGAWAI_CHILD_MODELS
 
     employee_views = ["PegawaiView"] + [f"{m.__name__}View" for m in PEGAWAI_CHILD_MODELS]
@@ -130,14 +238,19 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     verify_submissions += [("menu_access", m) for m in ("Verification", "Verification inbox")]
     my_data = [("can_access", "MyDataView"), ("menu_access", "My data"),
                ("can_list", "MessageView"), ("menu_access", "Messages")]
+    # Dashboard, lists, workload and exports, each user within his own scope (services.monitoring).
+    monitoring = [("can_access", "MonitoringView"), ("can_export", "MonitoringView")]
+    monitoring += [("menu_access", m) for m in ("Monitoring", "Dashboard", "Verifier workload")]
     return {
         ROLE_PNS: own_account + my_data,
-        ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions,
+        ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions + monitoring,
         ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees + handle_tickets
-        + approve_registrations + verify_submissions,
-        ROLE_VERIFIKATOR_BKN: own_account + read_employees + verify_submissions,
+        + approve_registrations + verify_submissions + monitoring,
+        ROLE_VERIFIKATOR_BKN: own_account + read_employees + verify_submissions + monitoring,
         ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts + verify_submissions,
-        ROLE_MONITOR: own_account + read_employees,
+        ROLE_MONITOR: own_account + read_employees + monitoring,
+        # The read-only REST API (app/api), nothing else.
+        ROLE_INTEGRASI: [(p, api) for api in API_CLASS_NAMES for p in ("can_get", "can_info")],
     }
 
 

@@ -73,8 +73,9 @@ def text_of(response):
 
 
 def without_csrf(response):
-    """The page with the CSRF token blanked (it is re-signed on every request)."""
-    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*', r"\1", response.get_data(as_text=True))
+    """The page with the CSRF token and the CSP nonce blanked (both new on every request)."""
+    page = re.sub(r'(name="csrf_token"[^>]*value=")[^"]*', r"\1", response.get_data(as_text=True))
+    return re.sub(r'(nonce=")[^"]*', r"\1", page)
 
 
 def questions():

@@ -541,3 +541,75 @@ def test_a_valid_nip_or_nik_with_one_non_ascii_digit_is_refused(position, digit)
     assert found(check_nip(nip)) == [("nip", "must be exactly 18 digits 0-9.")]
     nik = NIK_MALE[: position % 16] + digit + NIK_MALE[position % 16 + 1:]
     assert found(check_nik(nik)) == [("nik", "must be exactly 16 digits 0-9.")]
+
+
+# --- Properties: the rules as an oracle of the documented layouts ------------------------------
+
+
+def _real_date(year, month, day):
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+@given(st.text(ascii_digits, min_size=18, max_size=18))
+def test_a_nip_is_accepted_exactly_when_every_part_of_its_layout_is_possible(nip):
+    possible = (
+        _real_date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8])) is not None
+        and 1 <= int(nip[12:14]) <= 12
+        and nip[14] in "12"
+        and nip[15:18] != "000"
+    )
+    assert (check_nip(nip) == []) == possible
+
+
+@given(st.text(ascii_digits, min_size=16, max_size=16))
+def test_a_nik_is_accepted_exactly_when_its_date_and_sequence_are_possible(nik):
+    day = int(nik[6:8])
+    real_day = day - 40 if day > 40 else day
+    possible = _real_date(2000 + int(nik[10:12]), int(nik[8:10]), real_day) is not None and nik[12:] != "0000"
+    assert (check_nik(nik) == []) == possible
+
+
+@given(born=st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31)), tmt=st.dates(dt.date(1960, 1, 1)),
+       gender=genders, sequence=st.integers(1, 999), position=st.integers(0, 14),
+       digit=st.text(ascii_digits, min_size=1, max_size=1))
+def test_changing_any_of_the_first_15_nip_digits_breaks_agreement_with_the_record(
+        born, tmt, gender, sequence, position, digit):
+    nip = make_nip(born, tmt, gender, sequence)
+    changed = nip[:position] + digit + nip[position + 1:]
+    if changed != nip:
+        assert check_nip(changed, born, gender, tmt) != []
+
+
+@given(region=st.text(ascii_digits, min_size=6, max_size=6), born=st.dates(dt.date(1940, 1, 1)),
+       gender=genders, sequence=st.integers(1, 9999), position=st.integers(6, 11),
+       digit=st.text(ascii_digits, min_size=1, max_size=1))
+def test_changing_any_date_digit_of_a_nik_breaks_agreement_with_the_record(
+        region, born, gender, sequence, position, digit):
+    nik = make_nik(region, born, gender, sequence)
+    changed = nik[:position] + digit + nik[position + 1:]
+    if changed != nik:
+        assert check_nik(changed, born, gender) != []
+
+
+@given(day=st.dates(), years=st.integers(-100, 100))
+def test_add_years_moves_the_year_only_except_29_february(day, years):
+    if not 1 <= day.year + years <= 9999:
+        return
+    moved = add_years(day, years)
+    assert (moved.year, moved.month) == (day.year + years, day.month)
+    assert moved.day == day.day or (day.month, day.day, moved.day) == (2, 29, 28)
+
+
+@given(born=st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+       tmt_cpns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+       tmt_pns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)))
+def test_check_dates_names_exactly_the_fields_that_break_a_rule(born, tmt_cpns, tmt_pns):
+    fields = {e.field for e in check_dates(born, tmt_cpns, tmt_pns, today=TODAY)}
+    assert ("tanggal_lahir" in fields) == (born > TODAY)
+    cpns_wrong = tmt_cpns is not None and (
+        tmt_cpns > TODAY + dt.timedelta(days=366) or tmt_cpns < add_years(born, 18))
+    assert ("tmt_cpns" in fields) == cpns_wrong
+    assert ("tmt_pns" in fields) == (tmt_pns is not None and tmt_cpns is not None and tmt_pns < tmt_cpns)

@@ -5,11 +5,16 @@ a PNS propose (workflow.section_fields), each widget chosen by the column type. 
 passed to workflow.propose as entered; the service coerces and checks them."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import Boolean, Date, Integer, Numeric, String, Text, select
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..services import workflow
+
+
+# The optional supporting document of a proposed row (an SK, ijazah, akta, …).
+UPLOAD_FIELD = "berkas"
 
 
 class ActionForm(FlaskForm):
@@ -56,10 +61,13 @@ def _field_for(session, section, name):
 
 
 def section_form(session, section, values=None, formdata=None):
-    """A form of the proposable fields of `section`, pre-filled with `values` (a dict of
-    Python values, e.g. a row of workflow.proposed_state) unless `formdata` is posted."""
+    """A form of the proposable fields of `section` and the supporting document, pre-filled
+    with `values` (a dict of Python values, e.g. a row of workflow.proposed_state) unless
+    `formdata` is posted."""
     fields = workflow.section_fields(section)
     attrs = {name: _field_for(session, section, name) for name in fields}
+    # Checked by content when stored (services.documents), not by its name or the browser.
+    attrs[UPLOAD_FIELD] = FileField(_l("Supporting document (PDF/JPG/PNG, max 2 MB)"))
     form_class = type(f"{section.title().replace('_', '')}Form", (FlaskForm,), attrs)
     data = {}
     for name, value in (values or {}).items():

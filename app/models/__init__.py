@@ -19,6 +19,7 @@ from .audit import AuditLog, OutboxMail  # noqa: F401
 from .registration import CaptchaChallenge, PasswordResetToken, Registrasi  # noqa: F401
 from .schedule import Jadwal  # noqa: F401
 from .notification import Pesan  # noqa: F401
+from .monitoring import RekapAntrian, RekapRefresh, RekapUnit  # noqa: F401
 from .submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection  # noqa: F401
 from .ticket import Tiket  # noqa: F401
 from .reference import (  # noqa: F401

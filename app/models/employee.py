@@ -1,5 +1,5 @@
 """Pegawai: the official personnel record ("data utama") and its documents."""
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DDL, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import relationship
 
 from .base import Model, TimestampMixin
@@ -69,6 +69,12 @@ class Pegawai(TimestampMixin, Model):
         # Inbox and monitoring lists filter by instansi/unit and status and order by nama.
         Index("ix_pegawai_instansi_status_nama", "instansi_id", "status", "nama"),
         Index("ix_pegawai_unit_status_nama", "unit_kerja_id", "status", "nama"),
+        # National lists sorted by name (keyset pages walk it from the last row shown).
+        Index("ix_pegawai_nama_id", "nama", "id"),
+        # Name search ("contains", any case) on PostgreSQL: a pg_trgm GIN index serves ILIKE
+        # '%…%' (the migration creates the extension). SQLite gets a plain index of that name.
+        Index("ix_pegawai_nama_trgm", "nama", postgresql_using="gin",
+              postgresql_ops={"nama": "gin_trgm_ops"}),
         {"extend_existing": True},
     )
 
@@ -81,6 +87,11 @@ class Pegawai(TimestampMixin, Model):
 
     def __repr__(self):
         return f"{self.nip} {self.nama}"
+
+
+# `create_all` (the tests) needs pg_trgm before the trigram index; the migration creates it too.
+event.listen(Pegawai.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class Dokumen(TimestampMixin, Model):

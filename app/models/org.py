@@ -1,5 +1,5 @@
 """Organisation: Kanreg BKN, Instansi and the Unit kerja tree."""
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 from .base import Model, TimestampMixin
@@ -47,8 +47,15 @@ class UnitKerja(TimestampMixin, Model):
     instansi = relationship("Instansi")
     parent_id = Column(Integer, ForeignKey("unit_kerja.id"), nullable=True, index=True)
     parent = relationship("UnitKerja", remote_side=[id])
-    path = Column(String(255), nullable=False, default="/", index=True)
+    path = Column(String(255), nullable=False, default="/")
     aktif = Column(Boolean, nullable=False, default=True)
+
+    __table_args__ = (
+        # A subtree is `path LIKE '/1/7/%'`. Under a database collation other than C, PostgreSQL
+        # serves a prefix LIKE only from a pattern_ops index; on SQLite this is a plain index.
+        Index("ix_unit_kerja_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+        {"extend_existing": True},
+    )
 
     def __repr__(self):
         return self.nama

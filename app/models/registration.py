@@ -29,6 +29,10 @@ class Registrasi(TimestampMixin, Model):
     nomor = Column(String(16), unique=True, nullable=False)  # 12 random base32 chars, no dashes
     pegawai_id = Column(Integer, ForeignKey("pegawai.id"), nullable=False, index=True)
     pegawai = relationship("Pegawai")
+    # Copy of the Pegawai's instansi, so the approval inbox of one instansi is one index range
+    # even at national scale; set at registration and kept in step when the Pegawai moves
+    # (services.registration). Who may decide is always judged on the Pegawai itself.
+    instansi_id = Column(Integer, ForeignKey("instansi.id"), nullable=False)
     user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
     user = relationship("PupnsUser", foreign_keys=[user_id])
     email = Column(String(254), nullable=False)
@@ -50,8 +54,12 @@ class Registrasi(TimestampMixin, Model):
             postgresql_where=text("status IN ('menunggu', 'disetujui')"),
             sqlite_where=text("status IN ('menunggu', 'disetujui')"),
         ),
-        # The approval inbox: pending registrations of one instansi, newest first.
+        # The approval inbox: pending registrations of one instansi (or all), newest first.
         Index("ix_registrasi_status_created", "status", "created_at"),
+        Index("ix_registrasi_status_instansi_created", "status", "instansi_id", "created_at", "id"),
+        # The same inbox showing every status ("Semua").
+        Index("ix_registrasi_instansi_created", "instansi_id", "created_at", "id"),
+        Index("ix_registrasi_created", "created_at", "id"),
         {"extend_existing": True},
     )
 

@@ -50,6 +50,8 @@ class Usulan(TimestampMixin, Model):
     # Permission checks always judge the Pegawai itself (services.scope).
     instansi_id = Column(Integer, ForeignKey("instansi.id"), nullable=False)
     unit_kerja_id = Column(Integer, ForeignKey("unit_kerja.id"), nullable=True)
+    # And of his name, the inbox's other sort key (services.copies keeps the copies in step).
+    pegawai_nama = Column(String(150), nullable=False)
     # Pegawai.record_version (and the data utama, as JSON) the proposal is based on: set when
     # the draft is made and again at each Kirim; a different version at apply is a conflict.
     base_record_version = Column(Integer, nullable=False)
@@ -78,6 +80,11 @@ class Usulan(TimestampMixin, Model):
         # Inboxes: one status, the verifier's unit subtree / instansi (or a Kanreg's instansi),
         # oldest submission first.
         Index("ix_usulan_status_unit_submitted", "status", "unit_kerja_id", "submitted_at"),
+        # National inboxes (BKN Pusat, Helpdesk, Admin): one status, oldest first, keyset by id.
+        Index("ix_usulan_status_submitted_id", "status", "submitted_at", "id"),
+        # Sorted by name: nationally, and within one instansi.
+        Index("ix_usulan_status_nama_id", "status", "pegawai_nama", "id"),
+        Index("ix_usulan_status_instansi_nama_id", "status", "instansi_id", "pegawai_nama", "id"),
         Index("ix_usulan_status_instansi_submitted", "status", "instansi_id", "submitted_at"),
         {"extend_existing": True},
     )
@@ -180,6 +187,13 @@ class RecordChange(Model):
     row), written whenever the record changes: the record's history."""
 
     __tablename__ = "record_change"
+    # Where the change came from: a verified Usulan, a staff edit in the Pegawai screens, or
+    # `pupns import-pegawai` (no actor).
+    SOURCE_USULAN = "usulan"
+    SOURCE_STAFF = "staff"
+    SOURCE_IMPORT = "import"
+    SOURCES = (SOURCE_USULAN, SOURCE_STAFF, SOURCE_IMPORT)
+
     id = Column(Integer, primary_key=True)
     pegawai_id = Column(Integer, ForeignKey("pegawai.id", ondelete="CASCADE"), nullable=False)
     section = Column(String(40), nullable=False)
@@ -190,6 +204,7 @@ class RecordChange(Model):
     usulan_id = Column(Integer, ForeignKey("usulan.id", ondelete="SET NULL"), nullable=True, index=True)
     actor_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
     changed_at = Column(DateTime, nullable=False, default=utcnow)
+    source = Column(String(10), nullable=False, default=SOURCE_USULAN, server_default=SOURCE_USULAN)
 
     __table_args__ = (
         # A record's history page: newest first.

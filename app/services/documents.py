@@ -6,11 +6,12 @@
 import hashlib
 import io
 import os
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from ..models import Dokumen
@@ -24,7 +25,14 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
 class UploadRejected(ValueError):
-    """The upload is not an acceptable document; the message says why, for the user."""
+    """The upload is not an acceptable document, or could not be stored; the message says
+    why, for the user."""
+
+
+STORAGE_FAILED_MESSAGE = _l(
+    "The document could not be stored because of a problem on the server. Nothing was saved: "
+    "please try again later."
+)
 
 
 @dataclass(frozen=True)
@@ -105,14 +113,28 @@ def save_file(file_storage) -> StoredFile:
     if content_type is None:
         raise UploadRejected(_l("The document must be a PDF, JPG or PNG file."))
     stored_name = uuid.uuid4().hex
-    _write_atomically(path_for(stored_name), data)
+    try:
+        _write_atomically(path_for(stored_name), data)
+    except OSError as exc:
+        # Disk full, volume gone, permissions: nothing is left behind (_write_atomically),
+        # and the user is told, instead of a 500, that nothing was saved.
+        current_app.logger.error("Upload could not be written: %s (errno %s)", exc.strerror, exc.errno)
+        raise UploadRejected(STORAGE_FAILED_MESSAGE) from exc
     return StoredFile(
         stored_name=stored_name,
-        original_name=(file_storage.filename or "dokumen")[:255],
+        original_name=clean_name(file_storage.filename),
         content_type=content_type,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def clean_name(name: str | None) -> str:
+    """An uploaded file's name as it is kept, shown and offered on download: without control
+    or format characters (a CR/LF made the Content-Disposition header fail with a 500; U+202E
+    can disguise an extension) and without a directory part; at most 255 characters."""
+    name = "".join(ch for ch in (name or "") if unicodedata.category(ch)[0] != "C")
+    return PurePath(name.replace("\\", "/")).name.strip()[:255] or "dokumen"
 
 
 def discard(stored_name: str | None) -> None:
@@ -124,7 +146,7 @@ def discard(stored_name: str | None) -> None:
 def download_name(original_name: str, content_type: str) -> str:
     """The name to offer on download: the original name with the extension of the real
     content type, so a PNG uploaded as "scan.pdf" is saved as "scan.png"."""
-    name = PurePath((original_name or "dokumen").replace("\\", "/")).name or "dokumen"
+    name = clean_name(original_name)
     wanted = EXTENSIONS.get(content_type)
     suffix = PurePath(name).suffix.lower()
     if wanted is None or suffix == wanted or (wanted == ".jpg" and suffix == ".jpeg"):
@@ -151,3 +173,25 @@ def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) ->
 
 def path_of(dokumen: Dokumen) -> Path:
     return path_for(dokumen.stored_name)
+
+
+def send_stored(stored_name: str, original_name: str, content_type: str):
+    """The stored file as a download response: always an attachment with the type found at
+    upload and `nosniff`, so a browser never renders it in the portal's origin; 404 when the
+    file is missing. Callers check first that the user may have it."""
+    path = path_for(stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=content_type, as_attachment=True,
+        download_name=download_name(original_name, content_type),
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Personal documents: never kept by a shared proxy or in the browser cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def send_dokumen(dokumen: Dokumen):
+    """`send_stored` for a Dokumen row."""
+    return send_stored(dokumen.stored_name, dokumen.original_name, dokumen.content_type)

@@ -15,7 +15,8 @@ The contract, for operators and for the code below:
 - Upsert by NIP. An empty optional cell keeps the stored value: an import never erases data
   (clearing a field is done in the record's form). A row equal to the stored record writes
   nothing, so importing the same file twice changes nothing; a changed record gets
-  `record_version` + 1.
+  `record_version` + 1 and one RecordChange per changed field (its history, source "import",
+  inserted with the batch in one statement).
 - Instansi by `instansi_kode`. A missing one is created only when the row gives
   `instansi_nama` and the import was given a Kanreg (`kanreg=`, the CLI's `--kanreg`);
   otherwise the row is rejected ("unknown instansi"). Unit kerja by `unit_kode` under that
@@ -42,11 +43,12 @@ from ..models import (
     Instansi,
     Kanreg,
     Pegawai,
+    RecordChange,
     StatusPerkawinan,
     TingkatPendidikan,
     UnitKerja,
 )
-from . import rules
+from . import record_history, rules, workflow
 from .reference_data import PENDIDIKAN_ALIASES
 
 COLUMNS = (
@@ -530,7 +532,7 @@ class _Importer:
 
     def _apply(self, rows: list[_Row]) -> _BatchResult:
         result = _BatchResult()
-        new_records = []
+        new_records, changes = [], []
         nips = [row.values["nip"] for row in rows]
         query = select(Pegawai).where(Pegawai.nip.in_(nips))
         stored = {p.nip: p for p in self.session.scalars(query)}
@@ -547,14 +549,18 @@ class _Importer:
                 values["status"] = values["status"] or Pegawai.STATUS_PNS
                 new_records.append(dict(values, record_version=1))
                 result.created += 1
-            elif _update(current, values):
+            elif old := _update(current, values):
                 current.record_version = (current.record_version or 0) + 1
+                changes += workflow.change_rows(
+                    current.id, workflow.DATA_UTAMA, current.id, old, {k: values[k] for k in old},
+                    source=RecordChange.SOURCE_IMPORT)
                 result.updated += 1
             else:
                 result.unchanged += 1
         if new_records:
             # One multi-row INSERT: building ORM objects would cost more than the database does.
             self.session.execute(insert(Pegawai.__table__), new_records)
+        record_history.insert_change_rows(self.session, changes)
         return result
 
     @staticmethod
@@ -642,14 +648,16 @@ class _Importer:
         return unit.id
 
 
-def _update(current: Pegawai, values: dict) -> bool:
-    """Set the values that differ (an empty cell keeps the stored value); True if any did."""
-    changed = False
+def _update(current: Pegawai, values: dict) -> dict:
+    """Set the values that differ (an empty cell keeps the stored value); returns the old
+    values of those that did (empty: nothing changed)."""
+    old = {}
     for attribute, value in values.items():
-        if value is not None and getattr(current, attribute) != value:
+        before = getattr(current, attribute)
+        if value is not None and before != value:
+            old[attribute] = before
             setattr(current, attribute, value)
-            changed = True
-    return changed
+    return old
 
 
 def kanreg_id_for(session, kode) -> int | None:

@@ -58,7 +58,11 @@ def outbox_logger() -> logging.Logger:
 
 
 def log_outbox_only(mail: OutboxMail) -> None:
-    """Write a message that stays in the outbox (no MAIL_SERVER) to the log, body included."""
+    """Write a message that stays in the outbox (no MAIL_SERVER) to the log, body included,
+    for the developer's console. Never in production: bodies hold password reset links."""
+    if current_app.config.get("ENV_NAME") == "production":
+        outbox_logger().warning("Mail #%s kept in the outbox: no MAIL_SERVER configured", mail.id)
+        return
     outbox_logger().info(
         "Mail kept in the outbox (no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
         mail.recipient, mail.subject, mail.body,

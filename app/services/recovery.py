@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import PasswordResetToken, Registrasi
 from ..models.user import User
-from . import audit, mail, passwords
+from . import audit, mail, passwords, sessions
 from .registration import normalise_nomor
 
 RESET_TOKEN_TTL = dt.timedelta(minutes=10)
@@ -234,8 +234,9 @@ def nip_of_token(session, token: str) -> str | None:
 
 def reset_password(session, token: str, password: str):
     """Set a new password through a reset link: the token is used up, every other open token
-    of the user is invalidated, a login lockout is lifted (the owner just proved control of the
-    email of record), and "password.reset" is audited. Returns the user.
+    of the user is invalidated, every session of the user ends, a login lockout is lifted (the
+    owner just proved control of the email of record), and "password.reset" is audited.
+    Returns the user.
 
     Raises RecoveryRefused for an unknown, used or expired token or a weak password. The token
     row is locked, so two simultaneous uses of one link cannot both succeed."""
@@ -257,6 +258,7 @@ def reset_password(session, token: str, password: str):
         user.password = passwords.hash_password(password)
         user.fail_login_count = 0
         user.locked_until = None
+        sessions.end_all(user)  # whoever knew the old password is logged out everywhere
         row.used_at = now
         session.execute(
             update(PasswordResetToken)

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from ..models import Pegawai, SecurityQuestion, utcnow
@@ -115,7 +115,8 @@ def register(session, sm, *, nip, email, password, mother_name, question_id, ans
         user.active = False
         user.password = passwords.hash_password(password)
         registrasi = Registrasi(
-            nomor=new_nomor(), pegawai=pegawai, user=user, email=email.strip(),
+            nomor=new_nomor(), pegawai=pegawai, instansi_id=pegawai.instansi_id, user=user,
+            email=email.strip(),
             status=Registrasi.STATUS_MENUNGGU, security_question_id=question_id,
             answer_hash=passwords.hash_answer(answer),
             mother_name_hash=passwords.hash_answer(mother_name),
@@ -139,11 +140,18 @@ def find_by_identifier(session, identifier: str) -> Registrasi | None:
     nomor = normalise_nomor(identifier)
     stmt = (
         select(Registrasi)
-        .join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
-        .where(or_(Pegawai.nip == identifier, Registrasi.nomor == nomor))
+        .where(Registrasi.id.in_(ids_by_nip_or_nomor(identifier, nomor)))
         .order_by(Registrasi.created_at.desc(), Registrasi.id.desc())
     )
     return session.scalars(stmt).first()
+
+
+def ids_by_nip_or_nomor(nip: str, nomor: str):
+    """Ids of the registrations of NIP `nip` or numbered `nomor`, as a subquery. Two indexed
+    lookups: an OR across the joined Pegawai and Registrasi tables would scan both."""
+    by_nip = select(Registrasi.id).join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(
+        Pegawai.nip == nip)
+    return union_all(by_nip, select(Registrasi.id).where(Registrasi.nomor == nomor))
 
 
 def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:

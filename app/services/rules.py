@@ -163,7 +163,7 @@ def check_golongan_history(rows) -> list[RuleError]:
     ordered = sorted((r for r in rows if r[0] is not None and r[1] is not None),
                      key=lambda r: (r[1], r[0]))
     highest = None
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in zip(ordered, ordered[1:], strict=False):
         highest = prev if highest is None or prev[0] > highest[0] else highest
         if cur[1] == prev[1]:
             errors.append(
@@ -199,7 +199,7 @@ def check_jabatan_history(rows) -> list[RuleError]:
                 RuleError("tmt_jabatan", _l("%(name)s ends before it starts.", name=row[2]))
             )
     furthest = None  # (end, row) of the previous row reaching furthest; open rows end at the next start
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in zip(ordered, ordered[1:], strict=False):
         prev_end = prev[1] if prev[1] is not None else cur[0]
         if furthest is None or prev_end > furthest[0]:
             furthest = (prev_end, prev)

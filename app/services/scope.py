@@ -10,6 +10,7 @@ from ..models import Dokumen, Instansi, Pegawai, UnitKerja
 from ..security import (
     ROLE_ADMIN,
     ROLE_HELPDESK,
+    ROLE_INTEGRASI,
     ROLE_MONITOR,
     ROLE_PNS,
     ROLE_VERIFIKATOR_BKN,
@@ -46,6 +47,17 @@ def pegawai_clause(user):
             clauses.append(Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id)))
         elif role == ROLE_PNS and user.pegawai_id:
             clauses.append(Pegawai.id == user.pegawai_id)
+        elif role == ROLE_INTEGRASI:
+            # An API client reads its narrowest scope: a unit tree, an instansi, a Kanreg, or
+            # (BPJS, Taspen: no scope set) every record.
+            if user.unit_kerja is not None:
+                clauses.append(Pegawai.unit_kerja_id.in_(_unit_subtree_ids(user.unit_kerja)))
+            elif user.instansi_id:
+                clauses.append(Pegawai.instansi_id == user.instansi_id)
+            elif user.kanreg_id:
+                clauses.append(Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id)))
+            else:
+                return true()
     return or_(*clauses) if clauses else false()
 
 
@@ -60,6 +72,13 @@ def _master_data_clause(user, instansi_column):
     if ROLE_VERIFIKATOR_INSTANSI in names and user.instansi_id:
         return instansi_column == user.instansi_id
     return false()
+
+
+def master_data_clause(user, instansi_column):
+    """Rows whose `instansi_column` names an instansi whose master data `user` keeps (all for
+    Admin, his own for a Verifikator Instansi, none for anyone else): for a table carrying
+    its own copy of the instansi, one index range instead of a join."""
+    return _master_data_clause(user, instansi_column)
 
 
 def instansi_clause(user):

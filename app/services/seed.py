@@ -55,6 +55,7 @@ from ..security import (
     User,
     sync_roles,
 )
+from . import demo_progress, monitoring
 from .reference_data import load_reference_data
 from .rules import add_years, make_nik, make_nip
 
@@ -417,7 +418,8 @@ class _Generator:
 
     def __init__(self, session, seed: int, as_of: dt.date):
         self.session = session
-        self.rng = random.Random(seed)
+        # Reproducible demo data from a seed, not secrets: a seeded PRNG is the point.
+        self.rng = random.Random(seed)  # nosec B311
         self.fake = Faker("id_ID")
         self.fake.seed_instance(seed)
         self.as_of = as_of
@@ -687,7 +689,7 @@ class _Generator:
                 dates.append(grad)
         rows, depan, belakang = [], [], []
         s1_field = None
-        for level, graduated in zip(chain, dates):
+        for level, graduated in zip(chain, dates, strict=False):
             gd = gb = jurusan = None
             show = True
             if level in ("SD", "SLTP", "SLTA"):
@@ -848,7 +850,8 @@ class _Generator:
         courses = []  # (jenis, nama, jam, earliest start, penyelenggara)
         for row in jabatan_rows:
             if row.eselon == "IV.a":
-                courses.append(("Diklatpim Tk. IV", "Diklat Kepemimpinan Tingkat IV", 285, row.tmt_jabatan, inst.diklat))
+                courses.append(("Diklatpim Tk. IV", "Diklat Kepemimpinan Tingkat IV", 285, row.tmt_jabatan,
+                                inst.diklat))
             elif row.eselon == "III.b":
                 courses.append(("Diklatpim Tk. III", "Diklat Kepemimpinan Tingkat III", 360, row.tmt_jabatan,
                                 "Lembaga Administrasi Negara"))
@@ -914,14 +917,15 @@ class _Generator:
             tempat_lahir=self.place(rng.choice(_REGION_CODES)), tanggal_lahir=spouse_born,
             status_hidup=STATUS_MENINGGAL if married == "Cerai Mati" else STATUS_HIDUP,
             tanggal_menikah=menikah,
-            akta_menikah=f"{rng.randint(1, 999)}/{rng.randint(1, 99):02d}/{ROMAN_MONTHS[menikah.month - 1]}/{menikah.year}",
+            akta_menikah=(f"{rng.randint(1, 999)}/{rng.randint(1, 99):02d}/"
+                          f"{ROMAN_MONTHS[menikah.month - 1]}/{menikah.year}"),
             tanggal_cerai=cerai, akta_cerai=f"{rng.randint(1, 999)}/AC/{cerai.year}/PA" if cerai else None,
             no_karis_karsu=f"{self.digits(6)} {'J' if spouse_gender == 'P' else 'K'}"
             if status != Pegawai.STATUS_CPNS and married == "Kawin" else None,
             is_pns=spouse_nip is not None, nip=spouse_nip,
         )]
         child_born = add_years(menikah, 1) + dt.timedelta(days=rng.randint(0, 700))
-        for _ in range(self.pick(((0, 15), (1, 30), (2, 35), (3, 20)))):
+        for _child in range(self.pick(((0, 15), (1, 30), (2, 35), (3, 20)))):
             if child_born > self.as_of:
                 break
             child_gender = rng.choice("LP")
@@ -978,7 +982,9 @@ def _ensure_organisation(session, stats: SeedStats) -> list[_I]:
         spec.id = instansi.id
         spec.flat_units = []
 
-        def build(nodes, parent, parent_kode):
+        # Called right away, inside this loop: binding the loop's instansi/spec as defaults
+        # only makes that explicit.
+        def build(nodes, parent, parent_kode, instansi=instansi, spec=spec):
             for i, node in enumerate(nodes, start=1):
                 kode = f"{parent_kode}.{i:02d}"
                 unit = session.scalar(select(UnitKerja).where(UnitKerja.kode == kode))
@@ -1141,12 +1147,16 @@ def seed_demo(session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT
     try:
         stats = seed_records(session, pegawai_count, seed, as_of)
         _create_demo_users(session, appbuilder, stats.showcase_pegawai_id)
+        # Registrations and submissions in every stage: the dashboard and inboxes show something.
+        demo_progress.seed_progress(session, appbuilder.sm, seed=seed, email_domain=DEMO_EMAIL_DOMAIN,
+                                    showcase_pegawai_id=stats.showcase_pegawai_id)
         # The data is dated AS_OF, but the demo runs today: open the filling phase now.
         _ensure_demo_schedule(session, dt.date.today())
         session.commit()
     except Exception:
         session.rollback()
         raise
+    monitoring.refresh(session)
     return DemoResult(demo_accounts(session), stats, time.perf_counter() - started)
 
 

@@ -16,11 +16,14 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Callable
 
+from flask import g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..extensions import db
+from ..i18n import format_angka, format_tanggal
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Golongan, Instansi, Jadwal, Model, Pegawai, utcnow
 from ..models.notification import Pesan
 from ..models.submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection
@@ -32,7 +35,7 @@ from ..security import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from . import notification, rules, scope
+from . import documents, notification, rules, scope
 from .schedule import current_phase
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +285,9 @@ class ConflictEntry:
 
     `field` is None when the row itself is gone (`blocking`: nothing can be applied to it).
     `touched` is False for a data-utama field the proposal does not change (shown for
-    information; applying leaves it as it is now)."""
+    information; applying leaves it as it is now). An entry with no field that is not
+    blocking says only that the record changed elsewhere (a row the proposal does not touch,
+    by a staff edit or an import): `snapshot` and `official` are then the record versions."""
 
     section: str
     target_id: int | None
@@ -400,6 +405,113 @@ def snapshot_values(item: UsulanItem) -> dict:
 def row_values(section, row) -> dict:
     """The comparable values of one official row (or the Pegawai for data utama)."""
     return {name: _normal(getattr(row, name)) for name in section_fields(section)}
+
+
+# --------------------------------------------------------------------------------------------
+# Values as people read them (diffs, conflicts, record history, printouts)
+# --------------------------------------------------------------------------------------------
+# Codes shown by their label, for a field of that name in any section.
+CHOICE_LABELS = {
+    "jenis_kelamin": {Pegawai.GENDER_MALE: _l("Male"), Pegawai.GENDER_FEMALE: _l("Female")},
+}
+# Reference tables hold tens of rows: the first lookup loads the whole table, so a page costs
+# at most one query per table however many values it shows. Other referenced tables
+# (instansi, unit kerja, dokumen) are read by id; prime_display reads a list in one query.
+_WHOLE_TABLES = frozenset(
+    {"golongan", "tingkat_pendidikan", "agama", "status_perkawinan", "jenis_jabatan", "jenis_diklat"}
+)
+
+
+class ReferenceNames:
+    """Display names (str(row)) of referenced rows by table and id, read at most once."""
+
+    def __init__(self, session):
+        self.session = session
+        self.names: dict[str, dict] = {}
+        self.whole: set[str] = set()
+
+    def load(self, table: str, ids) -> None:
+        """Read the names of `ids` of `table` that are not known yet (one query at most)."""
+        model = model_of_table(table)
+        known = self.names.setdefault(table, {})
+        if model is None:
+            return
+        if table in _WHOLE_TABLES and table not in self.whole:
+            self.whole.add(table)
+            known.update({row.id: str(row) for row in self.session.scalars(select(model))})
+        missing = {i for i in ids if i not in known}
+        if missing:
+            found = {row.id: str(row) for row in
+                     self.session.scalars(select(model).where(model.id.in_(missing)))}
+            # A row gone since (or a bad id) is shown as the id itself, and not looked up again.
+            known.update({i: found.get(i) for i in missing})
+
+    def name(self, table: str, key) -> str | None:
+        self.load(table, [key])
+        return self.names[table].get(key)
+
+
+def reference_names() -> ReferenceNames:
+    """The ReferenceNames of the current request (of the app context outside a request)."""
+    holder = request if has_request_context() else g if has_app_context() else None
+    names = getattr(holder, "_pupns_reference_names", None) if holder is not None else None
+    if names is None:
+        names = ReferenceNames(db.session)
+        if holder is not None:
+            holder._pupns_reference_names = names
+    return names
+
+
+def _reference_table(section, name) -> str | None:
+    """The table a field of a section refers to, None for a plain value (or unknown field)."""
+    model = Pegawai if section == DATA_UTAMA else CHILD_MODELS.get(section)
+    column = model.__table__.columns.get(name) if model is not None else None
+    fk = next(iter(column.foreign_keys), None) if column is not None else None
+    return fk.column.table.name if fk is not None else None
+
+
+def _reference_key(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def prime_display(triples) -> None:
+    """Read the names of every referenced row among `(section, field, value)` triples, one
+    query per table, before a list is printed with display_value (no query per row)."""
+    wanted: dict[str, set] = {}
+    for section, name, value in triples:
+        table = _reference_table(section, name)
+        key = _reference_key(value) if table is not None else None
+        if key is not None:
+            wanted.setdefault(table, set()).add(key)
+    names = reference_names()
+    for table, ids in wanted.items():
+        names.load(table, ids)
+
+
+def display_value(section, name, value) -> str:
+    """One field value as a user reads it: the name of a referenced row (golongan "III/c –
+    Penata", jabatan, pendidikan, unit), a date in Indonesian, a choice by its label, Ya/Tidak;
+    "" for no value. Reference names are read once per request (see ReferenceNames)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return format_tanggal(value)
+    labels = CHOICE_LABELS.get(name)
+    if labels is not None and value in labels:
+        return str(labels[value])
+    table = _reference_table(section, name)
+    if table is not None:
+        key = _reference_key(value)
+        found = reference_names().name(table, key) if key is not None else None
+        return found if found is not None else str(value)
+    if isinstance(value, Decimal):
+        return format_angka(value)
+    return str(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -551,6 +663,10 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
     for name, value in base.items():
         if name not in touched_utama and current.get(name) != value:
             found.append(ConflictEntry(DATA_UTAMA, pegawai.id, name, value, current.get(name), touched=False))
+    if not found and pegawai.record_version != usulan.base_record_version:
+        # Nothing above explains the new version: say so, or apply() refuses with no reason shown.
+        found.append(ConflictEntry(DATA_UTAMA, pegawai.id, None, usulan.base_record_version,
+                                   pegawai.record_version, touched=False))
     return found
 
 
@@ -1025,23 +1141,35 @@ def set_verdict(session, actor, usulan_id: int, item_id: int, verdict: str | Non
 # --------------------------------------------------------------------------------------------
 # Applying to the official record (inside transition's transaction; never commits)
 # --------------------------------------------------------------------------------------------
-def record_changes(session, pegawai_id, section, row_id, old: dict, new: dict, *, actor=None,
-                   usulan=None) -> int:
-    """Add one RecordChange per field whose value differs between `old` and `new`; returns how many."""
-    count = 0
+def change_rows(pegawai_id, section, row_id, old: dict, new: dict, *, actor=None, usulan=None,
+                source=None) -> list[dict]:
+    """The RecordChange values (dicts, for a bulk insert) of every field whose value differs
+    between `old` and `new`. `source` defaults to "usulan" with an usulan, else "staff"."""
+    if source is None:
+        source = RecordChange.SOURCE_USULAN if usulan is not None else RecordChange.SOURCE_STAFF
+    now = utcnow()
+    rows = []
     for name in dict.fromkeys([*old, *new]):
         before, after = _normal(old.get(name)), _normal(new.get(name))
         if before == after:
             continue
-        session.add(RecordChange(
+        rows.append(dict(
             pegawai_id=pegawai_id, section=section, row_id=row_id, field=name,
             old_value=None if before is None else json.dumps(encode(before)),
             new_value=None if after is None else json.dumps(encode(after)),
             usulan_id=getattr(usulan, "id", None), actor_id=getattr(actor, "id", None),
-            changed_at=utcnow(),
+            changed_at=now, source=source,
         ))
-        count += 1
-    return count
+    return rows
+
+
+def record_changes(session, pegawai_id, section, row_id, old: dict, new: dict, *, actor=None,
+                   usulan=None, source=None) -> int:
+    """Add one RecordChange per field whose value differs between `old` and `new` (see
+    change_rows); returns how many."""
+    rows = change_rows(pegawai_id, section, row_id, old, new, actor=actor, usulan=usulan, source=source)
+    session.add_all([RecordChange(**values) for values in rows])
+    return len(rows)
 
 
 def apply(session, usulan: Usulan, actor, *, accept_conflicts: bool = False) -> int:
@@ -1098,3 +1226,47 @@ def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, acto
         row.dokumen_id = item.dokumen_id
     new = {**row_values(section, row), "dokumen_id": row.dokumen_id}
     return record_changes(session, pegawai.id, section, row_id, old, new, actor=actor, usulan=usulan)
+
+
+# --------------------------------------------------------------------------------------------
+# Supporting documents of the items
+# --------------------------------------------------------------------------------------------
+def propose_with_upload(session, usulan: Usulan, section: str, operation: str, values: dict | None,
+                        target_id: int | None = None, *, item_id: int | None = None, upload=None,
+                        uploaded_by_id: int | None = None) -> UsulanItem | None:
+    """`propose` with the supporting document the PNS uploaded (`upload`, a file of the form;
+    none or an empty one keeps the item's current document). The file is checked and stored
+    first (documents.UploadRejected, nothing written) and its Dokumen row commits with the
+    proposal; a refused proposal removes the stored file again."""
+    if upload is None or not upload.filename:
+        return propose(session, usulan, section, operation, values, target_id, item_id=item_id)
+    dokumen = documents.store_upload(session, usulan.pegawai_id, upload, uploaded_by_id=uploaded_by_id)
+    try:
+        session.flush()  # its id, for the item
+        return propose(session, usulan, section, operation, values, target_id, item_id=item_id,
+                       dokumen_id=dokumen.id)
+    except Exception:
+        session.rollback()
+        documents.discard(dokumen.stored_name)
+        raise
+
+
+@dataclass(frozen=True)
+class ItemDocuments:
+    """The documents of one item: `proposed`, sent with the proposal, and `official`, on the
+    official row the item changes or removes (what the verifier compares it with)."""
+
+    proposed: Dokumen | None
+    official: Dokumen | None
+
+
+def item_documents(session, usulan: Usulan) -> dict[int, ItemDocuments]:
+    """The documents of every item of `usulan`, by item id."""
+    result = {}
+    for item in usulan.items:
+        official = None
+        if item.section != DATA_UTAMA and item.operation != UsulanItem.OP_ADD:
+            row = _official_row(session, usulan, item.section, item.target_id)
+            official = row.dokumen if row is not None else None
+        result[item.id] = ItemDocuments(item.dokumen, official)
+    return result

@@ -1,11 +1,13 @@
 """Registers every view and menu entry on the AppBuilder of one app."""
 from flask_babel import lazy_gettext as _l
 
+from .apikey import ApiKeyView
 from .approval import RegistrationApprovalView
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
 from .messages import MessageView
+from .monitoring import MonitoringView
 from .mydata import MyDataView
 from .recovery import OutboxMailView, StatusView
 from .reference import REFERENCE_VIEWS
@@ -60,10 +62,26 @@ def register_views(appbuilder):
         icon="fa-search", category="Helpdesk", category_label=_l("Helpdesk"),
         category_icon="fa-life-ring",
     )
+    appbuilder.add_view(
+        MonitoringView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart",
+        category="Monitoring", category_label=_l("Monitoring"), category_icon="fa-line-chart",
+    )
+    appbuilder.add_link(
+        "Verifier workload", href="/monitoring/antrian/", label=_l("Verifier workload"),
+        icon="fa-hourglass-half", category="Monitoring", category_label=_l("Monitoring"),
+        category_icon="fa-line-chart",
+    )
     # Admin only (no role_permissions entry).
     appbuilder.add_view(
         AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history", category="Security",
     )
+    # Admin only (no role_permissions entry): keys of the integration API (app/api).
+    appbuilder.add_view(
+        ApiKeyView, "API keys", label=_l("API keys"), icon="fa-key", category="Security",
+    )
+    from ..api import register_api
+
+    register_api(appbuilder)
     for view, name, label in REFERENCE_VIEWS:
         appbuilder.add_view(
             view, name, label=label, category=MENU_REFERENCE,

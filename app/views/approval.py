@@ -12,14 +12,14 @@ from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms.approval import DecisionForm, RejectForm
-from ..models import Instansi, Pegawai
+from ..models import Pegawai
 from ..models.registration import Registrasi
-from ..services import registration, rules, scope
+from ..services import paging, registration, rules, scope
 
 PAGE_SIZE = 25
 
@@ -46,9 +46,11 @@ STATUS_FILTERS = {
 
 
 def decidable_clause(user):
-    """Registrations `user` may decide: those of the instansi he may keep (scope.instansi_clause:
-    all for Admin, his own for a Verifikator Instansi, none for anybody else)."""
-    return Pegawai.instansi_id.in_(select(Instansi.id).where(scope.instansi_clause(user)))
+    """Registrations `user` may decide: those of the instansi he may keep (all for Admin, his
+    own for a Verifikator Instansi, none for anybody else), judged on the Pegawai and on the
+    registration's copy of his instansi (the index range the inbox reads)."""
+    return and_(scope.master_data_clause(user, Registrasi.instansi_id),
+                scope.master_data_clause(user, Pegawai.instansi_id))
 
 
 def search_clause(query: str):
@@ -56,7 +58,7 @@ def search_clause(query: str):
     text = query.strip()
     if rules.is_ascii_digits(text, 18):
         return Pegawai.nip == text
-    return or_(Pegawai.nip == text, Registrasi.nomor == registration.normalise_nomor(text))
+    return Registrasi.id.in_(registration.ids_by_nip_or_nomor(text, registration.normalise_nomor(text)))
 
 
 def page_size() -> int:
@@ -131,25 +133,27 @@ class RegistrationApprovalView(BaseView):
         page = max(1, request.args.get("page", 1, type=int))
 
         stmt = self._in_scope()
+        # Without a search the count reads the registrations' own index, without the Pegawai.
+        count_stmt = select(Registrasi.id).where(scope.master_data_clause(g.user, Registrasi.instansi_id))
         if status != STATUS_ALL:
             stmt = stmt.where(Registrasi.status == status)
+            count_stmt = count_stmt.where(Registrasi.status == status)
         if query:
             stmt = stmt.where(search_clause(query))
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        pages = max(1, -(-total // size))
-        page = min(page, pages)
-        rows = db.session.scalars(
-            stmt.options(
+            count_stmt = None
+        paged = paging.paginate(
+            db.session, stmt, keys=(Registrasi.created_at, Registrasi.id), descending=True,
+            key_of=lambda r: (r.created_at, r.id), size=size, number=page,
+            after=request.args.get("after"), before=request.args.get("before"), count_stmt=count_stmt,
+            execute=lambda s: db.session.scalars(s.options(
                 joinedload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja),
                 joinedload(Registrasi.decided_by),
-            )
-            .order_by(Registrasi.created_at.desc(), Registrasi.id.desc())
-            .limit(size)
-            .offset((page - 1) * size)
-        ).all()
+            )).all(),
+        )
         return self.render_template(
             self.list_template,
-            rows=rows, total=total, page=page, pages=pages, per_page=size,
+            rows=paged.rows, paged=paged, total=paged.total, page=paged.number, pages=paged.pages,
+            per_page=size,
             q=query, status=status, status_filters=STATUS_FILTERS,
             status_labels=STATUS_LABELS, status_css=STATUS_CSS,
             pending=Registrasi.STATUS_MENUNGGU, form=DecisionForm(),

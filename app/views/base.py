@@ -4,6 +4,8 @@ FAB applies `base_filters` to list/show/edit/delete but not to actions, FK dropd
 `pre_add`/`pre_update`; this class closes those gaps with the rules in `services.scope`.
 """
 import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
 from flask_appbuilder import ModelView, expose
@@ -11,11 +13,13 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Date, DateTime, false
 
 from ..i18n import format_tanggal
 from ..models import Pegawai
 from ..services import scope
+from . import privacy
+from .capped_interface import CappedInterface
 from .labels import LABELS
 
 SCOPED_RELATIONS = ("pegawai", "instansi", "unit_kerja")
@@ -39,6 +43,18 @@ class ScopeFilter(BaseFilter):
         return query.filter(scope.clause_for(self.model, g.user))
 
 
+class OwnUnitsFilter(BaseFilter):
+    """The units offered by a list's search form: those of the user's own instansi. A user
+    without one (national roles) filters by instansi instead: 40,000 units in one dropdown
+    made every list page a 2 MB, multi-second render."""
+
+    name = "own units"
+
+    def apply(self, query, value):
+        instansi_id = getattr(g.user, "instansi_id", None)
+        return query.filter(self.model.instansi_id == instansi_id if instansi_id else false())
+
+
 class OutOfScope(Exception):
     """Raised from pre_* hooks; FAB shows the message and saves nothing."""
 
@@ -47,11 +63,17 @@ class ScopedModelView(ModelView):
     base_filters = [["id", ScopeFilter, lambda: None]]
     label_columns = LABELS
     page_size = 25
+    # NIKs masked in every list, in full on detail pages only for master-data keepers.
+    list_widget = privacy.MaskedListWidget
 
     def __init__(self, **kwargs):
         self.formatters_columns = {
-            **date_formatters(self.datamodel.obj), **(self.formatters_columns or {})
+            **date_formatters(self.datamodel.obj), **privacy.formatters(),
+            **(self.formatters_columns or {})
         }
+        # A NIK in a GET search form would land in URLs and access logs (views.privacy).
+        searchable = self.search_columns or self.datamodel.get_search_columns_list()
+        self.search_columns = [c for c in searchable if c not in privacy.MASKED_COLUMNS]
         # FAB builds the add/edit forms inside ModelView.__init__, so the dropdown scope must
         # be set before it; set afterwards, every FK dropdown listed (and accepted) all rows.
         rel = {name: [["id", ScopeFilter, lambda: None]] for name in SCOPED_RELATIONS}
@@ -59,7 +81,13 @@ class ScopedModelView(ModelView):
         rel = {k: v for k, v in rel.items() if k in used}
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        if "unit_kerja" in self.search_columns:
+            self.search_form_query_rel_fields = {
+                "unit_kerja": [["id", OwnUnitsFilter, lambda: None]], **(self.search_form_query_rel_fields or {})}
+        # National lists: a capped count, bounded pages, relations loaded with the rows.
+        self.datamodel = CappedInterface.wrap(self.datamodel)
         super().__init__(**kwargs)
+        self.datamodel.eager_load(self.list_columns)
 
     # -- scope checks FAB does not do itself ---------------------------------
     def pegawai_of(self, item):
@@ -187,6 +215,32 @@ def _reject_bad_route_args():
             abort(400)
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,10}")
+# What PostgreSQL reads as a boolean (FAB's checkbox filter sends "y").
+_BOOLEAN_WORDS = {"", "y", "n", "yes", "no", "t", "f", "true", "false", "1", "0", "on", "off"}
+_MAX_NUMBER = Decimal(10) ** 15
+
+
+def _filter_value_fits(datamodel, column, value) -> bool:
+    """FAB hands a filter value to the database converted by its own rules, which pass on
+    what PostgreSQL refuses with an error (a 500): any text for a boolean or NUMERIC column,
+    an integer beyond INTEGER, an infinite number. An empty value is FAB's "no value"."""
+    value = value.strip()
+    if not value:
+        return True
+    if datamodel.is_boolean(column):
+        return value.lower() in _BOOLEAN_WORDS
+    if datamodel.is_integer(column):
+        return _INTEGER.fullmatch(value) is not None and abs(int(value)) <= _MAX_ID
+    if datamodel.is_numeric(column) or datamodel.is_float(column):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return False
+        return number.is_finite() and abs(number) < _MAX_NUMBER
+    return True
+
+
 def reject_bad_list_args():
     """Refuse request arguments FAB would turn into a 500, an unbounded query or a file read:
     400 for bad page/sort/filter arguments, NUL characters and unknown actions; 404 for a
@@ -227,4 +281,33 @@ def reject_bad_list_args():
                 abort(400)
             if relation and not _is_id(value):
                 abort(400)
+            if not relation and not _filter_value_fits(view.datamodel, column, value):
+                abort(400)
 
+
+# What a browser ignores or rewrites in a Location before resolving it (WHATWG URL parser):
+# leading control characters and spaces, tabs and newlines anywhere, "\\" read as "/".
+_LOCATION_LEADING_JUNK = "".join(chr(c) for c in range(0x21))
+_LOCATION_DROPPED = re.compile(r"[\t\n\r]")
+
+
+def _location_stays_here(location: str) -> bool:
+    cleaned = _LOCATION_DROPPED.sub("", location.lstrip(_LOCATION_LEADING_JUNK)).replace("\\", "/")
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return False
+    if parts.scheme or parts.netloc:
+        # An absolute URL ("http:evil" without slashes too) must name this very host.
+        return parts.scheme.lower() in ("http", "https", "") and parts.netloc.lower() == request.host.lower()
+    return True
+
+
+def keep_redirects_on_site(response):
+    """after_request: every redirect stays on this host. FAB checks `next=` with
+    is_safe_redirect_url, which lets "/\\evil.example" and "\\\\evil.example" through; browsers
+    read both as "//evil.example". Such a Location is replaced by the index page."""
+    location = response.headers.get("Location")
+    if location and 300 <= response.status_code < 400 and not _location_stays_here(location):
+        response.headers["Location"] = current_app.appbuilder.get_url_for_index
+    return response

@@ -1,15 +1,16 @@
 """Staff CRUD of Pegawai records, their history and family rows, and their documents."""
-from flask import abort, flash, g, redirect, request, send_file
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import FileField, SelectField
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import DataRequired, ValidationError
 
 from ..extensions import db
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
-from ..services import documents, rules
+from ..services import documents, record_history, rules
 from ..services.employee import EmployeeChangeRefused, delete_pegawai
 from .base import OutOfScope, ScopedModelView
 
@@ -40,20 +41,32 @@ class DokumenView(ScopedModelView):
         dokumen = self.datamodel.get(pk, self._base_filters)
         if dokumen is None:
             abort(404)
-        path = documents.path_of(dokumen)
-        if not path.is_file():
-            abort(404)
-        response = send_file(
-            path,
-            mimetype=dokumen.content_type,
-            as_attachment=True,
-            download_name=dokumen.original_name,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return documents.send_dokumen(dokumen)
 
 
-class PegawaiChildView(ScopedModelView):
+class KeepsRecordHistory:
+    """Staff changes written to the record's history (services.record_history) in the
+    transaction FAB commits, with the Pegawai's record_version bumped. Listed before
+    ScopedModelView in the bases; the write hooks run after every scope and rule check."""
+
+    def _edit(self, pk):
+        if request.method == "POST":
+            # The stored values, before FAB copies the form onto the row.
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                record_history.remember(item)
+        return super()._edit(pk)
+
+    def write_history(self, write, item):
+        """`write(session, actor, item)` from services.record_history; a database refusal
+        is shown like FAB's own and saves nothing."""
+        try:
+            write(db.session, g.user, item)
+        except SQLAlchemyError:
+            self.refuse(self.database_error_message)
+
+
+class PegawaiChildView(KeepsRecordHistory, ScopedModelView):
     """History/family rows; a scanned document can be attached to each row."""
 
     add_form_extra_fields = {"berkas": FileField(_l("Document file (PDF/JPG/PNG, max 2 MB)"))}
@@ -73,10 +86,16 @@ class PegawaiChildView(ScopedModelView):
     def pre_add(self, item):
         super().pre_add(item)
         self._attach_upload(item)
+        self.write_history(record_history.staff_added, item)
 
     def pre_update(self, item):
         super().pre_update(item)
         self._attach_upload(item)
+        self.write_history(record_history.staff_updated, item)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        self.write_history(record_history.staff_deleted, item)
 
 
 SECTION_TITLES = {
@@ -192,7 +211,7 @@ _PEGAWAI_CHOICE_FIELDS = {
 }
 
 
-class PegawaiView(ScopedModelView):
+class PegawaiView(KeepsRecordHistory, ScopedModelView):
     datamodel = SQLAInterface(Pegawai)
     list_title = _l("Employee records")
     show_title = _l("Employee record")
@@ -216,7 +235,25 @@ class PegawaiView(ScopedModelView):
         for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "tmt_cpns", "tmt_pns", "unit_kerja")
     }
     related_views = CHILD_VIEWS
-    show_template = "appbuilder/general/model/show_cascade.html"
+    show_template = "employee/show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The record with its history/family rows and its change history ("Riwayat
+        Perubahan", newest first, paged by `riwayat_page`); 404 outside the user's scope."""
+        pk = self._deserialize_pk_if_composite(pk)
+        widgets = self._show(pk)  # aborts 404 unless the record is in scope
+        history = record_history.history(
+            db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int))
+        can_open_usulan = self.appbuilder.sm.has_access("can_show", "VerificationInboxView")
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, history=history,
+            history_page_url=lambda n: url_for(".show", pk=pk, riwayat_page=n) + "#riwayat_perubahan",
+            usulan_url=(lambda usulan_id: url_for("VerificationInboxView.show", pk=usulan_id))
+            if can_open_usulan else None,
+        )
 
     def _check_rules(self, item):
         # The form validators report these per field; this is the last line for any other path.
@@ -232,7 +269,7 @@ class PegawaiView(ScopedModelView):
     def pre_update(self, item):
         super().pre_update(item)
         self._check_rules(item)
-        item.record_version = (item.record_version or 0) + 1
+        self.write_history(record_history.staff_updated, item)
 
     @action("muldelete", _l("Delete"), _l("Delete all selected records?"), "fa-trash", single=False)
     def muldelete(self, items):

@@ -23,7 +23,7 @@ from ..services import accounts, registration, rules, scope
 from .approval import STATUS_CSS, STATUS_LABELS, page_size
 
 # Event groups offered in the audit log filter (any other prefix or exact event works too).
-AUDIT_EVENT_GROUPS = ("login", "account", "registration")
+AUDIT_EVENT_GROUPS = ("login", "logout", "password", "account", "user", "registration", "export")
 
 
 def mask_email(email: str | None) -> str:

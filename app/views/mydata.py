@@ -5,12 +5,14 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict
 
 from ..extensions import db
-from ..forms.mydata import ActionForm, KirimForm, form_values, section_form
-from ..models import Pegawai
-from ..models.submission import UsulanItem
-from ..services import workflow
+from ..forms.mydata import UPLOAD_FIELD, ActionForm, KirimForm, form_values, section_form
+from ..models import Dokumen, Pegawai
+from ..models.submission import Usulan, UsulanItem
+from ..services import documents, record_history, summary, workflow
 
 # The events that send a submission back to the PNS, with the verifier's reason.
 RETURN_ACTIONS = (workflow.KEMBALIKAN, workflow.TURUN_STATUS)
@@ -56,7 +58,8 @@ class MyDataView(BaseView):
     default_view = "index"
     method_permission_name = {
         name: "access"
-        for name in ("index", "section", "propose", "remove", "withdraw", "reviewed", "kirim")
+        for name in ("index", "section", "propose", "remove", "withdraw", "reviewed", "kirim",
+                     "document", "print_summary", "history")
     }
 
     def _draft(self):
@@ -86,6 +89,7 @@ class MyDataView(BaseView):
             returned=_last_return(usulan), rejected=rejected, problems=problems or [],
             kirim_form=kirim_form, can_kirim=workflow.KIRIM in workflow.allowed_actions(
                 db.session, current_user, usulan),
+            can_print=summary.printable(usulan),
             field_label=workflow.field_label, reasons=UsulanItem.REASONS,
             phase_closed=usulan.status == usulan.DRAFT and not workflow.phase_allows(
                 db.session, usulan, workflow.KIRIM),
@@ -111,6 +115,11 @@ class MyDataView(BaseView):
                 if current is None:
                     edit_target = edit_item = None
         removed = [d for d in items.values() if d.operation == UsulanItem.OP_REMOVE]
+        item_docs = workflow.item_documents(db.session, usulan)
+        # The documents on the official rows without a proposed change (to look at).
+        official_docs = {} if section == workflow.DATA_UTAMA else {
+            row.id: row.dokumen for row in workflow.official_rows(db.session, usulan, section)
+            if row.dokumen is not None}
         body = self.render_template(
             "mydata/section.html", section=section, label=workflow.SECTION_LABELS[section],
             pegawai=pegawai, usulan=usulan, form=form, fields=workflow.section_fields(section),
@@ -119,8 +128,23 @@ class MyDataView(BaseView):
             editable=usulan.status == usulan.DRAFT and workflow.phase_allows(db.session, usulan, workflow.KIRIM),
             reviewed=section in workflow.reviewed_sections(db.session, usulan),
             operation_labels=OPERATION_LABELS, field_label=workflow.field_label,
+            display_value=workflow.display_value,
+            item_docs=item_docs, official_docs=official_docs,
+            edit_document=self._edit_document(section, items, item_docs, edit_target, edit_item),
         )
         return body, status
+
+    @staticmethod
+    def _edit_document(section, items, item_docs, edit_target, edit_item):
+        """The document the item being edited already carries (kept unless a new file is chosen)."""
+        if section == workflow.DATA_UTAMA:
+            item_id = next(iter(items), None)
+        elif edit_item:
+            item_id = edit_item
+        else:
+            item_id = next((d.item_id for d in items.values() if edit_target and d.target_id == edit_target), None)
+        docs = item_docs.get(item_id)
+        return docs.proposed if docs else None
 
     @expose("/<section>")
     @has_access
@@ -137,7 +161,7 @@ class MyDataView(BaseView):
         (`target_id`) or edit a row added earlier (`item_id`)."""
         section = _section_or_404(section)
         pegawai, usulan = self._draft()
-        form = section_form(db.session, section, formdata=request.form)
+        form = section_form(db.session, section, formdata=CombinedMultiDict((request.files, request.form)))
         target_id, item_id = _int_arg("target_id"), _int_arg("item_id")
         if not form.validate_on_submit():
             if form.csrf_token.errors:
@@ -149,8 +173,14 @@ class MyDataView(BaseView):
         else:
             operation = UsulanItem.OP_CHANGE if target_id else UsulanItem.OP_ADD
         try:
-            workflow.propose(db.session, usulan, section, operation, form_values(form, section, request.form),
-                             target_id=target_id, item_id=item_id)
+            workflow.propose_with_upload(
+                db.session, usulan, section, operation, form_values(form, section, request.form),
+                target_id=target_id, item_id=item_id, upload=form[UPLOAD_FIELD].data,
+                uploaded_by_id=current_user.id)
+        except documents.UploadRejected as exc:
+            form[UPLOAD_FIELD].errors = list(form[UPLOAD_FIELD].errors) + [str(exc)]
+            flash(str(exc), "danger")
+            return self._render_section(section, pegawai, usulan, form, target_id, item_id, 400)
         except workflow.InvalidValue as exc:
             if exc.field in form:
                 form[exc.field].errors = list(form[exc.field].errors) + [str(exc.message)]
@@ -217,3 +247,37 @@ class MyDataView(BaseView):
         else:
             flash(str(_l("Your submission has been sent for verification.")), "success")
         return redirect(url_for("MyDataView.index"))
+
+    @expose("/dokumen/<int:dokumen_id>")
+    @has_access
+    def document(self, dokumen_id):
+        """One of the PNS's own documents (a proposed row's or an official row's), as a
+        download; 404 for anyone else's."""
+        pegawai = _own_pegawai()
+        dokumen = db.session.get(Dokumen, dokumen_id)
+        if dokumen is None or dokumen.pegawai_id != pegawai.id:
+            abort(404)
+        return documents.send_dokumen(dokumen)
+
+    @expose("/ringkasan/<int:usulan_id>")
+    @has_access
+    def print_summary(self, usulan_id):
+        """"Cetak Ringkasan Usulan": the PDF summary of one of his sent submissions; 404 for
+        a draft (it may still change) and for anyone else's."""
+        pegawai = _own_pegawai()
+        usulan = db.session.scalar(
+            select(Usulan).where(Usulan.id == usulan_id, Usulan.pegawai_id == pegawai.id))
+        if usulan is None or not summary.printable(usulan):
+            abort(404)
+        return summary.response(db.session, usulan)
+
+    @expose("/riwayat-perubahan")
+    @has_access
+    def history(self):
+        """"Riwayat Perubahan": the changes to his own official record, newest first, by page."""
+        pegawai = _own_pegawai()
+        history = record_history.history(db.session, pegawai.id, page=_int_arg("page") or 1)
+        return self.render_template(
+            "mydata/history.html", pegawai=pegawai, history=history,
+            history_page_url=lambda n: url_for("MyDataView.history", page=n),
+        )

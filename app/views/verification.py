@@ -14,11 +14,12 @@ import datetime as dt
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms.verification import ActionForm, VerdictForm
-from ..models import Instansi, Pegawai, UnitKerja
+from ..models import Dokumen, Instansi, Pegawai, UnitKerja
 from ..models.submission import Usulan, UsulanItem
 from ..security import (
     ROLE_ADMIN,
@@ -27,14 +28,20 @@ from ..security import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from ..services import scope, workflow
+from ..services import documents, record_history, scope, summary, workflow
+from ..services import paging
 
 PAGE_SIZE = 25
+# sort → (key columns ending with a unique one, descending?, the key of an Usulan), read from
+# the Usulan's own indexes (by name: its copy of the Pegawai's name, services.copies).
+# Keyset pages continue from these keys (services.paging).
+_BY_SUBMITTED = (Usulan.submitted_at, Usulan.id)
+_BY_NAMA = (Usulan.pegawai_nama, Usulan.id)
 SORTS = {
-    "submitted": (Usulan.submitted_at.asc(), Usulan.id.asc()),
-    "-submitted": (Usulan.submitted_at.desc(), Usulan.id.desc()),
-    "nama": (Pegawai.nama.asc(), Usulan.id.asc()),
-    "-nama": (Pegawai.nama.desc(), Usulan.id.desc()),
+    "submitted": (_BY_SUBMITTED, False, lambda u: (u.submitted_at, u.id)),
+    "-submitted": (_BY_SUBMITTED, True, lambda u: (u.submitted_at, u.id)),
+    "nama": (_BY_NAMA, False, lambda u: (u.pegawai_nama, u.id)),
+    "-nama": (_BY_NAMA, True, lambda u: (u.pegawai_nama, u.id)),
 }
 SORT_LABELS = {
     "submitted": _l("Oldest submission first"),
@@ -89,48 +96,55 @@ class VerificationInboxView(BaseView):
     default_view = "list"
     list_template = "verification/list.html"
     show_template = "verification/show.html"
-    method_permission_name = {"list": "list", "show": "show", "act": "act", "verdict": "act"}
+    method_permission_name = {"list": "list", "show": "show", "act": "act", "verdict": "act",
+                              "document": "show", "print_summary": "show"}
 
     @expose("/")
     @has_access
     def list(self):
-        """Submissions waiting for the user, filtered and sorted, one page; one query for the
-        rows (Usulan, Pegawai, unit name) and one for the count."""
+        """Submissions waiting for the user, filtered and sorted, one page: a capped count, the
+        page of Usulan rows from their own indexes (keyset or bounded offset, services.paging),
+        then the Pegawai and unit names of those rows only."""
         args = {k: (request.args.get(k) or "").strip()[:64] for k in ("nip", "nama", "unit", "section")}
         date_from, date_to = _date_arg("from"), _date_arg("to")
         sort = request.args.get("sort") if request.args.get("sort") in SORTS else "submitted"
         size = _page_size()
         page = max(1, request.args.get("page", 1, type=int))
 
-        stmt = (
-            select(Usulan, Pegawai, UnitKerja.nama)
-            .join(Pegawai, Usulan.pegawai_id == Pegawai.id)
-            .outerjoin(UnitKerja, Usulan.unit_kerja_id == UnitKerja.id)
-            .where(inbox_clause(g.user))
-        )
+        stmt = select(Usulan).where(inbox_clause(g.user))
+        pegawai_filter = []
         if args["nip"]:
-            stmt = stmt.where(Pegawai.nip.startswith(args["nip"], autoescape=True))
+            pegawai_filter.append(paging.nip_prefix(Pegawai.nip, args["nip"]))
         if args["nama"]:
-            stmt = stmt.where(func.lower(Pegawai.nama).contains(args["nama"].lower(), autoescape=True))
+            pegawai_filter.append(paging.contains(Pegawai.nama, args["nama"]))
+        if pegawai_filter:
+            stmt = stmt.join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(*pegawai_filter)
         if args["unit"]:
-            stmt = stmt.where(func.lower(UnitKerja.nama).contains(args["unit"].lower(), autoescape=True))
+            stmt = stmt.join(UnitKerja, Usulan.unit_kerja_id == UnitKerja.id).where(
+                paging.contains(UnitKerja.nama, args["unit"]))
         if date_from:
             stmt = stmt.where(Usulan.submitted_at >= dt.datetime.combine(date_from, dt.time()))
         if date_to:
             stmt = stmt.where(Usulan.submitted_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
         if args["section"] in workflow.SECTIONS:
-            stmt = stmt.where(exists().where(UsulanItem.usulan_id == Usulan.id,
-                                             UsulanItem.section == args["section"]))
+            stmt = stmt.where(exists().where(UsulanItem.usulan_id == Usulan.id, UsulanItem.section == args["section"]))
         else:
             args["section"] = ""
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        pages = max(1, -(-total // size))
-        page = min(page, pages)
-        rows = db.session.execute(
-            stmt.order_by(*SORTS[sort]).limit(size).offset((page - 1) * size)
-        ).all()
+        keys, descending, key_of = SORTS[sort]
+        # The page is chosen on the Usulan alone; joining every Pegawai of the inbox before the
+        # LIMIT would read thousands of them to show 25.
+        paged = paging.paginate(
+            db.session, stmt, keys=keys, descending=descending, key_of=key_of, size=size, number=page,
+            after=request.args.get("after"), before=request.args.get("before"),
+            execute=lambda s: db.session.scalars(s.options(selectinload(Usulan.pegawai))).all(),
+        )
+        unit_ids = {u.unit_kerja_id for u in paged.rows if u.unit_kerja_id is not None}
+        unit_names = dict(db.session.execute(
+            select(UnitKerja.id, UnitKerja.nama).where(UnitKerja.id.in_(unit_ids))).all()) if unit_ids else {}
+        rows = [(u, u.pegawai, unit_names.get(u.unit_kerja_id)) for u in paged.rows]
         return self.render_template(
-            self.list_template, rows=rows, total=total, page=page, pages=pages, per_page=size,
+            self.list_template, rows=rows, paged=paged, total=paged.total, page=paged.number,
+            pages=paged.pages, per_page=size,
             args=args, date_from=date_from, date_to=date_to, sort=sort, sort_labels=SORT_LABELS,
             section_labels=workflow.SECTION_LABELS,
         )
@@ -152,15 +166,45 @@ class VerificationInboxView(BaseView):
         usulan = self._usulan_or_404(pk)
         actions = workflow.allowed_actions(db.session, g.user, usulan)
         can_judge = workflow.VERIFIKASI in actions or workflow.KEMBALIKAN in actions
+        conflicts = workflow.conflicts(db.session, usulan)
+        # What changed the record meanwhile (staff edits, imports), for the verifier to judge.
+        changes_since = conflicts and usulan.status != Usulan.SELESAI and record_history.history(
+            db.session, usulan.pegawai_id, since=usulan.submitted_at or usulan.created_at,
+            exclude_usulan_id=usulan.id, page=request.args.get("changes_page", 1, type=int))
         return self.render_template(
             self.show_template, usulan=usulan, pegawai=usulan.pegawai,
-            rows=workflow.diff(db.session, usulan), conflicts=workflow.conflicts(db.session, usulan),
+            rows=workflow.diff(db.session, usulan), conflicts=conflicts,
+            display_value=workflow.display_value, changes_since=changes_since or None,
+            changes_page_url=lambda n: url_for(".show", pk=pk, changes_page=n),
             actions=actions, can_judge=can_judge, action_buttons=ACTION_BUTTONS,
             form=ActionForm(formdata=None, version=usulan.version), verdict_form=VerdictForm(formdata=None),
             section_labels=workflow.SECTION_LABELS, field_label=workflow.field_label,
             reasons=UsulanItem.REASONS, TIDAK_SESUAI=UsulanItem.TIDAK_SESUAI,
-            SESUAI=UsulanItem.SESUAI,
+            SESUAI=UsulanItem.SESUAI, item_docs=workflow.item_documents(db.session, usulan),
+            can_print=summary.printable(usulan),
         )
+
+    @expose("/<int:pk>/dokumen/<int:dokumen_id>")
+    @has_access
+    def document(self, pk, dokumen_id):
+        """A document shown on the verification page: proposed with an item of this
+        submission, or on the official row an item changes or removes; 404 otherwise."""
+        usulan = self._usulan_or_404(pk)
+        shown = {doc.id for docs in workflow.item_documents(db.session, usulan).values()
+                 for doc in (docs.proposed, docs.official) if doc is not None}
+        dokumen = db.session.get(Dokumen, dokumen_id) if dokumen_id in shown else None
+        if dokumen is None:
+            abort(404)
+        return documents.send_dokumen(dokumen)
+
+    @expose("/<int:pk>/ringkasan")
+    @has_access
+    def print_summary(self, pk):
+        """The "Ringkasan Usulan" PDF of a sent submission in the user's scope."""
+        usulan = self._usulan_or_404(pk)
+        if not summary.printable(usulan):
+            abort(404)
+        return summary.response(db.session, usulan)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access

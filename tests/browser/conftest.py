@@ -104,6 +104,8 @@ class BrowserLog:
     external: list = field(default_factory=list)
     http_errors: list = field(default_factory=list)
     js_errors: list = field(default_factory=list)
+    # Chromium reports what the Content-Security-Policy blocked as console errors.
+    csp_violations: list = field(default_factory=list)
 
 
 @pytest.fixture
@@ -138,10 +140,17 @@ def page(browser, live_server, browser_log):
 
     tab.on("request", on_request)
     tab.on("response", on_response)
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            browser_log.csp_violations.append(f"{tab.url}: {message.text}")
+
     tab.on("pageerror", lambda error: browser_log.js_errors.append(str(error)))
+    tab.on("console", on_console)
     yield tab
     context.close()
     assert not browser_log.external, f"requests left 127.0.0.1: {browser_log.external}"
+    # Every journey doubles as a check that the CSP (app.web_security) blocks nothing we need.
+    assert not browser_log.csp_violations, f"blocked by the CSP: {browser_log.csp_violations}"
 
 
 @pytest.fixture

@@ -1,0 +1,71 @@
+"""FAB's data interface for ScopedModelView lists of national size (DESIGN.md §5).
+
+FAB's SQLAInterface counts every match of a list (`count(*)` over millions of Pegawai on
+each page view), pages by unbounded OFFSET and lazy-loads each row's related objects (one
+query per row and relation). This subclass counts at most paging.COUNT_CAP matches
+("more than 10.000" on the page), keeps page numbers within the counted pages and loads
+the list's many-to-one columns in the row query itself.
+"""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+from markupsafe import escape
+from sqlalchemy.orm import joinedload
+
+from ..i18n import format_angka
+from ..services import paging
+
+
+class CappedCount(int):
+    """A count that may be capped: an int for FAB's pagination arithmetic, shown as
+    "lebih dari 10.000" in FAB's "Record Count" when capped."""
+
+    capped = False
+
+    def __new__(cls, value: int, capped: bool = False):
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
+    def __html__(self):
+        text = format_angka(int(self))
+        return escape(gettext("more than %(num)s", num=text) if self.capped else text)
+
+
+class CappedInterface(SQLAInterface):
+    """SQLAInterface with a capped count, bounded page numbers and eager list relations."""
+
+    eager = ()
+
+    @classmethod
+    def wrap(cls, datamodel: SQLAInterface) -> "CappedInterface":
+        """The same model and session behind this interface (a view's class-level datamodel
+        is left untouched)."""
+        if isinstance(datamodel, cls):
+            return datamodel
+        return cls(datamodel.obj, datamodel._session)
+
+    def eager_load(self, columns) -> None:
+        """Load these list columns' many-to-one relations with the rows (no N+1)."""
+        self.eager = tuple(c for c in columns or () if self.is_relation_many_to_one(c))
+
+    def query_count(self, query, filters=None, select_columns=None) -> CappedCount:
+        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        found = inner.order_by(None).limit(paging.COUNT_CAP + 1).count()
+        return CappedCount(min(found, paging.COUNT_CAP), found > paging.COUNT_CAP)
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """FAB's query, with the capped count and the page number kept within it."""
+        count = self.query_count(self.session.query(self.obj), filters, select_columns)
+        if page is not None and page_size:
+            page = max(0, min(int(page), -(-int(count) // page_size) - 1))
+        query = self.session.query(self.obj)
+        if self.eager and not select_columns:
+            query = query.options(*[joinedload(getattr(self.obj, name)) for name in self.eager])
+        query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
+                               select_columns, outer_default_load)
+        results = query.all()
+        # As FAB: rows of a select_columns query carry the object under the model's name.
+        if results and hasattr(results[0], self.obj.__name__):
+            results = [getattr(row, self.obj.__name__) for row in results]
+        return count, results

@@ -1,0 +1,41 @@
+"""The app as the benchmarks serve it: `gunicorn -c benchmarks/gunicorn.conf.py "benchmarks.wsgi:make_app()"`.
+
+Production settings, except what a load test from one address needs: rate limits off (every
+request comes from 127.0.0.1; tests/test_multihost.py and the rate-limit tests cover them),
+the image captcha off (a load generator cannot read it; its check is one indexed row), and the
+monitoring aggregates refreshed by the builder instead of on read (production runs
+`pupns refresh-monitoring` from cron). BENCH_BASELINE adds the stock FAB lists.
+"""
+import os
+
+from app import create_app
+
+# A fixed key: the runner signs the registration draft cookies with it (benchmarks.scenarios).
+BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production"
+
+
+def bench_config(database_url: str | None = None, **overrides) -> dict:
+    config = {
+        "ENV_NAME": "development",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", BENCH_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url or os.environ["DATABASE_URL"],
+        "RATELIMIT_ENABLED": False,
+        "AUTH_RATE_LIMITED": False,
+        "CAPTCHA_ENABLED": False,
+        "MONITORING_REFRESH_ON_READ": False,
+        "FAB_UPDATE_PERMS": False,
+        "BENCH_BASELINE": os.environ.get("BENCH_BASELINE", "1") not in ("0", "false", "False"),
+    }
+    config.update(overrides)
+    return config
+
+
+def make_app(database_url: str | None = None, **overrides):
+    """The app with the benchmark settings; the baseline views when BENCH_BASELINE is on."""
+    app = create_app(bench_config(database_url, **overrides))
+    if app.config.get("BENCH_BASELINE"):
+        from .baseline import register_baseline_views
+
+        with app.app_context():
+            register_baseline_views(app.appbuilder)
+    return app
