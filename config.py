@@ -29,6 +29,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     APP_NAME = "e-PUPNS"
+    # CSS/JS/fonts (ours and FAB's) may be cached a day: without it every page re-checks ~20
+    # files with the server. Personal pages are no-store (app/web_security.py).
+    SEND_FILE_MAX_AGE_DEFAULT = int(os.environ.get("STATIC_MAX_AGE", 86400))
     FAB_BASE_TEMPLATE = "pupns/base.html"
     APP_THEME = ""
     AUTH_TYPE = AUTH_DB

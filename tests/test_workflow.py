@@ -715,3 +715,20 @@ def test_two_verifiers_at_once_make_one_transition(app, world, backend):
     assert sorted(outcomes) == ["already handled", "done"]
     assert [e.action for e in events_of(usulan_id)] == [KIRIM, VERIFIKASI]
     assert fresh(Usulan, usulan_id).status == "di_instansi"
+
+
+def test_new_golongan_row_becomes_the_current_golongan(world):
+    """The data utama's golongan is the last one granted: applying a new golongan history row
+    moves it, with its own history entries."""
+    from app.models import RiwayatGolongan
+
+    peg = world["peg_a"]
+    rows = db.session.scalars(select(RiwayatGolongan).where(RiwayatGolongan.pegawai_id == peg.id)).all()
+    tmt = max([r.tmt_golongan for r in rows] + [peg.tmt_cpns]) + dt.timedelta(days=1)
+    target = golongan("IV/e")
+    values = {"golongan_id": target.id, "tmt_golongan": tmt}
+    drive(world, draft_with(peg, [("riwayat_golongan", "add", values, None)]), "selesai")
+    after = fresh(Pegawai, peg.id)
+    assert (after.golongan_id, after.tmt_golongan) == (target.id, tmt)
+    fields = {(c.section, c.field) for c in changes_of(peg.id)}
+    assert ("data_utama", "golongan_id") in fields and ("riwayat_golongan", "golongan_id") in fields

@@ -1187,10 +1187,30 @@ def apply(session, usulan: Usulan, actor, *, accept_conflicts: bool = False) -> 
     changed = 0
     for item in list(usulan.items):
         changed += apply_item(session, usulan, item, pegawai, actor)
+    if any(item.section == "riwayat_golongan" for item in usulan.items):
+        changed += sync_current_golongan(session, pegawai, actor=actor, usulan=usulan)
     if changed:
         pegawai.record_version = (pegawai.record_version or 0) + 1
     session.flush()
     return changed
+
+
+def sync_current_golongan(session, pegawai: Pegawai, *, actor=None, usulan=None) -> int:
+    """Make the data utama's golongan and TMT those of the latest golongan history row (the
+    rank a PNS holds is the last one granted), with history; returns the changed fields."""
+    model = CHILD_MODELS["riwayat_golongan"]
+    session.flush()
+    latest = session.scalars(
+        select(model).where(model.pegawai_id == pegawai.id)
+        .order_by(model.tmt_golongan.desc(), model.id.desc()).limit(1)
+    ).first()
+    if latest is None:
+        return 0
+    old = {"golongan_id": pegawai.golongan_id, "tmt_golongan": pegawai.tmt_golongan}
+    new = {"golongan_id": latest.golongan_id, "tmt_golongan": latest.tmt_golongan}
+    pegawai.golongan_id, pegawai.tmt_golongan = new["golongan_id"], new["tmt_golongan"]
+    return record_changes(session, pegawai.id, DATA_UTAMA, pegawai.id, old, new,
+                          actor=actor, usulan=usulan)
 
 
 def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, actor) -> int:
