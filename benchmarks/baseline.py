@@ -18,7 +18,8 @@ class BaselinePegawaiView(ModelView):
     route_base = "/baseline/pegawai"
     datamodel = SQLAInterface(Pegawai)
     list_columns = ["nip", "nama", "golongan", "instansi", "unit_kerja", "status"]
-    search_columns = ["nip", "nama", "instansi", "status"]
+    # PegawaiView's search columns (its NIK search is masked away): the same page, FAB's way.
+    search_columns = ["nip", "nama", "instansi", "unit_kerja", "status", "golongan"]
     order_columns = ["nip", "nama", "status"]
     page_size = 25
 

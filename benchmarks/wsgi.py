@@ -25,6 +25,10 @@ def bench_config(database_url: str | None = None, **overrides) -> dict:
         "MONITORING_REFRESH_ON_READ": False,
         "FAB_UPDATE_PERMS": False,
         "BENCH_BASELINE": os.environ.get("BENCH_BASELINE", "1") not in ("0", "false", "False"),
+        # No parallel query for the web requests (README "Settings"): a worker process per
+        # 25-row page costs more than it saves and competes for the two cores.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                      "connect_args": {"options": "-c max_parallel_workers_per_gather=0"}},
     }
     config.update(overrides)
     return config

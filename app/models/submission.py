@@ -85,6 +85,10 @@ class Usulan(TimestampMixin, Model):
         # Sorted by name: nationally, and within one instansi.
         Index("ix_usulan_status_nama_id", "status", "pegawai_nama", "id"),
         Index("ix_usulan_status_instansi_nama_id", "status", "instansi_id", "pegawai_nama", "id"),
+        # The inbox's name search ("contains", any case): pg_trgm on PostgreSQL, over the
+        # submissions only (a plain index elsewhere).
+        Index("ix_usulan_nama_trgm", "pegawai_nama", postgresql_using="gin",
+              postgresql_ops={"pegawai_nama": "gin_trgm_ops"}),
         Index("ix_usulan_status_instansi_submitted", "status", "instansi_id", "submitted_at"),
         {"extend_existing": True},
     )

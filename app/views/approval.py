@@ -13,7 +13,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import and_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..forms.approval import DecisionForm, RejectForm
@@ -132,22 +132,21 @@ class RegistrationApprovalView(BaseView):
         size = page_size()
         page = max(1, request.args.get("page", 1, type=int))
 
-        stmt = self._in_scope()
-        # Without a search the count reads the registrations' own index, without the Pegawai.
-        count_stmt = select(Registrasi.id).where(scope.master_data_clause(g.user, Registrasi.instansi_id))
+        # The list is one index range of the registrations themselves (their copy of the
+        # instansi, services.copies); the Pegawai of the rows shown are loaded afterwards.
+        # Approving and rejecting judge the Pegawai itself (_for_decision).
+        stmt = select(Registrasi).where(scope.master_data_clause(g.user, Registrasi.instansi_id))
         if status != STATUS_ALL:
             stmt = stmt.where(Registrasi.status == status)
-            count_stmt = count_stmt.where(Registrasi.status == status)
         if query:
-            stmt = stmt.where(search_clause(query))
-            count_stmt = None
+            stmt = stmt.join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(search_clause(query))
         paged = paging.paginate(
             db.session, stmt, keys=(Registrasi.created_at, Registrasi.id), descending=True,
             key_of=lambda r: (r.created_at, r.id), size=size, number=page,
-            after=request.args.get("after"), before=request.args.get("before"), count_stmt=count_stmt,
+            after=request.args.get("after"), before=request.args.get("before"),
             execute=lambda s: db.session.scalars(s.options(
-                joinedload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja),
-                joinedload(Registrasi.decided_by),
+                selectinload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja),
+                selectinload(Registrasi.decided_by),
             )).all(),
         )
         return self.render_template(

@@ -112,13 +112,12 @@ class VerificationInboxView(BaseView):
         page = max(1, request.args.get("page", 1, type=int))
 
         stmt = select(Usulan).where(inbox_clause(g.user))
-        pegawai_filter = []
         if args["nip"]:
-            pegawai_filter.append(paging.nip_prefix(Pegawai.nip, args["nip"]))
+            stmt = stmt.join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(
+                paging.nip_prefix(Pegawai.nip, args["nip"]))
         if args["nama"]:
-            pegawai_filter.append(paging.contains(Pegawai.nama, args["nama"]))
-        if pegawai_filter:
-            stmt = stmt.join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(*pegawai_filter)
+            # On the submission's copy of the name: a trigram index over the submissions only.
+            stmt = stmt.where(paging.contains(Usulan.pegawai_nama, args["nama"]))
         if args["unit"]:
             stmt = stmt.join(UnitKerja, Usulan.unit_kerja_id == UnitKerja.id).where(
                 paging.contains(UnitKerja.nama, args["unit"]))

@@ -26,6 +26,9 @@ def upgrade():
         batch_op.create_index('ix_usulan_status_nama_id', ['status', 'pegawai_nama', 'id'], unique=False)
         batch_op.create_index('ix_usulan_status_instansi_nama_id', ['status', 'instansi_id', 'pegawai_nama', 'id'],
                               unique=False)
+        # pg_trgm exists since 35c9325703f5 (PostgreSQL); elsewhere a plain index of that name.
+        batch_op.create_index('ix_usulan_nama_trgm', ['pegawai_nama'], unique=False, postgresql_using='gin',
+                              postgresql_ops={'pegawai_nama': 'gin_trgm_ops'})
 
     # The approval inbox showing every status ("Semua"): of one instansi, and nationally.
     with op.batch_alter_table('registrasi', schema=None) as batch_op:
@@ -55,6 +58,8 @@ def downgrade():
         batch_op.drop_index('ix_registrasi_instansi_created')
 
     with op.batch_alter_table('usulan', schema=None) as batch_op:
+        batch_op.drop_index('ix_usulan_nama_trgm', postgresql_using='gin',
+                            postgresql_ops={'pegawai_nama': 'gin_trgm_ops'})
         batch_op.drop_index('ix_usulan_status_instansi_nama_id')
         batch_op.drop_index('ix_usulan_status_nama_id')
         batch_op.drop_column('pegawai_nama')
