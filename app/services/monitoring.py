@@ -58,10 +58,11 @@ TAHAP_LABELS = {
     m.TAHAP_MENUNGGU: _l("Registration awaiting approval"),
     m.TAHAP_BELUM_KIRIM: _l("Not sent yet"),
     m.TAHAP_DIKEMBALIKAN: _l("Returned"),
-    m.TAHAP_DI_SKPD: _l("At SKPD"),
-    m.TAHAP_DI_INSTANSI: _l("At Instansi"),
-    m.TAHAP_DI_BKN: _l("At BKN"),
-    m.TAHAP_SELESAI: _l("Completed"),
+    # The verification stages are the submission's own statuses, labelled once there.
+    m.TAHAP_DI_SKPD: Usulan.STATUS_LABELS[Usulan.DI_SKPD],
+    m.TAHAP_DI_INSTANSI: Usulan.STATUS_LABELS[Usulan.DI_INSTANSI],
+    m.TAHAP_DI_BKN: Usulan.STATUS_LABELS[Usulan.DI_BKN],
+    m.TAHAP_SELESAI: Usulan.STATUS_LABELS[Usulan.SELESAI],
 }
 LEVELS = (Usulan.DI_SKPD, Usulan.DI_INSTANSI, Usulan.DI_BKN)
 

@@ -1,5 +1,5 @@
 """Helpdesk tickets: the public "Laporkan" form with its proof, and the staff inbox."""
-from flask import abort, flash, g, make_response, redirect, request, send_file, session, url_for
+from flask import abort, flash, g, make_response, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -168,16 +168,8 @@ class TicketInboxView(BaseView):
         tiket = self._ticket_or_404(pk)
         if not tiket.lampiran_stored_name:
             abort(404)
-        path = documents.path_for(tiket.lampiran_stored_name)
-        if not path.is_file():
-            abort(404)
-        response = send_file(
-            path, mimetype=tiket.lampiran_content_type, as_attachment=True,
-            download_name=documents.download_name(tiket.lampiran_original_name,
-                                                  tiket.lampiran_content_type),
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return documents.send_stored(tiket.lampiran_stored_name, tiket.lampiran_original_name,
+                                     tiket.lampiran_content_type)
 
     @expose("/<int:pk>/ambil", methods=["POST"])
     @has_access
