@@ -666,6 +666,17 @@ def counts(conn) -> dict:
     return result
 
 
+SERVER_SETTINGS = ("wal_level", "max_wal_size", "shared_buffers", "checkpoint_timeout")
+
+
+def server_settings(conn) -> dict:
+    """The PostgreSQL settings a load's time depends on (README, "Bulk-load settings")."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                    (list(SERVER_SETTINGS),))
+        return dict(cur.fetchall())
+
+
 def build(url: str, n: int, seed: int = 2015, workers: int = 2, manifest: str | None = None) -> dict:
     """Build the whole database; returns (and writes to `manifest`) timings and counts."""
     timings, cpu = {}, {}
@@ -737,7 +748,8 @@ def build(url: str, n: int, seed: int = 2015, workers: int = 2, manifest: str | 
         "database": _database_name(url), "pegawai": n, "seed": seed, "workers": workers,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "timings_seconds": timings, "cpu_seconds": cpu, "workers_cores": os.cpu_count(),
-        "loadavg_at_end": os.getloadavg(), "counts": counts(conn), "staff": accounts,
+        "loadavg_at_end": os.getloadavg(), "counts": counts(conn), "server": server_settings(conn),
+        "staff": accounts,
         "pns_password": PNS_PASSWORD, "skpd_unit_id": org.skpd_unit_id, "largest_instansi_id": org.instansi[0][0],
     }
     conn.close()

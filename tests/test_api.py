@@ -235,6 +235,32 @@ def test_page_size_is_capped_at_100(api, world):
     assert set(first["ids"]).isdisjoint(second["ids"])
 
 
+def test_counts_stop_at_the_cap_and_id_keyset_reads_past_it(api, monkeypatch):
+    """At national scale a list neither counts millions of rows nor pages by OFFSET millions:
+    `count` stops at paging.COUNT_CAP (4 PNS here against a cap of 2), pages beyond the cap
+    are refused with the way to read further, and `id gt` reads everything."""
+    from app.services import paging
+
+    client, key = api["client"], api["keys"]["national"]
+    whole = call(client, "/api/v1/pegawai/", key).get_json()
+    assert whole["count"] == 4 and whole["count_capped"] is False
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    capped = call(client, "/api/v1/pegawai/", key, q="(page_size:1)").get_json()
+    assert capped["count"] == 2 and capped["count_capped"] is True
+    assert len(call(client, "/api/v1/pegawai/", key, q="(page:1,page_size:1)").get_json()["ids"]) == 1
+    refused = call(client, "/api/v1/pegawai/", key, q="(page:1,page_size:2)")
+    assert refused.status_code == 400 and "col:id,opr:gt" in refused.get_json()["message"]
+    seen, last = [], 0
+    while True:
+        q = f"(filters:!((col:id,opr:gt,value:{last})),order_column:id,order_direction:asc,page_size:1)"
+        ids = call(client, "/api/v1/pegawai/", key, q=q).get_json()["ids"]
+        if not ids:
+            break
+        seen += ids
+        last = ids[-1]
+    assert seen == sorted(whole["ids"]) and len(seen) == 4
+
+
 def test_sorting_and_filters_work(api, world):
     client, key = api["client"], api["keys"]["a"]
     listed = call(client, "/api/v1/pegawai/", key, q="(order_column:nama,order_direction:asc)").get_json()
@@ -293,7 +319,7 @@ def test_bad_ids_and_methods_answer_json(api, world):
 
 def test_info_lists_filters_and_permissions(api):
     info = call(api["client"], "/api/v1/riwayat_golongan/_info", api["keys"]["a"]).get_json()
-    assert set(info["filters"]) == {"pegawai", "updated_at"}
+    assert set(info["filters"]) == {"id", "pegawai", "updated_at"}
     assert sorted(info["permissions"]) == ["can_get", "can_info"]
 
 

@@ -115,6 +115,18 @@ def test_legacy_werkzeug_hashes_still_verify_and_need_rehash(app):
     assert not passwords.verify_password(None, "anything")
 
 
+def test_hashes_of_the_old_argon2_cost_still_verify_and_need_rehash(app):
+    """t=2 was the cost before the benchmarks (issue 7): such a hash still logs in, and is
+    replaced by one of the current cost at that login (accounts.authenticate)."""
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash("Rahasia-Kuat-2015")
+    assert passwords.verify_password(old, "Rahasia-Kuat-2015")
+    assert passwords.needs_rehash(old)
+    assert not passwords.needs_rehash(passwords.hash_password("Rahasia-Kuat-2015"))
+    assert "$m=19456,t=4,p=1$" in passwords.hash_password("x")
+
+
 def test_wtforms_validator_messages_are_indonesian(app):
     from flask_wtf import FlaskForm
     from wtforms import StringField

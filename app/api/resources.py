@@ -45,7 +45,9 @@ from ..extensions import db
 from ..models import Anak, Pasangan, Pegawai, RiwayatGolongan, RiwayatJabatan, RiwayatPendidikan
 from ..models.submission import Usulan
 from ..security import ROLE_ADMIN, ROLE_INTEGRASI
+from ..services import paging
 from ..views.base import ScopeFilter
+from ..views.capped_interface import CappedInterface
 from ..views.labels import LABELS
 from .auth import forget_session_user, log_call, protect, rate_limit_key
 
@@ -207,6 +209,8 @@ class ReadOnlyApi(ModelRestApi):
     def __init__(self):
         self.search_columns = list(self.filter_ops)
         self.label_columns = dict(LABELS)
+        # count(*) of 4.5 million Pegawai on every page: counted up to paging.COUNT_CAP only.
+        self.datamodel = CappedInterface.wrap(self.datamodel, clamp_pages=False)
         super().__init__()
 
     # The spec names only what a client can use: no write schemas, no FAB argument schemas.
@@ -287,6 +291,7 @@ class ReadOnlyApi(ModelRestApi):
 
     def pre_get_list(self, data):
         self._clean_rows(data["result"])
+        data["count_capped"] = bool(getattr(data["count"], "capped", False))
 
     def merge_allowed_filters(self, response, **kwargs):
         """The filters a client may use: column -> operators (FAB's `filters` key)."""
@@ -441,7 +446,11 @@ class ReadOnlyApi(ModelRestApi):
             A page of the records in the caller's scope, ordered by id unless
             `order_column` says otherwise. `q` is Rison or JSON, e.g.
             `q=(filters:!((col:nip,opr:eq,value:'198503302010011001')),page:0,page_size:100)`.
-            `page_size` is at most 100; `count` is the number of matching records.
+            `page_size` is at most 100. `count` is the number of matching records,
+            counted up to 10,000 (`count_capped` is true when there are more); pages
+            reach the first 10,000 records. To read further (or to read a whole
+            national table), order by id and filter on the last id you received:
+            `q=(filters:!((col:id,opr:gt,value:123456)),order_column:id,order_direction:asc,page_size:100)`.
           parameters:
           - in: query
             name: q
@@ -458,8 +467,11 @@ class ReadOnlyApi(ModelRestApi):
                     type: object
                     properties:
                       count:
-                        description: Number of matching records in scope (all pages)
+                        description: Number of matching records in scope (all pages), at most 10,000
                         type: integer
+                      count_capped:
+                        description: True when more records than `count` match
+                        type: boolean
                       ids:
                         type: array
                         items:
@@ -484,7 +496,7 @@ class ReadOnlyApi(ModelRestApi):
                         type: object
                       list_title:
                         type: string
-                    required: [count, ids, result]
+                    required: [count, count_capped, ids, result]
             400:
               $ref: '#/components/responses/400'
             401:
@@ -494,6 +506,12 @@ class ReadOnlyApi(ModelRestApi):
             429:
               $ref: '#/components/responses/429'
         """
+        args = kwargs.get("rison", {})
+        if args.get("page", 0) * args.get("page_size", self.page_size) >= paging.COUNT_CAP:
+            # OFFSET millions would read and drop millions of rows per page.
+            return self.response_400(message=(
+                f"Pages reach the first {paging.COUNT_CAP} records; read further by id: "
+                "order_column:id and a filter (col:id,opr:gt,value:<last id received>)"))
         return self.get_list_headless(**kwargs)
 
 
@@ -517,6 +535,7 @@ class PegawaiApi(ReadOnlyApi):
     ]
     order_columns = ["id", "nip", "nama", "tanggal_lahir", "updated_at"]
     filter_ops = {
+        "id": ("gt", "lt"),
         "nip": ("eq", "in"),
         "nik": ("eq", "in"),
         "nama": ("sw", "ct", "eq"),
@@ -577,7 +596,7 @@ def _child_api(model, resource, title, columns, *, nik=False):
         "list_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
         "show_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
         "order_columns": ["id", "updated_at"],
-        "filter_ops": {"pegawai": ("rel_o_m",), "updated_at": ("gt", "lt")},
+        "filter_ops": {"id": ("gt", "lt"), "pegawai": ("rel_o_m",), "updated_at": ("gt", "lt")},
         "nik_columns": ("nik",) if nik else (),
     })
 

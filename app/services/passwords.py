@@ -1,9 +1,13 @@
 """Password and secret-answer hashing (argon2id), and the password policy.
 
-Parameters are chosen so one hash costs about 50 ms on one core of the reference
-machine: slow for an attacker, yet 2 cores still hash ~40 registrations per second
-(see benchmarks/). Answers and mothers' names are normalised before hashing so that
-"  Siti  AMINAH " matches "siti aminah".
+argon2id with 19 MiB of memory (OWASP's minimum) and 4 passes, twice OWASP's minimum time
+cost: about 45 ms per hash on one core of the reference machine (benchmarks/RESULTS.md,
+"Password hashing"). Memory stays at 19 MiB, so five workers hashing at once need under
+100 MiB; more memory per hash cost more time per byte here (cache) for no more strength per
+millisecond. A registration hashes three secrets (password, answer, mother's name): a
+2-core host registers ~14 PNS per second at this cost and checks ~44 logins per second.
+Answers and mothers' names are normalised before hashing so that "  Siti  AMINAH " matches
+"siti aminah".
 """
 import hmac
 import unicodedata
@@ -14,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 MIN_PASSWORD_LENGTH = 8
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_hasher = PasswordHasher(time_cost=4, memory_cost=19 * 1024, parallelism=1)
 # A hash of a random password: checking it for unknown users keeps failures as slow as hits.
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
 

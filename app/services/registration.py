@@ -72,7 +72,11 @@ def lookup_nip(session, nip: str) -> NipLookup:
     nip = (nip or "").strip()
     if not rules.is_ascii_digits(nip, 18):
         return NipLookup(LOOKUP_INVALID)
-    pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip))
+    return judge_pegawai(session, session.scalar(select(Pegawai).where(Pegawai.nip == nip)))
+
+
+def judge_pegawai(session, pegawai: Pegawai | None) -> NipLookup:
+    """lookup_nip for a Pegawai already read (and locked, in register)."""
     if pegawai is None:
         return NipLookup(LOOKUP_UNKNOWN)
     if pegawai.status not in Pegawai.ACTIVE_STATUSES:
@@ -101,7 +105,7 @@ def register(session, sm, *, nip, email, password, mother_name, question_id, ans
         pegawai = session.scalar(
             select(Pegawai).where(Pegawai.nip == nip).with_for_update()
         )
-        found = lookup_nip(session, nip) if pegawai is not None else NipLookup(LOOKUP_UNKNOWN)
+        found = judge_pegawai(session, pegawai)
         if found.status != LOOKUP_OK:
             raise RegistrationRefused(found.status, found.message)
         user = session.scalar(select(User).where(User.pegawai_id == pegawai.id))

@@ -35,14 +35,18 @@ class CappedInterface(SQLAInterface):
     """SQLAInterface with a capped count, bounded page numbers and eager list relations."""
 
     eager = ()
+    # HTML lists show the last counted page for a page number beyond it; an API client
+    # paging "until the result is empty" must get the empty page instead.
+    clamp_pages = True
 
     @classmethod
-    def wrap(cls, datamodel: SQLAInterface) -> "CappedInterface":
+    def wrap(cls, datamodel: SQLAInterface, *, clamp_pages: bool = True) -> "CappedInterface":
         """The same model and session behind this interface (a view's class-level datamodel
         is left untouched)."""
-        if isinstance(datamodel, cls):
-            return datamodel
-        return cls(datamodel.obj, datamodel._session)
+        if not isinstance(datamodel, cls):
+            datamodel = cls(datamodel.obj, datamodel._session)
+        datamodel.clamp_pages = clamp_pages
+        return datamodel
 
     def eager_load(self, columns) -> None:
         """Load these list columns' many-to-one relations with the rows (no N+1)."""
@@ -57,7 +61,7 @@ class CappedInterface(SQLAInterface):
               select_columns=None, outer_default_load=False):
         """FAB's query, with the capped count and the page number kept within it."""
         count = self.query_count(self.session.query(self.obj), filters, select_columns)
-        if page is not None and page_size:
+        if page is not None and page_size and self.clamp_pages:
             page = max(0, min(int(page), -(-int(count) // page_size) - 1))
         query = self.session.query(self.obj)
         if self.eager and not select_columns:
