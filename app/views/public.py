@@ -1,13 +1,14 @@
 """The public landing page."""
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import Instansi, Pegawai
+from ..security import ROLE_ADMIN, ROLE_HELPDESK
 from ..services.schedule import current_phase
 
 
@@ -37,11 +38,41 @@ def portal_links():
     return links
 
 
+# Where a logged-in user works, in this order: the first one he may open is his home;
+# a role's own first choice comes before the list (Helpdesk may also open the inbox).
+HOME_VIEWS = ("MyDataView", "VerificationInboxView", "RegistrationApprovalView",
+              "TicketInboxView", "MonitoringView")
+ROLE_HOME = {ROLE_ADMIN: "MonitoringView", ROLE_HELPDESK: "TicketInboxView"}
+
+
+def home_url(appbuilder, user) -> str | None:
+    """The page `user` works from (a PNS his data, a verifier his inbox, Helpdesk the
+    tickets, Monitor and Admin the dashboard); None when he has none (Integrasi)."""
+    names = [ROLE_HOME[r.name] for r in getattr(user, "roles", ()) if r.name in ROLE_HOME]
+    names += [n for n in HOME_VIEWS if n != "MyDataView" or getattr(user, "pegawai_id", None)]
+    views = {type(v).__name__: v for v in appbuilder.baseviews}
+    for name in names:
+        view = views.get(name)
+        if view is None:
+            continue
+        method = view.default_view
+        permission = "can_" + view.method_permission_name.get(method, method)
+        if appbuilder.sm.has_access(permission, view.class_permission_name):
+            return url_for(f"{view.endpoint}.{method}")
+    return None
+
+
 class PortalIndexView(IndexView):
     index_template = "pupns/index.html"
 
     @expose("/")
     def index(self):
+        """The public landing page; a logged-in user goes on to his own work (FAB sends
+        everyone here after login)."""
+        if current_user.is_authenticated:
+            home = home_url(self.appbuilder, current_user)
+            if home is not None:
+                return redirect(home)
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, portal_links=portal_links()
         )
