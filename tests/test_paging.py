@@ -72,6 +72,29 @@ def test_counts_stop_at_the_cap(app):
     assert paging.capped_count(db.session, stmt, cap=7) == (7, False)
 
 
+def test_a_list_that_fits_on_its_first_page_is_not_counted_again(app, monkeypatch):
+    """A name search with 3 matches needs no second (trigram) scan to say "3": the first page
+    is the count. A longer list is still counted, and a forged page number still clamps."""
+    unit = _names(app, 5)
+    stmt = select(Pegawai).where(Pegawai.unit_kerja_id == unit.id)
+    counted = []
+    real_count = paging.capped_count
+    monkeypatch.setattr(paging, "capped_count", lambda *a, **kw: counted.append(1) or real_count(*a, **kw))
+
+    def page(size, **kw):
+        return paging.paginate(db.session, stmt, keys=(Pegawai.nama, Pegawai.id), descending=False,
+                               key_of=lambda r: (r.nama, r.id), size=size,
+                               execute=lambda s: db.session.scalars(s).all(), **kw)
+
+    whole = page(5)
+    assert (whole.total, whole.capped, whole.pages, whole.next_cursor, len(whole.rows)) == (5, False, 1, None, 5)
+    assert counted == []
+    first = page(4)
+    assert (first.total, len(first.rows), first.next_cursor is not None) == (5, 4, True)
+    assert counted == [1]
+    assert [p.id for p in page(4, number=9).rows] == [p.id for p in page(4, after=first.next_cursor).rows]
+
+
 def test_fab_list_says_more_than_when_the_count_is_capped(app, client, auth, world, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_CAP", 2)
     assert capped_interface.CappedCount(2, True).__html__() == "lebih dari 2"

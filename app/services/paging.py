@@ -106,7 +106,6 @@ def paginate(session, stmt, *, keys: Sequence, descending: bool, key_of: Callabl
     row's key values. `count_stmt` counts the same rows more cheaply (fewer joins) when given.
     `execute(stmt)` runs the row query (default: session.execute(stmt).all())."""
     run = execute or (lambda s: session.execute(s).all())
-    total, capped = capped_count(session, count_stmt if count_stmt is not None else stmt, cap)
     forward = [k.desc() if descending else k.asc() for k in keys]
     backward = [k.asc() if descending else k.desc() for k in keys]
     after_values = decode_cursor(after, len(keys))
@@ -118,7 +117,21 @@ def paginate(session, stmt, *, keys: Sequence, descending: bool, key_of: Callabl
         row = tuple_(*keys)
         return (row < bounds) if later == descending else (row > bounds)
 
-    if after_values is not None:
+    def count():
+        return capped_count(session, count_stmt if count_stmt is not None else stmt, cap)
+
+    first = after_values is None and before_values is None and number <= 1
+    rows = run(stmt.order_by(*forward).limit(size + 1)) if first else None
+    if first and len(rows) <= size:
+        # The whole list fits on the first page (a name or NIP search, a small inbox): its
+        # length is the count, and the count query (a second index scan) is not needed.
+        total, capped = len(rows), False
+    else:
+        total, capped = count()
+    if first:
+        number, has_next, has_prev = 1, len(rows) > size, False
+        rows = rows[:size]
+    elif after_values is not None:
         rows = run(stmt.where(beyond(after_values, True)).order_by(*forward).limit(size + 1))
         has_next, has_prev = len(rows) > size, True
         rows = rows[:size]
