@@ -1,11 +1,11 @@
 """Password and secret-answer hashing (argon2id), and the password policy.
 
 argon2id with 19 MiB of memory (OWASP's minimum) and 4 passes, twice OWASP's minimum time
-cost: about 45 ms per hash on one core of the reference machine (benchmarks/RESULTS.md,
+cost: 40–56 ms per hash on one core of the two benchmark machines (benchmarks/RESULTS.md,
 "Password hashing"). Memory stays at 19 MiB, so five workers hashing at once need under
-100 MiB; more memory per hash cost more time per byte here (cache) for no more strength per
+100 MiB; more memory per hash cost more time per byte there (cache) for no more strength per
 millisecond. A registration hashes three secrets (password, answer, mother's name): a
-2-core host registers ~14 PNS per second at this cost and checks ~44 logins per second.
+2-core host registers ~10–16 PNS per second at this cost and checks ~32–48 logins per second.
 Answers and mothers' names are normalised before hashing so that "  Siti  AMINAH " matches
 "siti aminah".
 """
