@@ -101,6 +101,9 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@pupns.local")
     CAPTCHA_ENABLED = _env_bool("CAPTCHA_ENABLED", True)
+    # argon2id cost (services.passwords): measured in benchmarks/RESULTS.md; do not lower.
+    PASSWORD_HASH_TIME_COST = 4
+    PASSWORD_HASH_MEMORY_KIB = 19 * 1024
 
     # Monitoring figures (services.monitoring): a dashboard read rebuilds them when they are
     # older than MONITORING_MAX_AGE seconds. Production refreshes them from cron instead
@@ -126,3 +129,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_ENABLED = False
     CAPTCHA_ENABLED = False
+    # The cheapest argon2id: tests check what is hashed, not how slowly; the tests of hashing
+    # itself ask for the production cost (tests/test_platform_services.py).
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 64

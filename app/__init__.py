@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from config import DEV_SECRET_KEY, Config, ProductionConfig, TestConfig
 
 from .extensions import csrf, db, migrate
+from .services import passwords
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
 
@@ -33,6 +34,7 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     check_production_safety(app)
+    passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     register_extensions(app)
     with app.app_context():
         register_appbuilder(app)

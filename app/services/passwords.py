@@ -18,9 +18,21 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 MIN_PASSWORD_LENGTH = 8
-_hasher = PasswordHasher(time_cost=4, memory_cost=19 * 1024, parallelism=1)
+TIME_COST = 4
+MEMORY_KIB = 19 * 1024
+_hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=1)
 # A hash of a random password: checking it for unknown users keeps failures as slow as hits.
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+
+def configure(time_cost: int = TIME_COST, memory_kib: int = MEMORY_KIB) -> None:
+    """Set the argon2id cost of this process (config PASSWORD_HASH_*). Production keeps the
+    defaults; the test suite hashes at the minimum cost, except the tests of hashing."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.time_cost, _hasher.memory_cost) == (time_cost, memory_kib):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
 
 # The most common passwords in Indonesian leaks and global lists (lower-cased).
 COMMON_PASSWORDS = frozenset(
