@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup db demo translations translations-update clean bench bench-small
+.PHONY: run test test-quick lint setup db demo translations translations-update clean bench bench-small
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: demo
 PYTEST_WORKERS ?= 2
 test: setup
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, no browser (the whole suite stays `make test`).
+test-quick: setup
+	env -u TEST_DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 # Static checks of app/: ruff and bandit, configured in pyproject.toml. CI runs it before the tests.
 lint: $(STAMP)
