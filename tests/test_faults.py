@@ -78,7 +78,7 @@ def test_an_oversized_upload_gets_a_friendly_indonesian_413(app_factory, world, 
 
 
 def test_an_oversized_api_request_gets_json(app_factory, world):
-    small = app_factory(MAX_CONTENT_LENGTH=1024, WTF_CSRF_ENABLED=False)
+    small = app_factory(fresh=True, MAX_CONTENT_LENGTH=1024, WTF_CSRF_ENABLED=False)
 
     @small.route("/api/v1/_probe_upload", methods=["POST"])
     def probe_upload():
@@ -156,7 +156,7 @@ def test_database_failure_gives_a_friendly_503_and_the_next_request_works(app, w
 
 
 def test_database_failure_under_api_gives_json(app_factory, world):
-    probe = app_factory()
+    probe = app_factory(fresh=True)
 
     @probe.route("/api/v1/_probe_db")
     def probe_db():

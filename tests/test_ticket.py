@@ -237,7 +237,7 @@ def test_a_failed_save_leaves_no_file_behind(app, world, login, monkeypatch):
 
     monkeypatch.setattr(ticket_service.audit, "record", broken)
     client = login()
-    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setitem(client.application.config, "PROPAGATE_EXCEPTIONS", False)
     response = file_ticket(client, ticket_data(nip=world["peg_a"].nip), (tiny_pdf(), "sk.pdf"))
     assert response.status_code == 500
     assert tickets() == [] and stored_files() == []
