@@ -52,13 +52,7 @@ class UnitKerjaFactory(Base):
     kode = factory.Sequence(lambda n: f"U{n:06d}")
     nama = factory.LazyFunction(lambda: f"Dinas {fake.word().title()}")
     instansi = factory.SubFactory(InstansiFactory)
-    parent = None
-
-    @factory.post_generation
-    def set_path(obj, create, extracted, **kwargs):
-        db.session.flush()
-        obj.path = (obj.parent.path if obj.parent else "/") + f"{obj.id}/"
-        db.session.flush()
+    parent = None  # the model derives the path on flush
 
 
 def _birth_date():

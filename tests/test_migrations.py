@@ -47,3 +47,37 @@ def test_upgrade_on_empty_database_matches_models(empty_database):
         downgrade(revision="base")
         assert "pegawai" not in set(inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_upgrade_rebuilds_unit_paths_from_the_tree(empty_database):
+    """Units the old Admin form left with "/" or with the path of their old place get the path
+    of their parent chain (and so does the monitoring copy); a unit in a parent cycle gets
+    "/", which services.scope refuses (no scope until an Admin gives it a parent)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="9b1f0c2d7e41")
+        now = "2026-01-01 00:00:00"
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO kanreg (id, kode, nama) VALUES (1, 'I', 'Yogyakarta')"))
+            conn.execute(text("INSERT INTO instansi (id, kode, nama, jenis, kanreg_id, created_at, updated_at) "
+                              "VALUES (1, 'K1', 'Kota', 'daerah', 1, :t, :t)"), {"t": now})
+            # 8 -> 9 -> 10 stored, then 10 moved under 11 (its path kept "/8/9/10/"), 12 added
+            # under 10 with "/", 13 and 14 each other's parent.
+            for unit_id, parent_id, path in ((8, None, "/8/"), (9, 8, "/8/9/"), (11, None, "/"),
+                                             (10, 11, "/8/9/10/"), (12, 10, "/"), (13, None, "/13/"),
+                                             (14, 13, "/13/14/")):
+                conn.execute(text("INSERT INTO unit_kerja (id, kode, nama, instansi_id, parent_id, path, aktif, "
+                                  "created_at, updated_at) VALUES (:i, :k, 'Unit', 1, :p, :path, :a, :t, :t)"),
+                             {"i": unit_id, "k": f"U{unit_id}", "p": parent_id, "path": path, "a": True, "t": now})
+            conn.execute(text("UPDATE unit_kerja SET parent_id = 14 WHERE id = 13"))
+            conn.execute(text("INSERT INTO rekap_unit (kanreg_id, instansi_id, unit_kerja_id, unit_path, jumlah_pns, "
+                              "terdaftar, disetujui, belum_daftar, menunggu, belum_kirim, dikembalikan, di_skpd, "
+                              "di_instansi, di_bkn, selesai) VALUES (1, 1, 12, '/', 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            paths = dict(conn.execute(text("SELECT id, path FROM unit_kerja")).all())
+            copy = conn.scalar(text("SELECT unit_path FROM rekap_unit WHERE unit_kerja_id = 12"))
+        assert paths == {8: "/8/", 9: "/8/9/", 11: "/11/", 10: "/11/10/", 12: "/11/10/12/", 13: "/", 14: "/"}
+        assert copy == "/11/10/12/"
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -640,10 +640,9 @@ class _Importer:
         return instansi.id
 
     def _create_unit(self, kode, nama, instansi_id) -> int:
-        unit = UnitKerja(kode=kode, nama=nama, instansi_id=instansi_id, parent_id=None, path="/")
+        unit = UnitKerja(kode=kode, nama=nama, instansi_id=instansi_id, parent_id=None)
         self.session.add(unit)
-        self.session.flush()  # the id is part of the materialised path
-        unit.path = f"/{unit.id}/"
+        self.session.flush()  # the id (the model derives the path from it)
         self.units[kode] = (unit.id, instansi_id)
         return unit.id
 

@@ -321,8 +321,9 @@ def areas(user) -> list[Area]:
             found.append(Area(KANREG, user.kanreg_id))
         elif role == ROLE_VERIFIKATOR_INSTANSI and user.instansi_id:
             found.append(Area(INSTANSI, user.instansi_id))
-        elif role == ROLE_VERIFIKATOR_SKPD and user.unit_kerja is not None:
-            found.append(Area(UNIT, user.unit_kerja_id, user.unit_kerja.path))
+        elif role == ROLE_VERIFIKATOR_SKPD and scope.unit_prefix(user.unit_kerja) is not None:
+            # No unit, or a broken unit path: no area at all (services.scope fails closed).
+            found.append(Area(UNIT, user.unit_kerja_id, scope.unit_prefix(user.unit_kerja)))
     return sorted(set(found), key=lambda a: (_RANK[a.level], a.id or 0))
 
 
@@ -856,12 +857,13 @@ def _verifiers(session, queues) -> dict[int, list[str]]:
     skpd = [q for q in queues if q.level == Usulan.DI_SKPD]
     if skpd:
         candidates = session.execute(
-            select(User.username, UnitKerja.path).join(UnitKerja, UnitKerja.id == User.unit_kerja_id)
+            select(User.username, UnitKerja.path, UnitKerja.id).join(UnitKerja, UnitKerja.id == User.unit_kerja_id)
             .join(User.roles).where(Role.name == ROLE_VERIFIKATOR_SKPD, User.active.is_(True),
                                     UnitKerja.instansi_id.in_({q.instansi_id for q in skpd}))
             .order_by(User.username)).all()
         for q in skpd:
-            found[q.id] = [name for name, path in candidates if (q.unit_path or "").startswith(path)]
+            found[q.id] = [name for name, path, unit_id in candidates
+                           if scope.valid_unit_path(path, unit_id) and (q.unit_path or "").startswith(path)]
     instansi_ids = {q.instansi_id for q in queues if q.level == Usulan.DI_INSTANSI}
     if instansi_ids:
         for user in users_with(ROLE_VERIFIKATOR_INSTANSI, User.instansi_id.in_(instansi_ids)):

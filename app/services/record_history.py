@@ -80,12 +80,17 @@ def _decode(section, name, text):
         return value
 
 
+def _as_is(_field, text):
+    return text
+
+
 def history(session, pegawai_id: int, *, page: int = 1, per_page: int = PER_PAGE, since=None,
-            exclude_usulan_id: int | None = None) -> HistoryPage:
+            exclude_usulan_id: int | None = None, redact=_as_is) -> HistoryPage:
     """The changes of one Pegawai's official record, newest first, one page. `since` (UTC)
     keeps the later ones; `exclude_usulan_id` leaves out those applied by that Usulan. Three
     queries (count, rows with the actor's name, referenced names), whatever the page size;
-    the caller checks that the user may see this Pegawai."""
+    the caller checks that the user may see this Pegawai and passes `redact(field, text)`
+    (views.privacy.redactor) for what the user may not read in full."""
     where = [RecordChange.pegawai_id == pegawai_id]
     if since is not None:
         where.append(RecordChange.changed_at >= since)
@@ -110,8 +115,8 @@ def history(session, pegawai_id: int, *, page: int = 1, per_page: int = PER_PAGE
             section_label=workflow.SECTION_LABELS.get(change.section, change.section),
             row_id=change.row_id if change.section != workflow.DATA_UTAMA else None,
             field=change.field, field_label=workflow.field_label(change.field),
-            old=workflow.display_value(change.section, change.field, old),
-            new=workflow.display_value(change.section, change.field, new),
+            old=redact(change.field, workflow.display_value(change.section, change.field, old)),
+            new=redact(change.field, workflow.display_value(change.section, change.field, new)),
             source=change.source, source_label=SOURCE_LABELS.get(change.source, change.source),
             usulan_id=change.usulan_id, actor_name=username,
         )

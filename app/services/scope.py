@@ -2,11 +2,17 @@
 
 One place computes the SQL condition that limits a query to the current user's scope;
 FAB list/show/edit/delete (base_filters), actions, FK dropdowns, related views, document
-downloads and later the API all go through it.
+downloads, the verification inbox and page, monitoring and the API all go through it.
+
+Every rule fails closed: a role whose scope is missing or broken (a unit-level role without
+a unit, or whose unit's path is empty, "/" or not that unit's own) grants nothing.
 """
-from sqlalchemy import false, or_, select, true
+import re
+
+from sqlalchemy import and_, false, or_, select, true
 
 from ..models import Dokumen, Instansi, Pegawai, UnitKerja
+from ..models.submission import Usulan
 from ..security import (
     ROLE_ADMIN,
     ROLE_HELPDESK,
@@ -21,46 +27,149 @@ from ..security import (
 NATIONAL_ROLES = (ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK, ROLE_MONITOR)
 
 
-def _unit_subtree_ids(unit):
-    return select(UnitKerja.id).where(UnitKerja.path.startswith(unit.path))
+_UNIT_PATH = re.compile(r"/(?:[1-9][0-9]*/)+")
+
+
+def valid_unit_path(path, unit_id) -> bool:
+    """True when `path` is a well-formed materialised path ending in `unit_id` itself. An
+    empty path or "/" would make a unit's subtree the whole country."""
+    return (unit_id is not None and isinstance(path, str) and _UNIT_PATH.fullmatch(path) is not None
+            and path.endswith(f"/{unit_id}/"))
+
+
+def unit_prefix(unit) -> str | None:
+    """The path prefix of `unit`'s subtree, or None (grant nothing) when there is no unit or
+    its path is broken."""
+    if unit is None or not valid_unit_path(unit.path, unit.id):
+        return None
+    return unit.path
+
+
+def unit_subtree_ids(unit):
+    """SELECT of the ids of `unit` and its sub-units, or None when `unit_prefix` refuses it."""
+    prefix = unit_prefix(unit)
+    return None if prefix is None else select(UnitKerja.id).where(UnitKerja.path.startswith(prefix))
 
 
 def _kanreg_instansi_ids(kanreg_id):
     return select(Instansi.id).where(Instansi.kanreg_id == kanreg_id)
 
 
+def _unit_role_clause(user, column):
+    """`column` (a unit kerja id) inside the user's unit subtree; nothing without a sound unit."""
+    subtree = unit_subtree_ids(getattr(user, "unit_kerja", None))
+    return column.in_(subtree) if subtree is not None else None
+
+
+def _role_pegawai_clause(role, user):
+    """Condition on `Pegawai` for one role of `user`; None when that role grants nothing."""
+    if role == ROLE_ADMIN:
+        return true()
+    if role == ROLE_VERIFIKATOR_INSTANSI:
+        return Pegawai.instansi_id == user.instansi_id if user.instansi_id else None
+    if role == ROLE_VERIFIKATOR_SKPD:
+        return _unit_role_clause(user, Pegawai.unit_kerja_id)
+    if role in NATIONAL_ROLES:
+        if user.kanreg_id is None:
+            return true()  # BKN Pusat / national helpdesk / national monitor
+        return Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id))
+    if role == ROLE_PNS:
+        return Pegawai.id == user.pegawai_id if user.pegawai_id else None
+    if role == ROLE_INTEGRASI:
+        # An API client reads its narrowest scope: a unit tree, an instansi, a Kanreg, or
+        # (BPJS, Taspen: no scope set) every record. A unit that is set but broken grants
+        # nothing, never the wider scopes below it.
+        if user.unit_kerja is not None:
+            return _unit_role_clause(user, Pegawai.unit_kerja_id)
+        if user.instansi_id:
+            return Pegawai.instansi_id == user.instansi_id
+        if user.kanreg_id:
+            return Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id))
+        return true()
+    return None
+
+
+def _roles(user) -> list[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [r.name for r in user.roles]
+
+
 def pegawai_clause(user):
     """SQL condition on `Pegawai` for the records `user` may see (ORed over his roles)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return false()
-    clauses = []
-    for role in (r.name for r in user.roles):
-        if role == ROLE_ADMIN:
-            return true()
-        if role == ROLE_VERIFIKATOR_INSTANSI and user.instansi_id:
-            clauses.append(Pegawai.instansi_id == user.instansi_id)
-        elif role == ROLE_VERIFIKATOR_SKPD and user.unit_kerja is not None:
-            clauses.append(Pegawai.unit_kerja_id.in_(_unit_subtree_ids(user.unit_kerja)))
-        elif role in NATIONAL_ROLES:
-            if user.kanreg_id is None:
-                return true()  # BKN Pusat / national helpdesk / national monitor
-            clauses.append(Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id)))
-        elif role == ROLE_PNS and user.pegawai_id:
-            clauses.append(Pegawai.id == user.pegawai_id)
-        elif role == ROLE_INTEGRASI:
-            # An API client reads its narrowest scope: a unit tree, an instansi, a Kanreg, or
-            # (BPJS, Taspen: no scope set) every record.
-            if user.unit_kerja is not None:
-                clauses.append(Pegawai.unit_kerja_id.in_(_unit_subtree_ids(user.unit_kerja)))
-            elif user.instansi_id:
-                clauses.append(Pegawai.instansi_id == user.instansi_id)
-            elif user.kanreg_id:
-                clauses.append(Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id)))
-            else:
-                return true()
+    clauses = [c for c in (_role_pegawai_clause(role, user) for role in _roles(user)) if c is not None]
+    # or_() folds a true() (Admin, a national role) into plain "true".
     return or_(*clauses) if clauses else false()
 
 
+# --------------------------------------------------------------------------------------------
+# Submissions (Usulan) on the verification screens
+# --------------------------------------------------------------------------------------------
+SENT = (Usulan.DI_SKPD, Usulan.DI_INSTANSI, Usulan.DI_BKN, Usulan.SELESAI)
+
+
+def _role_usulan_level(role):
+    """The submissions one staff role may open, by how far they travelled: at or past his
+    level, never a draft (one never sent, or one returned and being fixed: it is the PNS's
+    until he sends it again). Verifikator SKPD: from di SKPD on. Verifikator Instansi: every
+    sent one, di SKPD included, read-only (he keeps the instansi's master data and chases the
+    SKPD queues it shows in monitoring; TRANSITIONS gives him no action there). Verifikator
+    BKN: those that reached BKN (di BKN, or finished after BKN). Helpdesk and Admin: every
+    sent one, the targets of "turun status". Other roles: none. None: nothing."""
+    if role in (ROLE_VERIFIKATOR_SKPD, ROLE_VERIFIKATOR_INSTANSI, ROLE_HELPDESK, ROLE_ADMIN):
+        return Usulan.status.in_(SENT)
+    if role == ROLE_VERIFIKATOR_BKN:
+        return or_(Usulan.status == Usulan.DI_BKN,
+                   and_(Usulan.status == Usulan.SELESAI, Usulan.needs_bkn.is_(True)))
+    return None
+
+
+def usulan_clause(user):
+    """SQL condition on `Usulan` joined to its `Pegawai`: the submissions `user` may open on
+    the verification page, its PDF summary and its documents. Each role pairs its level
+    (`_role_usulan_level`) with its own scope over the Pegawai itself, ORed over his roles."""
+    clauses = []
+    for role in _roles(user):
+        level, records = _role_usulan_level(role), _role_pegawai_clause(role, user)
+        if level is not None and records is not None:
+            clauses.append(and_(level, records))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_usulan(session, user, usulan_id) -> Usulan | None:
+    """The Usulan `usulan_id` if `user` may open it (`usulan_clause`), else None: the one
+    check of every verification path that shows or serves a submission."""
+    return session.scalars(
+        select(Usulan).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
+        .where(Usulan.id == usulan_id, usulan_clause(user))
+    ).first()
+
+
+def inbox_clause(user):
+    """SQL condition on `Usulan` for the submissions waiting at `user`'s level and scope
+    (ORed over his roles), on the Usulan's copies of instansi and unit (one index range):
+    a subset of `usulan_clause`."""
+    clauses = []
+    for role in _roles(user):
+        if role == ROLE_ADMIN:
+            return Usulan.status.in_(Usulan.IN_VERIFICATION)
+        if role == ROLE_VERIFIKATOR_SKPD:
+            in_unit = _unit_role_clause(user, Usulan.unit_kerja_id)
+            if in_unit is not None:
+                clauses.append(and_(Usulan.status == Usulan.DI_SKPD, in_unit))
+        elif role == ROLE_VERIFIKATOR_INSTANSI and user.instansi_id:
+            clauses.append(and_(Usulan.status == Usulan.DI_INSTANSI, Usulan.instansi_id == user.instansi_id))
+        elif role in (ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK):
+            statuses = (Usulan.DI_BKN,) if role == ROLE_VERIFIKATOR_BKN else Usulan.IN_VERIFICATION
+            where = true() if user.kanreg_id is None else Usulan.instansi_id.in_(
+                _kanreg_instansi_ids(user.kanreg_id))
+            clauses.append(and_(Usulan.status.in_(statuses), where))
+    return or_(*clauses) if clauses else false()
+
+
+# --------------------------------------------------------------------------------------------
+# Master data
+# --------------------------------------------------------------------------------------------
 def _master_data_clause(user, instansi_column):
     """Rows of the instansi whose master data `user` keeps: all for Admin, his own for a
     Verifikator Instansi, none for anyone else."""

@@ -992,8 +992,7 @@ def _ensure_organisation(session, stats: SeedStats) -> list[_I]:
                     unit = UnitKerja(kode=kode, nama=node.nama, instansi_id=instansi.id,
                                      parent_id=parent.id if parent else None)
                     session.add(unit)
-                    session.flush()
-                    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+                    session.flush()  # the id, and the path the model derives from it
                     stats.units_created += 1
                 node.id, node.path, node.instansi = unit.id, unit.path, spec
                 spec.flat_units.append(node)

@@ -33,9 +33,14 @@ class SummaryRow:
     dokumen: object = None
 
 
-def summary_rows(session, usulan: Usulan) -> list[SummaryRow]:
+def _as_is(_field, text):
+    return text
+
+
+def summary_rows(session, usulan: Usulan, redact=_as_is) -> list[SummaryRow]:
     """The changes of `usulan` in section order (workflow.diff), each value as people read it
-    (workflow.display_value: reference names, Indonesian dates; "" for no value)."""
+    (workflow.display_value: reference names, Indonesian dates; "" for no value), passed
+    through `redact(field, text)` (views.privacy.redactor: NIKs masked for some readers)."""
     items = {item.id: item for item in usulan.items}
     changes = []
     for change in workflow.diff(session, usulan):
@@ -47,17 +52,18 @@ def summary_rows(session, usulan: Usulan) -> list[SummaryRow]:
                             for name, *values in triples for value in values])
     rows = []
     for change, item, triples in changes:
-        fields = [(name, workflow.display_value(change.section, name, official),
-                   workflow.display_value(change.section, name, proposed))
+        fields = [(name, redact(name, workflow.display_value(change.section, name, official)),
+                   redact(name, workflow.display_value(change.section, name, proposed)))
                   for name, official, proposed in triples]
         rows.append(SummaryRow(change.section, change.operation, fields, item.dokumen))
     return rows
 
 
-def render(session, usulan: Usulan) -> bytes:
-    """The summary PDF of a sent `usulan` (the caller checks `printable` and the user's right)."""
+def render(session, usulan: Usulan, redact=_as_is) -> bytes:
+    """The summary PDF of a sent `usulan` (the caller checks `printable` and the user's right,
+    and passes `redact` for a reader who may not see every value in full)."""
     pegawai = session.get(Pegawai, usulan.pegawai_id)
-    rows = summary_rows(session, usulan)
+    rows = summary_rows(session, usulan, redact)
     return pdf.render_pdf(
         TEMPLATE, usulan=usulan, pegawai=pegawai, rows=rows,
         documents=[r for r in rows if r.dokumen is not None],
@@ -68,9 +74,9 @@ def render(session, usulan: Usulan) -> bytes:
     )
 
 
-def response(session, usulan: Usulan):
+def response(session, usulan: Usulan, redact=_as_is):
     """The summary as an inline PDF response, never cached."""
-    result = make_response(render(session, usulan))
+    result = make_response(render(session, usulan, redact))
     result.headers["Content-Type"] = "application/pdf"
     result.headers["Content-Disposition"] = f'inline; filename="ringkasan-usulan-{usulan.id}.pdf"'
     result.headers["Cache-Control"] = "private, no-store"

@@ -150,11 +150,12 @@ class ScopedModelView(ModelView):
         return super().action(name, pk)
 
 
-def reference_view(model, columns, search=None, form_fields=None):
-    """Admin CRUD view for a small reference table; `form_fields` replaces generated fields."""
+def reference_view(model, columns, search=None, form_fields=None, mixins=()):
+    """Admin CRUD view for a small reference table; `form_fields` replaces generated fields,
+    `mixins` add hooks (pre_add / pre_update) before FAB's ModelView."""
     return type(
         f"{model.__name__}View",
-        (ModelView,),
+        (*mixins, ModelView),
         {
             "datamodel": SQLAInterface(model),
             "list_columns": columns,

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
 from ..services import documents, record_history, rules
 from ..services.employee import EmployeeChangeRefused, delete_pegawai
+from . import privacy
 from .base import OutOfScope, ScopedModelView
 
 _SKIP = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
@@ -245,7 +246,8 @@ class PegawaiView(KeepsRecordHistory, ScopedModelView):
         pk = self._deserialize_pk_if_composite(pk)
         widgets = self._show(pk)  # aborts 404 unless the record is in scope
         history = record_history.history(
-            db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int))
+            db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int),
+            redact=privacy.redactor(g.user))
         can_open_usulan = self.appbuilder.sm.has_access("can_show", "VerificationInboxView")
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,

@@ -2,10 +2,11 @@
 
 A NIK (of a Pegawai, his spouse or his children) appears masked, 3174********0001, in every
 list and on the detail pages of roles that only read the record (Verifikator SKPD/BKN,
-Monitor). Those who keep the master data (Admin, the Verifikator Instansi — and the scope
+Helpdesk, Monitor). Those who keep the master data (Admin, the Verifikator Instansi — and the scope
 filter shows the latter only his own instansi's records) see it in full on the detail and
-edit pages. NIKs are never searched through the list filters, which are GET forms: the NIK
-would end up in URLs, browser histories and access logs.
+edit pages. The same holds for the NIKs in a submission's diff, its PDF summary and a
+record's change history (`redactor`). NIKs are never searched through the list filters, which
+are GET forms: the NIK would end up in URLs, browser histories and access logs.
 """
 from flask import g
 from flask_appbuilder.widgets import ListWidget
@@ -34,6 +35,27 @@ def nik_for_viewer(value) -> str:
     if value is None:
         return ""
     return str(value) if keeps_master_data(getattr(g, "user", None)) else mask_nik(value)
+
+
+def _as_is(_field, text):
+    return text
+
+
+def _masked(field, text):
+    return mask_nik(text) if field in MASKED_COLUMNS and text else text
+
+
+def redactor(user):
+    """`redact(field, text)`: one field value, as display text, the way `user` may read it —
+    a NIK (the PNS's, his spouse's, his children's) masked unless he keeps master data. The
+    services that print values (record_history.history, the summary PDF) take it."""
+    return _as_is if keeps_master_data(user) else _masked
+
+
+def redacted(display, redact):
+    """`display(section, field, value)` (workflow.display_value) with `redact` applied: what a
+    template shows of each value in a diff."""
+    return lambda section, field, value: redact(field, display(section, field, value))
 
 
 def formatters() -> dict:

@@ -1,11 +1,14 @@
 """The verification inbox ("Kotak Masuk Verifikasi") and the verification page.
 
-A Verifikator SKPD sees the submissions at SKPD level of his unit subtree, a Verifikator
-Instansi those at Instansi level of his instansi, a Verifikator BKN those at BKN level of
-his Kanreg (or all, at BKN Pusat); Helpdesk and Admin see every submission in verification
-of their scope, to send one back to draft. The list filters on the Usulan's copies of
-instansi / unit (one index range); the verification page and every action judge the Pegawai
-itself (services.scope, services.workflow). Views never change a status: workflow does.
+The inbox lists what waits at the user's level (services.scope.inbox_clause): a Verifikator
+SKPD the submissions at SKPD level of his unit subtree, a Verifikator Instansi those at
+Instansi level of his instansi, a Verifikator BKN those at BKN level of his Kanreg (or all, at
+BKN Pusat); Helpdesk and Admin every submission in verification of their scope, to send one
+back to draft. The list filters on the Usulan's copies of instansi / unit (one index range).
+The page, its PDF summary, its documents and every action open a submission only through
+services.scope.visible_usulan (at or past the user's level, never a draft, the Pegawai in
+his scope). NIKs show masked to roles that do not keep master data (views.privacy).
+Views never change a status: workflow does.
 """
 from __future__ import annotations
 
@@ -14,22 +17,16 @@ import datetime as dt
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms.verification import ActionForm, VerdictForm
-from ..models import Dokumen, Instansi, Pegawai, UnitKerja
+from ..models import Dokumen, Pegawai, UnitKerja
 from ..models.submission import Usulan, UsulanItem
-from ..security import (
-    ROLE_ADMIN,
-    ROLE_HELPDESK,
-    ROLE_VERIFIKATOR_BKN,
-    ROLE_VERIFIKATOR_INSTANSI,
-    ROLE_VERIFIKATOR_SKPD,
-)
 from ..services import documents, record_history, scope, summary, workflow
 from ..services import paging
+from . import privacy
 
 PAGE_SIZE = 25
 # sort → (key columns ending with a unique one, descending?, the key of an Usulan), read from
@@ -54,27 +51,6 @@ ACTION_BUTTONS = {
     workflow.KEMBALIKAN: (_l("Return"), "btn-warning", "fa-undo"),
     workflow.TURUN_STATUS: (_l("Lower the status"), "btn-danger", "fa-level-down"),
 }
-
-
-def inbox_clause(user):
-    """SQL condition on `Usulan` for the submissions waiting at `user`'s level and scope
-    (ORed over his roles)."""
-    clauses = []
-    for role in (r.name for r in user.roles):
-        if role == ROLE_ADMIN:
-            return Usulan.status.in_(Usulan.IN_VERIFICATION)
-        if role == ROLE_VERIFIKATOR_SKPD and user.unit_kerja is not None:
-            subtree = select(UnitKerja.id).where(UnitKerja.path.startswith(user.unit_kerja.path))
-            clauses.append(and_(Usulan.status == Usulan.DI_SKPD, Usulan.unit_kerja_id.in_(subtree)))
-        elif role == ROLE_VERIFIKATOR_INSTANSI and user.instansi_id:
-            clauses.append(and_(Usulan.status == Usulan.DI_INSTANSI,
-                                Usulan.instansi_id == user.instansi_id))
-        elif role in (ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK):
-            statuses = (Usulan.DI_BKN,) if role == ROLE_VERIFIKATOR_BKN else Usulan.IN_VERIFICATION
-            where = true() if user.kanreg_id is None else Usulan.instansi_id.in_(
-                select(Instansi.id).where(Instansi.kanreg_id == user.kanreg_id))
-            clauses.append(and_(Usulan.status.in_(statuses), where))
-    return or_(*clauses) if clauses else false()
 
 
 def _page_size() -> int:
@@ -111,7 +87,7 @@ class VerificationInboxView(BaseView):
         size = _page_size()
         page = max(1, request.args.get("page", 1, type=int))
 
-        stmt = select(Usulan).where(inbox_clause(g.user))
+        stmt = select(Usulan).where(scope.inbox_clause(g.user))
         if args["nip"]:
             stmt = stmt.join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(
                 paging.nip_prefix(Pegawai.nip, args["nip"]))
@@ -149,11 +125,9 @@ class VerificationInboxView(BaseView):
         )
 
     def _usulan_or_404(self, pk) -> Usulan:
-        """The Usulan if its Pegawai is in the user's scope; otherwise 404 (as if it did not exist)."""
-        usulan = db.session.scalars(
-            select(Usulan).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
-            .where(Usulan.id == pk, scope.pegawai_clause(g.user))
-        ).first()
+        """The Usulan if the user may open it (services.scope.visible_usulan); otherwise 404,
+        as if it did not exist."""
+        usulan = scope.visible_usulan(db.session, g.user, pk)
         if usulan is None:
             abort(404)
         return usulan
@@ -167,13 +141,15 @@ class VerificationInboxView(BaseView):
         can_judge = workflow.VERIFIKASI in actions or workflow.KEMBALIKAN in actions
         conflicts = workflow.conflicts(db.session, usulan)
         # What changed the record meanwhile (staff edits, imports), for the verifier to judge.
+        redact = privacy.redactor(g.user)
         changes_since = conflicts and usulan.status != Usulan.SELESAI and record_history.history(
             db.session, usulan.pegawai_id, since=usulan.submitted_at or usulan.created_at,
-            exclude_usulan_id=usulan.id, page=request.args.get("changes_page", 1, type=int))
+            exclude_usulan_id=usulan.id, page=request.args.get("changes_page", 1, type=int),
+            redact=redact)
         return self.render_template(
             self.show_template, usulan=usulan, pegawai=usulan.pegawai,
             rows=workflow.diff(db.session, usulan), conflicts=conflicts,
-            display_value=workflow.display_value, changes_since=changes_since or None,
+            display_value=privacy.redacted(workflow.display_value, redact), changes_since=changes_since or None,
             changes_page_url=lambda n: url_for(".show", pk=pk, changes_page=n),
             actions=actions, can_judge=can_judge, action_buttons=ACTION_BUTTONS,
             form=ActionForm(formdata=None, version=usulan.version), verdict_form=VerdictForm(formdata=None),
@@ -203,7 +179,7 @@ class VerificationInboxView(BaseView):
         usulan = self._usulan_or_404(pk)
         if not summary.printable(usulan):
             abort(404)
-        return summary.response(db.session, usulan)
+        return summary.response(db.session, usulan, redact=privacy.redactor(g.user))
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
