@@ -45,7 +45,8 @@ def pegawai_clause(user):
             if user.kanreg_id is None:
                 return true()  # BKN Pusat / national helpdesk / national monitor
             clauses.append(Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id)))
-        elif role == ROLE_PNS and user.pegawai_id:
+        elif role == ROLE_PNS and user.pegawai_id and getattr(user, "is_pns_account", False):
+            # Only the PNS account sees its Pegawai; a staff account's link is information.
             clauses.append(Pegawai.id == user.pegawai_id)
         elif role == ROLE_INTEGRASI:
             # An API client reads its narrowest scope: a unit tree, an instansi, a Kanreg, or
