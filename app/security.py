@@ -102,6 +102,7 @@ class PupnsUserDBModelView(UserDBModelView):
 class PupnsAuthDBView(AuthDBView):
     """FAB's login form, with one answer for every failure that says what to do next."""
 
+    # The numbers are services.accounts.MAX_FAILED_LOGINS and MAX_WAIT.
     invalid_login_message = _l(
         "Login failed: check the NIP, registration number or username and the password. After "
         "5 failed attempts an account waits a few minutes (at most 15) before it can be tried "

@@ -321,3 +321,33 @@ def test_integrasi_accounts_keep_their_api_keys(app, world):
     response = app.test_client().get("/api/v1/pegawai/", headers={"X-API-Key": key})
     assert response.status_code == 200
 
+
+
+def test_simultaneous_answers_to_one_captcha_only_one_wins(app_factory):
+    """The captcha follows the same single-use rule as reset links (guard, not a fix)."""
+    from app.services import captcha
+
+    application = app_factory(CAPTCHA_ENABLED=True)
+    with application.app_context():
+        challenge_id, answer = captcha.new_challenge(db.session)
+    attempts = 10
+    barrier = threading.Barrier(attempts)
+    results, errors = [], []
+
+    def attempt():
+        with application.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results.append(captcha.consume(db.session, challenge_id, answer))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(results) == [False] * (attempts - 1) + [True]

@@ -4,8 +4,9 @@ Throttling (SECURITY.md, "Brute-force throttling"): every attempt on a known acc
 first counted, atomically, and only then is its password checked; after MAX_FAILED_LOGINS
 failures in a row each further attempt waits a short, growing time (1, 2, 4, 8, then at most
 15 minutes). A wrong password, an unknown account, a waiting account and a machine account
-all get the same answer (security.PupnsAuthDBView), so the login form tells nobody which accounts exist or are waiting.
-A successful login, a password reset by link and a helpdesk unlock end the wait.
+all get the same answer (security.PupnsAuthDBView), so the login form tells nobody which
+accounts exist or are waiting. A successful login, a password reset by link and a helpdesk
+unlock end the wait.
 """
 import datetime as dt
 
@@ -21,12 +22,13 @@ MAX_FAILED_LOGINS = 5
 FIRST_WAIT = dt.timedelta(minutes=1)
 MAX_WAIT = dt.timedelta(minutes=15)
 
+
 def find_login_user(session, identifier: str):
     """The account behind a NIP, a nomor registrasi (any case/dashes) or a staff username.
 
     A NIP or a nomor registrasi only ever names the PNS account of that Pegawai
     (registration.pns_account_of), never a staff account linked to him: 18 digits are read
-    as a NIP and nothing else (staff usernames cannot be 18 digits, security.py)."""
+    as a NIP and nothing else (no staff username has 18 digits: account_kind_problem)."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
@@ -102,8 +104,8 @@ def _reserve_attempt(session, user_id: int, now: dt.datetime) -> int | None:
 
 
 def _refuse(session, event: str, detail: str, user=None) -> None:
-    """The answer to every failed login: one dummy hash check (same time as a real one), an
-    audit entry, None for the caller, who shows LOGIN_FAILED_MESSAGE."""
+    """Every refusal costs what a wrong password costs (one argon2 verification, against a
+    dummy hash) and leaves an audit entry; the caller then answers None like for any failure."""
     passwords.verify_unknown_user()
     audit.record(session, event, actor=user, target=user, detail=detail)
     session.commit()
@@ -127,8 +129,11 @@ def authenticate(session, identifier: str, password: str):
     now = utcnow()
     failures = _reserve_attempt(session, user_id, now)
     user = session.get(User, user_id)
+    if user is None:  # deleted meanwhile
+        _refuse(session, "login.failure", "account deleted during login")
+        return None
     if failures is None:
-        _refuse(session, "login.throttled", f"waiting until {user.locked_until:%Y-%m-%d %H:%M} UTC", user)
+        _refuse(session, "login.throttled", f"waiting until {user.locked_until or now:%Y-%m-%d %H:%M} UTC", user)
         return None
     if passwords.verify_password(user.password, password):
         if passwords.needs_rehash(user.password):
