@@ -6,7 +6,8 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 """
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
+from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from .models.user import User  # noqa: F401 - re-exported: the user model of this app
@@ -99,8 +100,9 @@ class PupnsUserDBModelView(UserDBModelView):
                      detail=item.username)
 
 
-class PupnsAuthDBView(AuthDBView):
-    """FAB's login form, with one answer for every failure that says what to do next."""
+class AuthDBView(FabAuthDBView):
+    """FAB's login form, with one answer for every failure that says what to do next. Keeps
+    FAB's class name: it is the endpoint (`AuthDBView.login`) and the permission name."""
 
     # The numbers are services.accounts.MAX_FAILED_LOGINS and MAX_WAIT.
     invalid_login_message = _l(
@@ -113,7 +115,7 @@ class PupnsAuthDBView(AuthDBView):
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
-    authdbview = PupnsAuthDBView
+    authdbview = AuthDBView
 
     def auth_user_db(self, username, password):
         """Login by staff username, NIP or nomor registrasi, throttled (services.accounts).

@@ -25,7 +25,7 @@ from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 MOTHER = "SITI MARYAM"
 ANSWER = "kucing belang tiga"
-FAILED_TEXT = "Login failed: check the NIP"  # security.PupnsAuthDBView: every failed login
+FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: every failed login
 
 
 class FreshContextClient(FlaskClient):

@@ -37,7 +37,7 @@ HOST = "127.0.0.1"
 PASSWORD = "Rahasia-Kuat-2015"
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 START_TIMEOUT = 30  # seconds for a gunicorn to answer (it usually takes 2)
-FAILED_TEXT = "Login failed: check the NIP"  # security.PupnsAuthDBView: one answer to every failure (English)
+FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: one answer to every failure (English)
 
 
 def _unavailable(reason):

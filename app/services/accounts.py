@@ -4,7 +4,7 @@ Throttling (SECURITY.md, "Brute-force throttling"): every attempt on a known acc
 first counted, atomically, and only then is its password checked; after MAX_FAILED_LOGINS
 failures in a row each further attempt waits a short, growing time (1, 2, 4, 8, then at most
 15 minutes). A wrong password, an unknown account, a waiting account and a machine account
-all get the same answer (security.PupnsAuthDBView), so the login form tells nobody which
+all get the same answer (security.AuthDBView), so the login form tells nobody which
 accounts exist or are waiting. A successful login, a password reset by link and a helpdesk
 unlock end the wait.
 """
