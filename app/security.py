@@ -6,6 +6,7 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 """
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
@@ -58,11 +59,15 @@ class PupnsUserDBModelView(UserDBModelView):
         "pegawai": _l("Employee"),
     }
 
-    # Security events of Admin's user form go to the audit log (services.accounts).
+    # Security events of Admin's user form go to the audit log (services.accounts); PNS and
+    # staff accounts stay apart (services.accounts.account_kind_problem: FAB shows the refusal).
     def pre_add(self, item):
         from .services import accounts
 
         super().pre_add(item)
+        problem = accounts.account_kind_problem(item)
+        if problem is not None:
+            raise ValueError(str(problem))
         accounts.audit_account_created(self.datamodel.session, g.user, item)
 
     def _edit(self, pk):
@@ -80,6 +85,9 @@ class PupnsUserDBModelView(UserDBModelView):
         from .services import accounts
 
         super().pre_update(item)
+        problem = accounts.account_kind_problem(item)
+        if problem is not None:
+            raise ValueError(str(problem))
         before = g.pop("account_before", None)
         if before is not None:
             accounts.audit_account_edit(self.datamodel.session, g.user, item, before)
@@ -92,22 +100,30 @@ class PupnsUserDBModelView(UserDBModelView):
                      detail=item.username)
 
 
+class AuthDBView(FabAuthDBView):
+    """FAB's login form, with one answer for every failure that says what to do next. Keeps
+    FAB's class name: it is the endpoint (`AuthDBView.login`) and the permission name."""
+
+    # The numbers are services.accounts.MAX_FAILED_LOGINS and MAX_WAIT.
+    invalid_login_message = _l(
+        "Login failed: check the NIP, registration number or username and the password. After "
+        "5 failed attempts an account waits a few minutes (at most 15) before it can be tried "
+        "again. Forgot your password? Use Lupa Kata Kunci."
+    )
+
+
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
+    authdbview = AuthDBView
 
     def auth_user_db(self, username, password):
-        """Login by staff username, NIP or nomor registrasi, with lockout (services.accounts)."""
-        from flask import flash
-
-        from .i18n import format_tanggal
+        """Login by staff username, NIP or nomor registrasi, throttled (services.accounts).
+        FAB's form and its JSON login (/api/v1/security/login) both come here, and both give
+        the one generic answer to every failure."""
         from .services import accounts
 
-        try:
-            return accounts.authenticate(self.session, username, password)
-        except accounts.AccountLocked as locked:
-            flash(accounts.LOCKED_MESSAGE % {"time": format_tanggal(locked.until)}, "warning")
-            return None
+        return accounts.authenticate(self.session, username, password)
 
     # FAB's signature: "" means "no password given", not a default password.
     def add_user(self, username, first_name, last_name, email, role, password="",  # nosec B107

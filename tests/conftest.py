@@ -195,7 +195,10 @@ def auth(client):
 
 
 def make_user(app, username, role_name, **scope):
-    """Create an active user with one role and the given scope (instansi=…, unit_kerja=…)."""
+    """Create an active user with one role and the given scope (instansi=…, unit_kerja=…).
+    A PNS user given his Pegawai is that Pegawai's PNS account (as registration makes it)."""
+    if role_name == ROLE_PNS and ("pegawai" in scope or "pegawai_id" in scope):
+        scope.setdefault("is_pns_account", True)
     sm = app.appbuilder.sm
     role = sm.find_role(role_name)
     user = sm.add_user(username, username, "Test", f"{username}@test.go.id", role, password=PASSWORD)

@@ -37,7 +37,7 @@ HOST = "127.0.0.1"
 PASSWORD = "Rahasia-Kuat-2015"
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 START_TIMEOUT = 30  # seconds for a gunicorn to answer (it usually takes 2)
-LOCK_TEXT = "this account is locked until"  # services.accounts.LOCKED_MESSAGE (English)
+FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: one answer to every failure (English)
 
 
 def _unavailable(reason):
@@ -395,7 +395,7 @@ def test_a_lockout_after_failures_on_both_hosts_holds_on_both(deployment, hosts)
         refused = browser.login(host, nip, PNS_PASSWORD)  # the right password, too late
         assert not logged_in(refused), host
         page = browser.get(host, refused.location.replace(host, "") or "/login/").text
-        assert LOCK_TEXT in page, host
+        assert FAILED_TEXT in page, host
     (locked_until,) = deployment.query(
         "SELECT locked_until FROM ab_user u JOIN pegawai p ON p.id = u.pegawai_id WHERE p.nip = :nip",
         nip=nip)[0]

@@ -201,8 +201,8 @@ def test_failed_login_message_is_indonesian(client, compiled_catalogue):
         follow_redirects=True,
     )
     text = visible_text(response)
-    assert "Gagal masuk. Silakan coba lagi." in text
-    assert "Invalid login" not in text
+    assert "Login gagal: periksa NIP, nomor registrasi atau nama pengguna" in text
+    assert "Invalid login" not in text and "Login failed" not in text
 
 
 def test_user_list_search_paging_and_delete_confirmation_are_indonesian(client, auth, world, compiled_catalogue):

@@ -175,3 +175,16 @@ def test_phase_bar_shows_the_users_own_instansi_schedule(world, client, auth):
     auth.login("pns")  # a PNS of instansi A
     page = client.get("/data-saya/").get_data(as_text=True)
     assert "Pengisian" in page and "sisa 5 hari" in page
+
+
+def test_the_message_goes_to_the_pns_account_not_to_a_staff_account_of_the_same_person(world):
+    """A staff account may name the Pegawai behind it (information only, SECURITY.md): news
+    of that Pegawai's submission still goes to his PNS account alone."""
+    set_phase(Jadwal.FASE_PENGISIAN, -5, 30)
+    users, pns = world["users"], world["users"][ROLE_PNS]
+    monitor = users["Monitor"]
+    monitor.pegawai = world["peg_a"]  # created before the PNS account: the lower id
+    db.session.commit()
+    drive(world, draft_with(world["peg_a"]), "selesai")
+    assert [m.kind for m in _messages(pns)] == [Pesan.KIND_FINISHED]
+    assert _messages(monitor) == []

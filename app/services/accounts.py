@@ -1,77 +1,154 @@
-"""Login by NIP, nomor registrasi or staff username, with per-account lockout."""
+"""Login by NIP, nomor registrasi or staff username, with per-account throttling.
+
+Throttling (SECURITY.md, "Brute-force throttling"): every attempt on a known account is
+first counted, atomically, and only then is its password checked; after MAX_FAILED_LOGINS
+failures in a row each further attempt waits a short, growing time (1, 2, 4, 8, then at most
+15 minutes). A wrong password, an unknown account, a waiting account and a machine account
+all get the same answer (security.AuthDBView), so the login form tells nobody which
+accounts exist or are waiting. A successful login, a password reset by link and a helpdesk
+unlock end the wait.
+"""
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, update
 
-from ..models import utcnow
+from ..models import Pegawai, utcnow
 from ..models.user import User
-from . import audit, passwords, registration, sessions
+from ..security import ROLE_INTEGRASI, ROLE_PNS
+from . import audit, passwords, registration, rules, sessions
 
 MAX_FAILED_LOGINS = 5
-FIRST_LOCKOUT = dt.timedelta(minutes=15)
-MAX_LOCKOUT = dt.timedelta(hours=24)
-
-
-class AccountLocked(Exception):
-    """Raised instead of checking the password while an account is locked."""
-
-    def __init__(self, until: dt.datetime):
-        super().__init__(str(until))
-        self.until = until
+FIRST_WAIT = dt.timedelta(minutes=1)
+MAX_WAIT = dt.timedelta(minutes=15)
 
 
 def find_login_user(session, identifier: str):
-    """The account behind a staff username, a NIP or a nomor registrasi (any case/dashes)."""
+    """The account behind a NIP, a nomor registrasi (any case/dashes) or a staff username.
+
+    A NIP or a nomor registrasi only ever names the PNS account of that Pegawai
+    (registration.pns_account_of), never a staff account linked to him: 18 digits are read
+    as a NIP and nothing else (no staff username has 18 digits: account_kind_problem)."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
+    if rules.is_ascii_digits(identifier, 18):
+        pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == identifier))
+        return registration.pns_account_of(session, pegawai_id) if pegawai_id else None
     user = session.scalar(select(User).where(func.lower(User.username) == identifier.lower()))
     if user is not None:
         return user
     registrasi = registration.find_by_identifier(session, identifier)
-    return registrasi.user if registrasi is not None else None
+    return registration.pns_account_of(session, registrasi.pegawai_id) if registrasi else None
 
 
-def lockout_duration(lockout_count: int) -> dt.timedelta:
-    """15 minutes the first time, doubling on each repeat, at most a day."""
-    return min(FIRST_LOCKOUT * (2 ** max(lockout_count, 0)), MAX_LOCKOUT)
+def is_machine_account(user) -> bool:
+    """An integration client's account (every role it has is Integrasi): API keys only."""
+    names = {role.name for role in user.roles}
+    return bool(names) and names <= {ROLE_INTEGRASI}
+
+
+def account_kind_problem(user):
+    """Why Admin's user form may not save `user` as it is, else None. The two kinds of account
+    stay apart (models.user): a PNS account holds the PNS role and nothing else; a staff
+    account never holds the PNS role (PNS accounts come from registration alone) and its
+    username is not 18 digits (those log in to the PNS account of that NIP only)."""
+    roles = {role.name for role in user.roles}
+    if user.is_pns_account:
+        if roles != {ROLE_PNS}:
+            return _l("A PNS account has the PNS role only. Give staff roles to the person's "
+                      "staff account, or create one.")
+        return None
+    if ROLE_PNS in roles:
+        return _l("The PNS role belongs to PNS accounts, which are created by registration. "
+                  "Remove it from this staff account.")
+    if rules.is_ascii_digits((user.username or "").strip(), 18):
+        return _l("A staff username cannot be 18 digits: that is read as a NIP at login. "
+                  "Choose another username.")
+    return None
+
+
+def throttle_wait(failures: int) -> dt.timedelta | None:
+    """How long an account waits after `failures` failures in a row: not at all below
+    MAX_FAILED_LOGINS, then 1, 2, 4, 8 and at most 15 minutes (never longer: a stranger
+    who knows a NIP must not be able to shut its owner out for hours)."""
+    if failures < MAX_FAILED_LOGINS:
+        return None
+    return min(FIRST_WAIT * 2 ** (failures - MAX_FAILED_LOGINS), MAX_WAIT)
+
+
+def _reserve_attempt(session, user_id: int, now: dt.datetime) -> int | None:
+    """Count one attempt as a failure *before* its password is checked, and commit: the
+    account's failure count including it, or None while the account waits (then no password
+    may be checked). One UPDATE … RETURNING, so concurrent attempts each get their own count
+    (the row lock orders them; PostgreSQL re-checks the WHERE after waiting), and the attempt
+    that reaches MAX_FAILED_LOGINS starts the wait in the same statement: at most
+    MAX_FAILED_LOGINS passwords are checked before a wait, however many arrive at once."""
+    count = func.coalesce(User.fail_login_count, 0) + 1
+    waits, failures = [], MAX_FAILED_LOGINS
+    while throttle_wait(failures) < MAX_WAIT:
+        waits.append((count == failures, now + throttle_wait(failures)))
+        failures += 1
+    waits.append((count >= failures, now + MAX_WAIT))
+    counted = session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(fail_login_count=count, locked_until=case(*waits, else_=None),
+                lockout_count=func.coalesce(User.lockout_count, 0)
+                + case((count >= MAX_FAILED_LOGINS, 1), else_=0))
+        .returning(User.fail_login_count),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    session.commit()
+    return counted
+
+
+def _refuse(session, event: str, detail: str, user=None) -> None:
+    """Every refusal costs what a wrong password costs (one argon2 verification, against a
+    dummy hash) and leaves an audit entry; the caller then answers None like for any failure."""
+    passwords.verify_unknown_user()
+    audit.record(session, event, actor=user, target=user, detail=detail)
+    session.commit()
 
 
 def authenticate(session, identifier: str, password: str):
-    """Return the active user whose password matches, else None. Raises AccountLocked.
+    """Return the active user whose password matches, else None (one answer for a wrong
+    password, an unknown or inactive account, a waiting account and a machine account).
 
-    Counts failures per account; the 5th in a row locks it. Unknown accounts cost the same
-    hashing time as known ones, so timing does not tell which NIPs have accounts."""
+    The attempt is counted before the hash is checked (_reserve_attempt); a success resets
+    the count. Every path costs one argon2 verification, so timing tells nothing either."""
     user = find_login_user(session, identifier)
     if user is None or not user.active or not user.password:
-        passwords.verify_unknown_user()
-        audit.record(session, "login.failure",
-                     detail=f"unknown or inactive: {identifier_for_log(identifier)}")
-        session.commit()
+        _refuse(session, "login.failure", f"unknown or inactive: {identifier_for_log(identifier)}")
         return None
+    if is_machine_account(user):
+        # Integration clients use API keys (app/api): no web session, no JWT by password.
+        _refuse(session, "login.failure", "machine account: API keys only", user)
+        return None
+    user_id = user.id
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(user.locked_until)
+    failures = _reserve_attempt(session, user_id, now)
+    user = session.get(User, user_id)
+    if user is None:  # deleted meanwhile
+        _refuse(session, "login.failure", "account deleted during login")
+        return None
+    if failures is None:
+        _refuse(session, "login.throttled", f"waiting until {user.locked_until or now:%Y-%m-%d %H:%M} UTC", user)
+        return None
     if passwords.verify_password(user.password, password):
         if passwords.needs_rehash(user.password):
             user.password = passwords.hash_password(password)
         user.fail_login_count = 0
-        user.lockout_count = 0
         user.locked_until = None
         user.login_count = (user.login_count or 0) + 1
         user.last_login = now
         audit.record(session, "login.success", actor=user, target=user)
         session.commit()
         return user
-    user.fail_login_count = (user.fail_login_count or 0) + 1
     audit.record(session, "login.failure", actor=user, target=user)
-    if user.fail_login_count >= MAX_FAILED_LOGINS:
-        user.locked_until = now + lockout_duration(user.lockout_count or 0)
-        user.lockout_count = (user.lockout_count or 0) + 1
-        user.fail_login_count = 0
+    if failures >= MAX_FAILED_LOGINS:
         audit.record(session, "login.lockout", actor=user, target=user,
-                     detail=f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC")
+                     detail=f"{failures} failures: waiting until {user.locked_until:%Y-%m-%d %H:%M} UTC")
     session.commit()
     return None
 
@@ -142,13 +219,10 @@ def audit_account_edit(session, actor, user, before: tuple[bool, frozenset]) -> 
 
 
 def unlock(session, actor, user) -> None:
-    """Helpdesk/Admin: lift a lockout now (the escalation count is kept as history)."""
+    """Helpdesk/Admin: end a login wait now and start counting failures afresh (the number
+    of waits so far is kept as history)."""
     user.locked_until = None
     user.fail_login_count = 0
     audit.record(session, "account.unlock", actor=actor, target=user)
     session.commit()
 
-
-LOCKED_MESSAGE = _l(
-    "Too many failed logins: this account is locked until %(time)s. Wait, or ask the helpdesk to unlock it."
-)

@@ -71,7 +71,7 @@ class _Progress:
         if user is None:
             user = User(username=pegawai.nip, first_name=pegawai.nama[:64], last_name="",
                         email=registration.pns_account_email(pegawai.nip), pegawai_id=pegawai.id,
-                        password=self.password, roles=[self.role])
+                        is_pns_account=True, password=self.password, roles=[self.role])
         user.active = approved
         self.session.add(Registrasi(
             nomor=registration.new_nomor(), pegawai_id=pegawai.id, instansi_id=pegawai.instansi_id,
@@ -154,7 +154,7 @@ def seed_progress(session, sm, *, seed: int, showcase_pegawai_id: int | None, em
                ~exists().where(Usulan.pegawai_id == Pegawai.id))
         .order_by(Pegawai.id).limit(limit)
     ).all()
-    accounts = dict(session.execute(select(User.pegawai_id, User.id).where(User.pegawai_id.is_not(None))).all())
+    accounts = dict(session.execute(select(User.pegawai_id, User.id).where(User.is_pns_account.is_(True))).all())
     names, weights = [name for name, _ in STAGES], [weight for _, weight in STAGES]
     for pegawai in candidates:
         if pegawai.id == showcase_pegawai_id:

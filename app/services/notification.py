@@ -11,14 +11,14 @@ from sqlalchemy import func, select, update
 from ..models import utcnow
 from ..models.notification import Pesan
 from ..models.submission import UsulanItem
-from ..models.user import PupnsUser
-from . import mail
+from . import mail, registration
 
 PAGE_SIZE = 50
 
 
 def _owner(session, pegawai_id):
-    return session.scalars(select(PupnsUser).where(PupnsUser.pegawai_id == pegawai_id)).first()
+    """The PNS account of the Pegawai: never a staff account that names the same person."""
+    return registration.pns_account_of(session, pegawai_id)
 
 
 def _link():

@@ -29,7 +29,7 @@ from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import PasswordResetToken, Registrasi
 from ..models.user import User
 from . import audit, mail, passwords, sessions
-from .registration import normalise_nomor
+from .registration import normalise_nomor, registration_account
 
 RESET_TOKEN_TTL = dt.timedelta(minutes=10)
 RESET_TOKEN_BYTES = 32  # 256 random bits, URL-safe base64 in the link
@@ -173,13 +173,15 @@ def request_password_reset(session, nip: str, nomor: str, link_for) -> bool:
     email of record. Returns whether a mail was sent; the caller shows the same answer either
     way (RESET_REQUESTED_MESSAGE)."""
     registrasi = find_by_pair(session, nip, nomor, live_only=True)
-    if registrasi is None:
+    # Only ever the PNS account: never a staff account linked to the same Pegawai.
+    account = registration_account(session, registrasi) if registrasi is not None else None
+    if account is None:
         return False
     token = secrets.token_urlsafe(RESET_TOKEN_BYTES)
     now = utcnow()
     try:
         session.add(PasswordResetToken(
-            user_id=registrasi.user_id, token_hash=token_hash(token),
+            user_id=account.id, token_hash=token_hash(token),
             created_at=now, expires_at=now + RESET_TOKEN_TTL,
         ))
         outgoing = mail.queue(
@@ -193,8 +195,7 @@ def request_password_reset(session, nip: str, nomor: str, link_for) -> bool:
               "e-PUPNS",
               name=registrasi.pegawai.nama, nip=registrasi.pegawai.nip, link=link_for(token)),
         )
-        audit.record(session, "password.reset_requested", actor=registrasi.user,
-                     target=registrasi.user)
+        audit.record(session, "password.reset_requested", actor=account, target=account)
         session.commit()
     except Exception:
         session.rollback()
@@ -213,9 +214,19 @@ def _token_problem(row: PasswordResetToken | None, now: dt.datetime):
     return None
 
 
+def _token_row(session, token: str) -> PasswordResetToken | None:
+    """The token row of a link, if it belongs to a PNS account (the only accounts a link is
+    ever made for; a staff account is never reset this way)."""
+    return session.scalar(
+        select(PasswordResetToken)
+        .join(User, User.id == PasswordResetToken.user_id)
+        .where(PasswordResetToken.token_hash == token_hash(token), User.is_pns_account.is_(True))
+    )
+
+
 def find_reset_token(session, token: str) -> PasswordResetToken:
     """The usable token row for a link; raises RecoveryRefused (unknown, used, expired)."""
-    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash(token)))
+    row = _token_row(session, token)
     problem = _token_problem(row, utcnow())
     if problem is not None:
         raise RecoveryRefused(problem)
@@ -228,24 +239,35 @@ def nip_of_token(session, token: str) -> str | None:
         select(Pegawai.nip)
         .join(User, User.pegawai_id == Pegawai.id)
         .join(PasswordResetToken, PasswordResetToken.user_id == User.id)
-        .where(PasswordResetToken.token_hash == token_hash(token))
+        .where(PasswordResetToken.token_hash == token_hash(token), User.is_pns_account.is_(True))
     )
+
+
+def claim_once(session, model, row_id, now: dt.datetime) -> bool:
+    """Mark a single-use row (`used_at`, `expires_at`) used, if nobody has yet and it has
+    not expired: one conditional UPDATE, so of any number of simultaneous uses exactly one
+    gets True, on PostgreSQL and on SQLite alike (a row lock taken by a SELECT would not hold
+    on SQLite, which ignores FOR UPDATE and reads outside the write transaction)."""
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row_id, model.used_at.is_(None), model.expires_at > now)
+        .values(used_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return claimed.rowcount == 1
 
 
 def reset_password(session, token: str, password: str):
     """Set a new password through a reset link: the token is used up, every other open token
-    of the user is invalidated, every session of the user ends, a login lockout is lifted (the
+    of the user is invalidated, every session of the user ends, a login wait is lifted (the
     owner just proved control of the email of record), and "password.reset" is audited.
     Returns the user.
 
     Raises RecoveryRefused for an unknown, used or expired token or a weak password. The token
-    row is locked, so two simultaneous uses of one link cannot both succeed."""
+    is claimed by a conditional UPDATE before anything else is written (claim_once), so of
+    simultaneous uses of one link exactly one succeeds, on either database."""
     try:
-        row = session.scalar(
-            select(PasswordResetToken)
-            .where(PasswordResetToken.token_hash == token_hash(token))
-            .with_for_update()
-        )
+        row = _token_row(session, token)
         now = utcnow()
         problem = _token_problem(row, now)
         if problem is not None:
@@ -255,11 +277,13 @@ def reset_password(session, token: str, password: str):
         problems = passwords.password_problems(password, nip=nip)
         if problems:
             raise RecoveryRefused(" ".join(str(p) for p in problems))
+        if not claim_once(session, PasswordResetToken, row.id, now):
+            session.rollback()
+            raise RecoveryRefused(_token_problem(_token_row(session, token), now) or TOKEN_USED_MESSAGE)
         user.password = passwords.hash_password(password)
         user.fail_login_count = 0
         user.locked_until = None
         sessions.end_all(user)  # whoever knew the old password is logged out everywhere
-        row.used_at = now
         session.execute(
             update(PasswordResetToken)
             .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None),

@@ -1,6 +1,9 @@
 """Registration of PNS accounts: lookup, register, approve / reject, reset.
 
 Only this module changes a Registrasi's status. Each public function is one transaction.
+Registration, approval, rejection and reset (and recovery and login by NIP, elsewhere) only
+ever deal with the PNS account of a Pegawai (`pns_account_of`), never with a staff account
+linked to the same Pegawai (SECURITY.md, "Account identity").
 """
 import secrets
 from dataclasses import dataclass
@@ -86,15 +89,36 @@ def judge_pegawai(session, pegawai: Pegawai | None) -> NipLookup:
     return NipLookup(LOOKUP_OK, pegawai)
 
 
+def pns_account_of(session, pegawai_id: int | None) -> User | None:
+    """The PNS account of a Pegawai, else None: the one account that registration creates
+    and that approval, rejection, reset, recovery and login by NIP or nomor registrasi touch.
+    At most one exists (unique index uq_ab_user_pns_pegawai); a staff account linked to the
+    same Pegawai is never it."""
+    if pegawai_id is None:
+        return None
+    return session.scalar(
+        select(User).where(User.pegawai_id == pegawai_id, User.is_pns_account.is_(True))
+    )
+
+
+def registration_account(session, registrasi: Registrasi) -> User | None:
+    """The account a registration stands for: its user when that is the PNS account of its
+    Pegawai, else None (a registration written before PNS and staff accounts were kept apart
+    that points at a staff account: no decision may touch that account)."""
+    account = pns_account_of(session, registrasi.pegawai_id)
+    return account if account is not None and account.id == registrasi.user_id else None
+
+
 def pns_account_email(nip: str) -> str:
     """ab_user.email must be unique; the PNS's real address lives on Registrasi."""
     return f"{nip}@pns.invalid"
 
 
 def register(session, sm, *, nip, email, password, mother_name, question_id, answer) -> Registrasi:
-    """Create a pending registration and an inactive PNS account. Exactly one of two
-    simultaneous registrations of one NIP succeeds: the Pegawai row is locked, and a
-    partial unique index is the backstop."""
+    """Create a pending registration and an inactive PNS account (or reuse the Pegawai's
+    PNS account after a rejection or reset). A staff account linked to the Pegawai is never
+    touched. Exactly one of two simultaneous registrations of one NIP succeeds: the Pegawai
+    row is locked, and partial unique indexes are the backstop."""
     problems = passwords.password_problems(password, nip=nip)
     if problems:
         raise RegistrationRefused("password", " ".join(str(p) for p in problems))
@@ -108,14 +132,14 @@ def register(session, sm, *, nip, email, password, mother_name, question_id, ans
         found = judge_pegawai(session, pegawai)
         if found.status != LOOKUP_OK:
             raise RegistrationRefused(found.status, found.message)
-        user = session.scalar(select(User).where(User.pegawai_id == pegawai.id))
+        user = pns_account_of(session, pegawai.id)
         if user is None:
             user = User(
                 username=nip, first_name=pegawai.nama[:64], last_name="",
-                email=pns_account_email(nip), pegawai_id=pegawai.id,
+                email=pns_account_email(nip), pegawai_id=pegawai.id, is_pns_account=True,
             )
-            user.roles = [sm.find_role(ROLE_PNS)]
             session.add(user)
+        user.roles = [sm.find_role(ROLE_PNS)]
         user.active = False
         user.password = passwords.hash_password(password)
         registrasi = Registrasi(
@@ -161,11 +185,19 @@ def ids_by_nip_or_nomor(nip: str, nomor: str):
 def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:
     if registrasi.status != Registrasi.STATUS_MENUNGGU:
         raise RegistrationRefused("state", _l("This registration has already been decided."))
+    account = registration_account(session, registrasi)
+    approving = status == Registrasi.STATUS_DISETUJUI
+    if account is None and approving:
+        raise RegistrationRefused("account", _l(
+            "Registration %(nomor)s has no PNS account of its own and cannot be approved. "
+            "Ask the helpdesk to reset it; the PNS then registers again.",
+            nomor=registrasi.nomor_tampil))
     registrasi.status = status
     registrasi.alasan = reason
     registrasi.decided_by_id = actor.id
     registrasi.decided_at = utcnow()
-    registrasi.user.active = status == Registrasi.STATUS_DISETUJUI
+    if account is not None:
+        account.active = approving
     audit.record(session, f"registration.{status}", actor=actor, target=registrasi, detail=reason)
 
 
@@ -194,8 +226,9 @@ def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
 
 
 def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
-    """Helpdesk/Admin: end a live registration so the NIP can register again; the account
-    is disabled until then. Audited with the reason."""
+    """Helpdesk/Admin: end a live registration so the NIP can register again; the PNS
+    account is disabled until then (a staff account of the same person is not). Audited
+    with the reason."""
     if not (reason or "").strip():
         raise RegistrationRefused("reason", _l("A reason is required."))
     if registrasi.status not in Registrasi.LIVE_STATUSES:
@@ -205,7 +238,9 @@ def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
         registrasi.alasan = reason.strip()
         registrasi.decided_by_id = actor.id
         registrasi.decided_at = utcnow()
-        registrasi.user.active = False
+        account = registration_account(session, registrasi)
+        if account is not None:
+            account.active = False
         audit.record(session, "registration.reset", actor=actor, target=registrasi, detail=reason.strip())
         session.commit()
     except Exception:

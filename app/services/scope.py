@@ -74,7 +74,10 @@ def _role_pegawai_clause(role, user):
             return true()  # BKN Pusat / national helpdesk / national monitor
         return Pegawai.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id))
     if role == ROLE_PNS:
-        return Pegawai.id == user.pegawai_id if user.pegawai_id else None
+        # Only the PNS account sees its Pegawai; a staff account's link is information.
+        if user.pegawai_id and getattr(user, "is_pns_account", False):
+            return Pegawai.id == user.pegawai_id
+        return None
     if role == ROLE_INTEGRASI:
         # An API client reads its narrowest scope: a unit tree, an instansi, a Kanreg, or
         # (BPJS, Taspen: no scope set) every record. A unit that is set but broken grants

@@ -55,7 +55,7 @@ from ..security import (
     User,
     sync_roles,
 )
-from . import demo_progress, monitoring
+from . import demo_progress, monitoring, registration
 from .reference_data import load_reference_data
 from .rules import add_years, make_nik, make_nip
 
@@ -1100,10 +1100,10 @@ def _create_demo_users(session, appbuilder, showcase_pegawai_id) -> None:
         username, last_name, scope = demo.username, "Demo", dict(scopes.get(demo.role, {}))
         if demo.role == ROLE_PNS:
             pegawai = session.get(Pegawai, showcase_pegawai_id)
-            if session.scalar(select(User).where(User.pegawai_id == pegawai.id)):
+            if registration.pns_account_of(session, pegawai.id) is not None:
                 continue
             username, last_name = pegawai.nip, pegawai.nama
-            scope = {"pegawai_id": pegawai.id}
+            scope = {"pegawai_id": pegawai.id, "is_pns_account": True}
         if sm.find_user(username=username) is not None:
             continue  # an operator's own account of that name: never touched
         user = sm.add_user(username, demo.first_name, last_name, email, sm.find_role(demo.role),

@@ -977,7 +977,7 @@ def _single_role_user(actor, role_name):
     return SimpleNamespace(
         is_authenticated=True, roles=[SimpleNamespace(name=role_name)],
         instansi_id=actor.instansi_id, unit_kerja=actor.unit_kerja, kanreg_id=actor.kanreg_id,
-        pegawai_id=actor.pegawai_id,
+        pegawai_id=actor.pegawai_id, is_pns_account=getattr(actor, "is_pns_account", False),
     )
 
 

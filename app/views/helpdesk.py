@@ -71,11 +71,12 @@ class HelpdeskAccountView(BaseView):
         return registrasi
 
     def _account_in_scope(self, pk: int) -> User:
-        """A PNS account of a Pegawai in scope; a staff account only for Admin."""
+        """A PNS account of a Pegawai in scope; a staff account (even one linked to a Pegawai)
+        only for Admin."""
         user = db.session.get(User, pk)
         if user is None:
             abort(404)
-        if user.pegawai_id is not None:
+        if user.is_pns_account:
             allowed = scope.can_see_pegawai(db.session, g.user, user.pegawai_id)
         else:
             allowed = _is_admin(g.user)
@@ -98,12 +99,12 @@ class HelpdeskAccountView(BaseView):
                     .options(joinedload(Registrasi.decided_by))
                     .order_by(Registrasi.created_at.desc(), Registrasi.id.desc())
                 ).all()
-                account = db.session.scalar(select(User).where(User.pegawai_id == pegawai.id))
+                account = registration.pns_account_of(db.session, pegawai.id)
             elif _is_admin(g.user):
                 # Admin also unlocks staff accounts, found by their username.
                 account = db.session.scalar(
                     select(User).where(func.lower(User.username) == query.lower(),
-                                       User.pegawai_id.is_(None))
+                                       User.is_pns_account.is_(False))
                 )
         return self.render_template(
             self.lookup_template,
