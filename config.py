@@ -2,6 +2,7 @@
 
 `create_app()` refuses to start in production with the development secret.
 """
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -85,6 +86,11 @@ class Config:
     # this long after login whatever happens.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # JWTs of FAB's JSON login (/api/v1/security/login): short-lived, and a refresh token
+    # lasts no longer than a browser session may. Both die with the session version
+    # (services.sessions): logout, password change or reset, account disabled.
+    JWT_ACCESS_TOKEN_EXPIRES = dt.timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15")))
+    JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(hours=SESSION_MAX_HOURS)
     # FAB never sets Flask-Login's remember-me cookie; were it ever set, it gets the same
     # protection as the session cookie and cannot outlive a session (no session version).
     REMEMBER_COOKIE_HTTPONLY = True

@@ -143,6 +143,31 @@ class PupnsSecurityManager(SecurityManager):
         user_logged_in.connect(sessions.begin)
         return lm
 
+    def create_jwt_manager(self, app):
+        """FAB's JWTs (JSON login and refresh) carry the account's session version and are
+        refused once it moves or the account is disabled (services.sessions)."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self.jwt_claims)
+        jwt_manager.token_in_blocklist_loader(self.jwt_revoked)
+        return jwt_manager
+
+    def jwt_claims(self, identity):
+        """Extra claims of a new access or refresh token for the user `identity` (his id)."""
+        from .services import sessions
+
+        user = self.get_user_by_id(int(identity))
+        return sessions.token_claims(user) if user is not None else {}
+
+    def jwt_revoked(self, _header, payload) -> bool:
+        """Flask-JWT-Extended asks this of every access and refresh token it accepts."""
+        from .services import sessions
+
+        try:
+            user = self.get_user_by_id(int(payload["sub"]))
+        except (KeyError, TypeError, ValueError):
+            return True
+        return sessions.token_revoked(user, payload)
+
     def load_session_user(self, pk):
         """The user of the session cookie, or None (anonymous) when the account is gone or
         disabled, or the session has been ended, idled out or reached its maximum age."""
