@@ -265,6 +265,7 @@ def deployment(tmp_path_factory):
         **os.environ,
         "PUPNS_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "TRUSTED_HOSTS": HOST,
         "DATABASE_URL": url,
         "RATELIMIT_STORAGE_URI": REDIS_URI,
         "RATELIMIT_KEY_PREFIX": key_prefix,

@@ -105,7 +105,7 @@ def test_only_the_session_cookie_is_set_and_it_is_httponly_and_samesite(app, wor
 
 def test_production_cookies_are_secure(app_factory, world):
     production = app_factory(ENV_NAME="production", SECRET_KEY="a-long-random-production-secret-0123456789",
-                             RATELIMIT_ENABLED=False)
+                             TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
     client = production.test_client()
     token = csrf_token(client, "/login/")
     response = client.post("/login/", data={"username": "vskpd", "password": PASSWORD, "csrf_token": token})
