@@ -4,9 +4,10 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 `flask --app run pupns create-permissions` (`sync_roles`). A staff user carries his scope
 (unit kerja / instansi / Kanreg); a PNS user is linked to his Pegawai record.
 """
-from flask import g
+from flask import g, redirect, request
+from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from .models.user import User  # noqa: F401 - re-exported: the user model of this app
@@ -92,9 +93,26 @@ class PupnsUserDBModelView(UserDBModelView):
                      detail=item.username)
 
 
+class PupnsAuthDBView(AuthDBView):
+    """FAB's login and logout, with logout a POST (CSRF-checked by Flask-WTF like every POST):
+    FAB's GET /logout/ let any page (an <img>, a link) end every session of a visitor. A GET
+    now only shows a page with the button, which keeps bookmarks of /logout/ working."""
+
+    logout_template = "pupns/logout.html"
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method == "POST":
+            return super().logout()
+        if g.user is None or not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_index)
+        return self.render_template(self.logout_template, appbuilder=self.appbuilder)
+
+
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
+    authdbview = PupnsAuthDBView
 
     def auth_user_db(self, username, password):
         """Login by staff username, NIP or nomor registrasi, with lockout (services.accounts)."""

@@ -32,7 +32,7 @@ TOKEN_API_ROUTES = {"/api/v1/security/login", "/api/v1/security/refresh"}
 MAY_GROW = {"audit_log"}
 # Views whose POSTs belong to a logged-in PNS, and public ones (no login).
 PNS_VIEWS = {"MyDataView", "MessageView"}
-PUBLIC_VIEWS = {"RegistrationView", "StatusView", "TicketView", "AuthDBView"}
+PUBLIC_VIEWS = {"RegistrationView", "StatusView", "TicketView", "PupnsAuthDBView"}
 
 
 def state_changing_rules(app):

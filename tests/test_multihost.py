@@ -357,7 +357,9 @@ def test_logging_out_on_one_host_ends_the_session_on_the_other(deployment, hosts
     browser = Browser()
     assert logged_in(browser.login(host_a, "vinstansi", PASSWORD))
     stolen = dict(browser.cookies)  # a copy of the cookie, as a thief would keep it
-    assert browser.get(host_b, "/logout/").status == 302
+    # The menu's logout: a POST with the session's CSRF token.
+    token = browser.csrf_token(host_b, "/logout/")
+    assert browser.post(host_b, "/logout/", {"csrf_token": token}).status == 302
     thief = Browser()
     thief.cookies = stolen
     # The session version in the shared database has moved on: host A refuses the old cookie.

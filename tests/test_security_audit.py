@@ -110,7 +110,7 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
     recovery.reset_password(db.session, sent[0], "Gudeg-Wijilan-2015")
     pns = login(None)
     AuthActions(pns).login(nip, "Gudeg-Wijilan-2015")
-    pns.get("/logout/")
+    AuthActions(pns).logout()
 
     staff = login("vinstansi")
     token = csrf_token(staff, "/resetmypassword/form")

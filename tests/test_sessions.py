@@ -177,7 +177,7 @@ def test_logout_ends_every_session_of_the_user(app, world):
     laptop, phone = logged_in_client(app, "vskpd"), logged_in_client(app, "vskpd")
     other_user = logged_in_client(app, "vinstansi")
     assert is_logged_in(laptop) and is_logged_in(phone)
-    laptop.get("/logout/")
+    AuthActions(laptop).logout()
     assert not is_logged_in(laptop)
     assert "Your session has ended" in login_page_after_refusal(phone)
     assert is_logged_in(other_user)  # only that user's sessions
@@ -191,7 +191,7 @@ def test_a_copied_cookie_is_dead_after_logout(app, world):
     """What a thief copied from the browser before the user logged out no longer works."""
     client = logged_in_client(app, "vskpd")
     stolen = client.get_cookie("session").value
-    client.get("/logout/")
+    AuthActions(client).logout()
     thief = english_client(app)
     thief.set_cookie("session", stolen)
     assert not is_logged_in(thief)
@@ -274,7 +274,7 @@ def test_a_session_ended_on_one_host_is_ended_on_the_others(app_factory, world):
     on_b.set_cookie("session", cookie)
     assert is_logged_in(on_b)  # the same session, read by another host
     second = logged_in_client(host_b, "vskpd")
-    on_a.get("/logout/")
+    AuthActions(on_a).logout()
     assert not is_logged_in(on_b) and not is_logged_in(second)
 
 

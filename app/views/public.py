@@ -24,7 +24,7 @@ class PortalLink:
 PORTAL_LINKS = [
     PortalLink("RegistrationView.index", _l("Register"), "fa-user-plus", "btn-primary"),
     PortalLink("StatusView.index", _l("Check status"), "fa-search", "btn-default"),
-    PortalLink("AuthDBView.login", _l("Login"), "fa-sign-in", "btn-success"),
+    PortalLink("PupnsAuthDBView.login", _l("Login"), "fa-sign-in", "btn-success"),
     PortalLink("TicketView.index", _l("Report a problem"), "fa-life-ring", "btn-warning"),
 ]
 
