@@ -343,10 +343,13 @@ def test_a_session_made_on_one_host_works_on_the_other(deployment, hosts):
     # A stranger without the cookie is sent to the login page by the same host.
     assert Browser().get(host_b, "/persetujuan/?status=all").status == 302
     # A form shown by host B accepts a POST on host A: the CSRF token is bound to the session.
+    current = PASSWORD
     for shown_by, posted_to, password in ((host_b, host_a, "Teh-Manis-Bantul-77"), (host_a, host_b, PASSWORD)):
         token = browser.csrf_token(shown_by, "/resetmypassword/form")
         changed = browser.post(posted_to, "/resetmypassword/form", {
-            "password": password, "conf_password": password, "csrf_token": token})
+            "current_password": current, "password": password, "conf_password": password,
+            "csrf_token": token})
+        current = password
         assert changed.status == 302, changed.text[:2000]
         # The new password is in the shared database: the other host accepts it.
         assert logged_in(Browser().login(shown_by, "vinstansi", password))

@@ -114,7 +114,7 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
 
     staff = login("vinstansi")
     token = csrf_token(staff, "/resetmypassword/form")
-    staff.post("/resetmypassword/form", data={"password": "Bakpia-Pathok-25", "conf_password": "Bakpia-Pathok-25",
+    staff.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": "Bakpia-Pathok-25", "conf_password": "Bakpia-Pathok-25",
                                               "csrf_token": token})
     monitor = login("monitor")
     kind = monitoring.EXPORT_KINDS[0]

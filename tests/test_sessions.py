@@ -202,7 +202,8 @@ def test_changing_ones_own_password_ends_the_other_sessions_but_not_this_one(app
     token = csrf_token(desk, "/resetmypassword/form")
     new_password = "Teh-Manis-Bantul-77"
     response = desk.post("/resetmypassword/form", data={
-        "password": new_password, "conf_password": new_password, "csrf_token": token})
+        "current_password": PASSWORD, "password": new_password, "conf_password": new_password,
+        "csrf_token": token})
     assert response.status_code == 302
     assert is_logged_in(desk)
     assert not is_logged_in(elsewhere)

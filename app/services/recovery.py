@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import PasswordResetToken, Registrasi
 from ..models.user import User
-from . import audit, mail, passwords, sessions
+from . import accounts, audit, mail, passwords, sessions
 from .registration import normalise_nomor
 
 RESET_TOKEN_TTL = dt.timedelta(minutes=10)
@@ -238,7 +238,8 @@ def reset_password(session, token: str, password: str):
     owner just proved control of the email of record), and "password.reset" is audited.
     Returns the user.
 
-    Raises RecoveryRefused for an unknown, used or expired token or a weak password. The token
+    Raises RecoveryRefused for an unknown, used or expired token, passwords.PasswordRefused
+    for a password the policy refuses (nothing changes then, the link stays usable). The token
     row is locked, so two simultaneous uses of one link cannot both succeed."""
     try:
         row = session.scalar(
@@ -251,11 +252,7 @@ def reset_password(session, token: str, password: str):
         if problem is not None:
             raise RecoveryRefused(problem)
         user = session.get(User, row.user_id)
-        nip = user.pegawai.nip if user.pegawai is not None else None
-        problems = passwords.password_problems(password, nip=nip)
-        if problems:
-            raise RecoveryRefused(" ".join(str(p) for p in problems))
-        user.password = passwords.hash_password(password)
+        user.password = accounts.new_password_hash(password, user=user)  # the house policy
         user.fail_login_count = 0
         user.locked_until = None
         sessions.end_all(user)  # whoever knew the old password is logged out everywhere

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 VERSION_KEY = "_pupns_sv"
 # The claim of a JWT holding the account's session version when it was issued.
-TOKEN_VERSION_CLAIM = "pupns_sv"
+TOKEN_VERSION_CLAIM = "pupns_sv"  # nosec B105 - a claim name, not a password
 LOGIN_AT_KEY = "_pupns_login"
 SEEN_AT_KEY = "_pupns_seen"
 SESSION_ID_KEY = "_pupns_sid"
