@@ -1,14 +1,16 @@
 """Configuration from environment variables, with safe development defaults.
 
-`create_app()` refuses to start in production with the development secret.
+There is no fixed SECRET_KEY outside the tests: development generates a random one once into
+`instance/secret_key`, and `create_app()` refuses to start in production without a long
+random SECRET_KEY, or without TRUSTED_HOSTS or EXTERNAL_BASE_URL (app.check_production_safety).
 """
+import datetime as dt
 import os
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -20,7 +22,11 @@ def _env_bool(name: str, default: bool) -> bool:
 
 class Config:
     ENV_NAME = os.environ.get("PUPNS_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Signs sessions, CSRF tokens, JWTs and captchas. Unset in development: a random key is
+    # generated once into SECRET_KEY_FILE (default instance/secret_key) and kept there, so
+    # `make run`, the CLI and every worker on this machine share it. Production: required.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pupns.db'}"
     )
@@ -73,10 +79,15 @@ class Config:
     # REST API (app/api): calls per API key (or JWT, or address without either).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
-    # The host names the portal answers to (comma-separated, e.g. "epupns.bkn.go.id"). Links in
-    # mails and QR codes are built from the request's Host header: with this set, a forged
-    # Host gets 400 instead of a reset link pointing elsewhere. Unset: any host (development).
+    # The host names the portal answers to (comma-separated, e.g. "epupns.bkn.go.id"): any
+    # other Host header gets 400. Without EXTERNAL_BASE_URL, links in mails and QR codes are
+    # built from the Host header, so this is what keeps them ours. Unset: any host (development).
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    # The portal's public address (e.g. https://epupns.bkn.go.id). When set, every absolute
+    # link (reset mails, notification mails, QR codes in PDFs) is built from it and never
+    # from the request's Host header (app/services/links.py). Production needs this or
+    # TRUSTED_HOSTS.
+    EXTERNAL_BASE_URL = os.environ.get("EXTERNAL_BASE_URL", "").strip().rstrip("/") or None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -85,6 +96,11 @@ class Config:
     # this long after login whatever happens.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # JWTs of FAB's JSON login (/api/v1/security/login): short-lived, and a refresh token
+    # lasts no longer than a browser session may. Both die with the session version
+    # (services.sessions): logout, password change or reset, account disabled.
+    JWT_ACCESS_TOKEN_EXPIRES = dt.timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15")))
+    JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(hours=SESSION_MAX_HOURS)
     # FAB never sets Flask-Login's remember-me cookie; were it ever set, it gets the same
     # protection as the session cookie and cannot outlive a session (no session version).
     REMEMBER_COOKIE_HTTPONLY = True

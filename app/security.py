@@ -4,11 +4,20 @@ The roles of DESIGN.md §1 are declared here, in code, and written to the databa
 `flask --app run pupns create-permissions` (`sync_roles`). A staff user carries his scope
 (unit kerja / instansi / Kanreg); a PNS user is linked to his Pegawai record.
 """
-from flask import g
+import contextlib
+
+from flask import flash, g, redirect, request
+from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import (
+    ResetMyPasswordView,
+    ResetPasswordView,
+    UserDBModelView,
+)
 from flask_babel import lazy_gettext as _l
+
+from .forms.account import ChangeOwnPasswordForm, ResetPasswordForm, new_account_password_field
 
 from .models.user import User  # noqa: F401 - re-exported: the user model of this app
 
@@ -50,6 +59,11 @@ class PupnsUserDBModelView(UserDBModelView):
         ),
     ]
     add_columns = UserDBModelView.add_columns + _scope
+    # The house password policy at the field (FAB's checks nothing by default).
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "password": new_account_password_field(),
+    }
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles"] + _scope
     label_columns = {
         **UserDBModelView.label_columns,
@@ -62,12 +76,15 @@ class PupnsUserDBModelView(UserDBModelView):
     # Security events of Admin's user form go to the audit log (services.accounts); PNS and
     # staff accounts stay apart (services.accounts.account_kind_problem: FAB shows the refusal).
     def pre_add(self, item):
+        """Not FAB's pre_add, which hashes with scrypt and checks nothing: the policy (the
+        form has shown its messages already) and argon2id, as on every path."""
         from .services import accounts
 
-        super().pre_add(item)
         problem = accounts.account_kind_problem(item)
         if problem is not None:
             raise ValueError(str(problem))
+        item.password = accounts.new_password_hash(
+            item.password, username=item.username, nip=getattr(item.pegawai, "nip", None))
         accounts.audit_account_created(self.datamodel.session, g.user, item)
 
     def _edit(self, pk):
@@ -100,9 +117,68 @@ class PupnsUserDBModelView(UserDBModelView):
                      detail=item.username)
 
 
+def _render_form(view, form):
+    """A FAB form view's page again, with the errors now on `form`'s fields."""
+    return view.render_template(view.form_template, title=view.form_title,
+                                widgets=view._get_edit_widget(form=form), appbuilder=view.appbuilder)
+
+
+class PupnsResetMyPasswordView(ResetMyPasswordView):
+    """"Reset my password" (/resetmypassword/form) asks for the current password (FAB's does
+    not: a borrowed or stolen session could take the account over) and applies the house
+    policy; a wrong current password counts like a failed login (services.accounts)."""
+
+    class_permission_name = "ResetMyPasswordView"
+    form = ChangeOwnPasswordForm
+
+    def form_post(self, form):
+        from .services import accounts, passwords, sessions
+
+        sm = self.appbuilder.sm
+        user = sm.get_user_by_id(g.user.id)
+        try:
+            accounts.change_own_password(sm.session, user, form.current_password.data,
+                                         form.password.data)
+        except accounts.AccountWaiting:
+            form.current_password.errors = [AuthDBView.invalid_login_message]
+            return _render_form(self, form)
+        except accounts.WrongCurrentPassword:
+            form.current_password.errors = [accounts.WRONG_CURRENT_PASSWORD]
+            return _render_form(self, form)
+        except passwords.PasswordRefused as refused:
+            form.password.errors = refused.problems
+            return _render_form(self, form)
+        sessions.renew(user)  # this session goes on; every other one has ended
+        flash(str(self.message), "info")
+        return None
+
+
+class PupnsResetPasswordView(ResetPasswordView):
+    """Admin's "Reset Password" of another account, under the house policy."""
+
+    class_permission_name = "ResetPasswordView"
+    form = ResetPasswordForm
+
+    def form_post(self, form):
+        from .services import passwords
+
+        try:
+            self.appbuilder.sm.reset_password(request.args.get("pk"), form.password.data)
+        except passwords.PasswordRefused as refused:
+            form.password.errors = refused.problems
+            return _render_form(self, form)
+        flash(str(self.message), "info")
+        return None
+
+
 class AuthDBView(FabAuthDBView):
-    """FAB's login form, with one answer for every failure that says what to do next. Keeps
-    FAB's class name: it is the endpoint (`AuthDBView.login`) and the permission name."""
+    """FAB's login and logout. Keeps FAB's class name: it is the endpoint (`AuthDBView.login`)
+    and the permission name.
+
+    - One answer for every login failure, saying what to do next.
+    - Logout is a POST (CSRF-checked by Flask-WTF like every POST): FAB's GET /logout/ let any
+      page (an <img>, a link) end every session of a visitor. A GET now only shows a page
+      with the button, which keeps bookmarks of /logout/ working."""
 
     # The numbers are services.accounts.MAX_FAILED_LOGINS and MAX_WAIT.
     invalid_login_message = _l(
@@ -111,11 +187,23 @@ class AuthDBView(FabAuthDBView):
         "again. Forgot your password? Use Lupa Kata Kunci."
     )
 
+    logout_template = "pupns/logout.html"
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method == "POST":
+            return super().logout()
+        if g.user is None or not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_index)
+        return self.render_template(self.logout_template, appbuilder=self.appbuilder)
+
 
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
     authdbview = AuthDBView
+    resetmypasswordview = PupnsResetMyPasswordView
+    resetpasswordview = PupnsResetPasswordView
 
     def auth_user_db(self, username, password):
         """Login by staff username, NIP or nomor registrasi, throttled (services.accounts).
@@ -128,22 +216,28 @@ class PupnsSecurityManager(SecurityManager):
     # FAB's signature: "" means "no password given", not a default password.
     def add_user(self, username, first_name, last_name, email, role, password="",  # nosec B107
                  hashed_password="", **kwargs):
-        """Every new password is hashed with argon2id (services.passwords)."""
-        from .services import passwords
+        """Every new password meets the house policy and is hashed with argon2id
+        (services.accounts): FAB's `flask fab create-admin`/`create-user`, the demo seed.
+        A weak password raises passwords.PasswordRefused (click's error on the CLI)."""
+        from .services import accounts
 
         if password and not hashed_password:
-            hashed_password = passwords.hash_password(password)
+            with _cli_error():
+                hashed_password = accounts.new_password_hash(password, username=username)
         return super().add_user(username, first_name, last_name, email, role,
                                 hashed_password=hashed_password, **kwargs)
 
     def reset_password(self, userid, password):
-        """FAB's "Reset my password" and Admin's "Reset Password": every session of the user
-        ends, except the one of a user changing his own password."""
+        """Admin's "Reset Password" and FAB's `flask fab reset-password`: the house policy
+        (raises passwords.PasswordRefused), then every session and JWT of the user ends,
+        except the session of a user setting his own password."""
         from .services import accounts, sessions
 
+        actor = g.get("user")
         user = self.get_user_by_id(userid)
-        accounts.change_password(self.session, g.user, user, password)
-        if g.user.id == user.id:
+        with _cli_error():
+            accounts.change_password(self.session, actor, user, password)
+        if getattr(actor, "id", None) == user.id:
             sessions.renew(user)
 
     # -- login sessions (services.sessions) ------------------------------------------------
@@ -158,6 +252,31 @@ class PupnsSecurityManager(SecurityManager):
         lm.user_loader(self.load_session_user)
         user_logged_in.connect(sessions.begin)
         return lm
+
+    def create_jwt_manager(self, app):
+        """FAB's JWTs (JSON login and refresh) carry the account's session version and are
+        refused once it moves or the account is disabled (services.sessions)."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self.jwt_claims)
+        jwt_manager.token_in_blocklist_loader(self.jwt_revoked)
+        return jwt_manager
+
+    def jwt_claims(self, identity):
+        """Extra claims of a new access or refresh token for the user `identity` (his id)."""
+        from .services import sessions
+
+        user = self.get_user_by_id(int(identity))
+        return sessions.token_claims(user) if user is not None else {}
+
+    def jwt_revoked(self, _header, payload) -> bool:
+        """Flask-JWT-Extended asks this of every access and refresh token it accepts."""
+        from .services import sessions
+
+        try:
+            user = self.get_user_by_id(int(payload["sub"]))
+        except (KeyError, TypeError, ValueError):
+            return True
+        return sessions.token_revoked(user, payload)
 
     def load_session_user(self, pk):
         """The user of the session cookie, or None (anonymous) when the account is gone or
@@ -218,6 +337,24 @@ class PupnsSecurityManager(SecurityManager):
         api = next((v for v in self.appbuilder.baseviews if isinstance(v, self.security_api)), None)
         if self.is_auth_limited and api is not None and api.blueprint is not None:
             self.limiter.limit(self.auth_rate_limit, methods=["POST"])(api.blueprint)
+
+
+@contextlib.contextmanager
+def _cli_error():
+    """Outside a request (FAB's CLI commands), a refused password is click's error message
+    ("Error: The password must have at least 8 characters."), not a traceback."""
+    from flask import has_request_context
+
+    from .services import passwords
+
+    try:
+        yield
+    except passwords.PasswordRefused as refused:
+        if has_request_context():
+            raise
+        import click
+
+        raise click.ClickException(str(refused)) from refused
 
 
 def _crud(view: str, *, write: bool) -> list[tuple[str, str]]:

@@ -10,14 +10,13 @@ import os
 
 from app import create_app
 
-# A fixed key: the runner signs the registration draft cookies with it (benchmarks.scenarios).
-BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production"
-
 
 def bench_config(database_url: str | None = None, **overrides) -> dict:
+    # No SECRET_KEY of its own: the runner (which signs the registration draft cookies,
+    # benchmarks.scenarios) and the gunicorn workers all read instance/secret_key, generated
+    # once (app.ensure_secret_key), unless SECRET_KEY or BENCH_SECRET_KEY is set.
     config = {
         "ENV_NAME": "development",
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", BENCH_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url or os.environ["DATABASE_URL"],
         "RATELIMIT_ENABLED": False,
         "AUTH_RATE_LIMITED": False,
@@ -30,6 +29,8 @@ def bench_config(database_url: str | None = None, **overrides) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
                                       "connect_args": {"options": "-c max_parallel_workers_per_gather=0"}},
     }
+    if os.environ.get("BENCH_SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["BENCH_SECRET_KEY"]
     config.update(overrides)
     return config
 

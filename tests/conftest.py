@@ -175,6 +175,12 @@ def csrf_token(client, url):
     return match.group(1)
 
 
+def logout(client):
+    """Log out as the user menu does: POST /logout/ with the CSRF token of the session (taken
+    from the page GET /logout/ shows)."""
+    return client.post("/logout/", data={"csrf_token": csrf_token(client, "/logout/")})
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
@@ -186,7 +192,8 @@ class AuthActions:
         )
 
     def logout(self):
-        return self.client.get("/logout/")
+        """The menu's logout: a POST with the session's CSRF token."""
+        return logout(self.client)
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ from app.security import (
 from app.services import documents, rules
 from app.views.employee import CHILD_VIEWS, DokumenView, PegawaiView
 from app.views.labels import LABELS
-from config import DEV_SECRET_KEY
 
 from .conftest import PASSWORD, PERMISSION_TABLES, AuthActions, csrf_token, make_user
 from .factories import PegawaiFactory
@@ -836,12 +835,12 @@ def test_json_login_api_is_rate_limited_like_the_login_form(app_factory):
 
 
 def test_production_refuses_the_development_secret():
-    for secret in (DEV_SECRET_KEY, ""):
+    for secret in ("dev-only-insecure-secret-key-change-me", "", None):
         with pytest.raises(InsecureConfiguration):
-            create_app({"ENV_NAME": "production", "SECRET_KEY": secret,
+            create_app({"ENV_NAME": "production", "SECRET_KEY": secret, "TRUSTED_HOSTS": ["x.go.id"],
                         "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     application = create_app({"ENV_NAME": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-                              "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+                              "TRUSTED_HOSTS": ["x.go.id"], "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert application.config["SESSION_COOKIE_SECURE"] is True
     assert application.config["FAB_UPDATE_PERMS"] is False
 

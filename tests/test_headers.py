@@ -128,7 +128,7 @@ def test_strict_transport_security_only_in_production(app_factory, world):
     development = app_factory()
     assert "Strict-Transport-Security" not in development.test_client().get("/login/").headers
     production = app_factory(ENV_NAME="production", SECRET_KEY="a-long-random-production-secret-0123456789",
-                             RATELIMIT_ENABLED=False)
+                             TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
     assert production.test_client().get("/login/").headers["Strict-Transport-Security"].startswith("max-age=")
 
 
@@ -233,7 +233,7 @@ def test_production_never_writes_mail_bodies_with_reset_links_to_the_log(app_fac
 
     for env, expect_body in (("development", True), ("production", False)):
         application = app_factory(ENV_NAME=env, SECRET_KEY="a-long-random-production-secret-0123456789",
-                                  RATELIMIT_ENABLED=False)
+                                  TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
         caplog.clear()
         with application.app_context(), caplog.at_level(logging.INFO):
             outgoing = OutboxMail(recipient="budi@example.id", subject="Reset", body="https://x/reset/SECRET-TOKEN")

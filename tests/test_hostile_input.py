@@ -443,11 +443,14 @@ def test_login_next_never_leaves_our_host(world, login):
 
 def test_language_switch_and_logout_stay_on_our_host(world, login):
     client = login("admin")
-    for url in ("/lang/en?next=//evil.example", "/lang/id?next=https://evil.example",
-                "/logout/?next=//evil.example"):
+    for url in ("/lang/en?next=//evil.example", "/lang/id?next=https://evil.example"):
         response = client.get(url, headers={"Referer": "https://evil.example/"})
         assert response.status_code == 302, url
         assert _stays_here(response.headers["Location"]), (url, response.headers["Location"])
+    token = csrf_token(client, "/logout/")
+    response = client.post("/logout/?next=//evil.example", data={"csrf_token": token},
+                           headers={"Referer": "https://evil.example/"})
+    assert response.status_code == 302 and _stays_here(response.headers["Location"])
     assert client.get("/lang/evil.example").status_code == 404
 
 

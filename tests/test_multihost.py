@@ -265,6 +265,7 @@ def deployment(tmp_path_factory):
         **os.environ,
         "PUPNS_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "TRUSTED_HOSTS": HOST,
         "DATABASE_URL": url,
         "RATELIMIT_STORAGE_URI": REDIS_URI,
         "RATELIMIT_KEY_PREFIX": key_prefix,
@@ -342,10 +343,13 @@ def test_a_session_made_on_one_host_works_on_the_other(deployment, hosts):
     # A stranger without the cookie is sent to the login page by the same host.
     assert Browser().get(host_b, "/persetujuan/?status=all").status == 302
     # A form shown by host B accepts a POST on host A: the CSRF token is bound to the session.
+    current = PASSWORD
     for shown_by, posted_to, password in ((host_b, host_a, "Teh-Manis-Bantul-77"), (host_a, host_b, PASSWORD)):
         token = browser.csrf_token(shown_by, "/resetmypassword/form")
         changed = browser.post(posted_to, "/resetmypassword/form", {
-            "password": password, "conf_password": password, "csrf_token": token})
+            "current_password": current, "password": password, "conf_password": password,
+            "csrf_token": token})
+        current = password
         assert changed.status == 302, changed.text[:2000]
         # The new password is in the shared database: the other host accepts it.
         assert logged_in(Browser().login(shown_by, "vinstansi", password))
@@ -356,7 +360,9 @@ def test_logging_out_on_one_host_ends_the_session_on_the_other(deployment, hosts
     browser = Browser()
     assert logged_in(browser.login(host_a, "vinstansi", PASSWORD))
     stolen = dict(browser.cookies)  # a copy of the cookie, as a thief would keep it
-    assert browser.get(host_b, "/logout/").status == 302
+    # The menu's logout: a POST with the session's CSRF token.
+    token = browser.csrf_token(host_b, "/logout/")
+    assert browser.post(host_b, "/logout/", {"csrf_token": token}).status == 302
     thief = Browser()
     thief.cookies = stolen
     # The session version in the shared database has moved on: host A refuses the old cookie.

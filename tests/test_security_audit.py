@@ -110,11 +110,11 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
     recovery.reset_password(db.session, sent[0], "Gudeg-Wijilan-2015")
     pns = login(None)
     AuthActions(pns).login(nip, "Gudeg-Wijilan-2015")
-    pns.get("/logout/")
+    AuthActions(pns).logout()
 
     staff = login("vinstansi")
     token = csrf_token(staff, "/resetmypassword/form")
-    staff.post("/resetmypassword/form", data={"password": "Bakpia-Pathok-25", "conf_password": "Bakpia-Pathok-25",
+    staff.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": "Bakpia-Pathok-25", "conf_password": "Bakpia-Pathok-25",
                                               "csrf_token": token})
     monitor = login("monitor")
     kind = monitoring.EXPORT_KINDS[0]

@@ -1,5 +1,6 @@
 """`flask --app run pupns seed-demo`: valid demo people, working demo accounts, safe re-runs."""
 import collections
+import secrets
 
 import pytest
 from flask_appbuilder import Model
@@ -185,7 +186,8 @@ def test_seed_twice_without_if_empty_adds_people_with_fresh_nips(app, runner):
 
 @pytest.mark.parametrize("force", [False, True])
 def test_production_config_is_refused_unless_forced(app_factory, force):
-    production = app_factory(ENV_NAME="production", SECRET_KEY="x" * 64)
+    production = app_factory(ENV_NAME="production", SECRET_KEY=secrets.token_urlsafe(48),
+                             TRUSTED_HOSTS=["localhost"])
     args = ["pupns", "seed-demo", "--pegawai", "5"] + (["--force"] if force else [])
     result = production.test_cli_runner().invoke(args=args)
     with production.app_context():

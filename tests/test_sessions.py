@@ -105,7 +105,7 @@ def test_only_the_session_cookie_is_set_and_it_is_httponly_and_samesite(app, wor
 
 def test_production_cookies_are_secure(app_factory, world):
     production = app_factory(ENV_NAME="production", SECRET_KEY="a-long-random-production-secret-0123456789",
-                             RATELIMIT_ENABLED=False)
+                             TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
     client = production.test_client()
     token = csrf_token(client, "/login/")
     response = client.post("/login/", data={"username": "vskpd", "password": PASSWORD, "csrf_token": token})
@@ -177,7 +177,7 @@ def test_logout_ends_every_session_of_the_user(app, world):
     laptop, phone = logged_in_client(app, "vskpd"), logged_in_client(app, "vskpd")
     other_user = logged_in_client(app, "vinstansi")
     assert is_logged_in(laptop) and is_logged_in(phone)
-    laptop.get("/logout/")
+    AuthActions(laptop).logout()
     assert not is_logged_in(laptop)
     assert "Your session has ended" in login_page_after_refusal(phone)
     assert is_logged_in(other_user)  # only that user's sessions
@@ -191,7 +191,7 @@ def test_a_copied_cookie_is_dead_after_logout(app, world):
     """What a thief copied from the browser before the user logged out no longer works."""
     client = logged_in_client(app, "vskpd")
     stolen = client.get_cookie("session").value
-    client.get("/logout/")
+    AuthActions(client).logout()
     thief = english_client(app)
     thief.set_cookie("session", stolen)
     assert not is_logged_in(thief)
@@ -202,7 +202,8 @@ def test_changing_ones_own_password_ends_the_other_sessions_but_not_this_one(app
     token = csrf_token(desk, "/resetmypassword/form")
     new_password = "Teh-Manis-Bantul-77"
     response = desk.post("/resetmypassword/form", data={
-        "password": new_password, "conf_password": new_password, "csrf_token": token})
+        "current_password": PASSWORD, "password": new_password, "conf_password": new_password,
+        "csrf_token": token})
     assert response.status_code == 302
     assert is_logged_in(desk)
     assert not is_logged_in(elsewhere)
@@ -274,7 +275,7 @@ def test_a_session_ended_on_one_host_is_ended_on_the_others(app_factory, world):
     on_b.set_cookie("session", cookie)
     assert is_logged_in(on_b)  # the same session, read by another host
     second = logged_in_client(host_b, "vskpd")
-    on_a.get("/logout/")
+    AuthActions(on_a).logout()
     assert not is_logged_in(on_b) and not is_logged_in(second)
 
 

@@ -174,14 +174,75 @@ def logout(session, user) -> None:
         raise
 
 
+class AccountWaiting(Exception):
+    """Too many wrong passwords in a row: the account waits before the next check."""
+
+
+class WrongCurrentPassword(Exception):
+    """The current password given to change one's own is not the account's."""
+
+
+WRONG_CURRENT_PASSWORD = _l("The current password is not correct. Type the password you log in with now.")
+
+
+def nip_of(user=None, username: str | None = None) -> str | None:
+    """The NIP a password must not contain: the account's Pegawai's, or a NIP-shaped user
+    name (PNS accounts log in with their NIP)."""
+    pegawai = getattr(user, "pegawai", None)
+    if pegawai is not None:
+        return pegawai.nip
+    username = username if username is not None else getattr(user, "username", None)
+    if username and len(username) == 18 and username.isascii() and username.isdigit():
+        return username
+    return None
+
+
+def password_problems_for(user, password: str, *, username: str | None = None,
+                          nip: str | None = None) -> list:
+    """The policy's objections (services.passwords) to `password` for this account (`user`,
+    or the `username`/`nip` of one being created)."""
+    username = username if username is not None else getattr(user, "username", None)
+    return passwords.password_problems(password, nip=nip or nip_of(user, username), username=username)
+
+
+def new_password_hash(password: str, *, user=None, username: str | None = None,
+                      nip: str | None = None) -> str:
+    """The argon2id hash of a new password, after the policy: raises passwords.PasswordRefused.
+    Every path that sets a password ends here or in `change_password`."""
+    problems = password_problems_for(user, password, username=username, nip=nip)
+    if problems:
+        raise passwords.PasswordRefused(problems)
+    return passwords.hash_password(password)
+
+
+def change_own_password(session, user, current: str, password: str) -> None:
+    """The user changes his own password: the current one must be given and right. A wrong
+    one counts like a failed login (_reserve_attempt: the same throttle, counted before the
+    hash is checked), so a borrowed or stolen session cannot guess it.
+    Raises AccountWaiting, WrongCurrentPassword, passwords.PasswordRefused."""
+    user_id = user.id
+    failures = _reserve_attempt(session, user_id, utcnow())
+    user = session.get(User, user_id)
+    if failures is None:
+        raise AccountWaiting()
+    if not passwords.verify_password(user.password, current or ""):
+        audit.record(session, "password.change_refused", actor=user, target=user)
+        session.commit()
+        raise WrongCurrentPassword()
+    user.fail_login_count = 0
+    change_password(session, user, user, password)
+
+
 def change_password(session, actor, user, password: str) -> None:
-    """Set `user`'s password (his own from "Reset my password", or Admin's reset): every
-    session of the user ends; the caller keeps the actor's current one going if he changed
-    his own (sessions.renew). Audited, without the password."""
+    """Set `user`'s password (his own, or Admin's reset, or FAB's CLI with no actor) after
+    the policy (raises passwords.PasswordRefused, nothing changed): every session and JWT of
+    the user ends; the caller keeps the actor's current one going if he changed his own
+    (sessions.renew). Audited, without the password."""
+    new_hash = new_password_hash(password, user=user)
     try:
-        user.password = passwords.hash_password(password)
+        user.password = new_hash
         sessions.end_all(user)
-        by = "self" if getattr(actor, "id", None) == user.id else "admin"
+        by = "self" if getattr(actor, "id", None) == user.id else ("admin" if actor else "cli")
         audit.record(session, "password.changed", actor=actor, target=user, detail=f"by {by}")
         session.commit()
     except Exception:

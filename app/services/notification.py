@@ -3,7 +3,7 @@
 `notify_*` add rows in the caller's transaction (the workflow's), so a message exists exactly
 when the transition it reports does; `deliver()` tries SMTP after that transaction committed.
 """
-from flask import url_for
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from ..models import utcnow
 from ..models.notification import Pesan
 from ..models.submission import UsulanItem
-from . import mail, registration
+from . import links, mail, registration
 
 PAGE_SIZE = 50
 
@@ -22,10 +22,7 @@ def _owner(session, pegawai_id):
 
 
 def _link():
-    try:
-        return url_for("MyDataView.index", _external=True)
-    except RuntimeError:  # outside a request (CLI): no host to build the link from
-        return "/data-saya/"
+    return links.external_url("MyDataView.index")
 
 
 def notify_submission(session, usulan, kind: str, reason: str | None = None):

@@ -10,6 +10,7 @@ Answers and mothers' names are normalised before hashing so that "  Siti  AMINAH
 "siti aminah".
 """
 import hmac
+import re
 import unicodedata
 
 from argon2 import PasswordHasher
@@ -96,17 +97,44 @@ def verify_answer(stored_hash: str, answer: str) -> bool:
         return False
 
 
-def password_problems(password: str, *, nip: str | None = None) -> list[str]:
-    """Why a new password is refused (translatable sentences); empty when acceptable."""
+class PasswordRefused(ValueError):
+    """A new password breaks the policy; `problems` are the translatable reasons."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(" ".join(str(p) for p in self.problems))
+
+
+# Digits and punctuation around a word: "admin2024!" is the user name "admin" dressed up.
+_DRESSING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+def password_problems(password: str, *, nip: str | None = None,
+                      username: str | None = None) -> list[str]:
+    """Why a new password is refused (translatable sentences); empty when acceptable.
+
+    The one policy of every path that sets a password (registration, reset link, own change,
+    Admin's forms, FAB's CLI): at least 8 characters, not a common or one-letter password,
+    not containing the account's NIP, not the user name with digits or signs around it."""
+    password = password or ""
     problems = []
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_l("The password must have at least 8 characters."))
-    lowered = (password or "").casefold()
+    lowered = password.casefold()
     if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2:
         problems.append(_l("This password is too common; choose another."))
-    if nip and nip in (password or ""):
+    if nip and nip in password:
         problems.append(_l("The password must not contain your NIP."))
+    elif username and username.casefold() in (lowered, _DRESSING.sub("", lowered)):
+        problems.append(_l("The password must not be the user name."))
     return problems
+
+
+def check_policy(password: str, *, nip: str | None = None, username: str | None = None) -> None:
+    """Raise PasswordRefused when `password_problems` finds any."""
+    problems = password_problems(password, nip=nip, username=username)
+    if problems:
+        raise PasswordRefused(problems)
 
 
 def constant_time_equals(a: str, b: str) -> bool:

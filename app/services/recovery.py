@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import PasswordResetToken, Registrasi
 from ..models.user import User
-from . import audit, mail, passwords, sessions
+from . import accounts, audit, mail, passwords, sessions
 from .registration import normalise_nomor, registration_account
 
 RESET_TOKEN_TTL = dt.timedelta(minutes=10)
@@ -263,7 +263,8 @@ def reset_password(session, token: str, password: str):
     owner just proved control of the email of record), and "password.reset" is audited.
     Returns the user.
 
-    Raises RecoveryRefused for an unknown, used or expired token or a weak password. The token
+    Raises RecoveryRefused for an unknown, used or expired token, passwords.PasswordRefused
+    for a password the policy refuses (nothing changes then, the link stays usable). The token
     is claimed by a conditional UPDATE before anything else is written (claim_once), so of
     simultaneous uses of one link exactly one succeeds, on either database."""
     try:
@@ -273,14 +274,11 @@ def reset_password(session, token: str, password: str):
         if problem is not None:
             raise RecoveryRefused(problem)
         user = session.get(User, row.user_id)
-        nip = user.pegawai.nip if user.pegawai is not None else None
-        problems = passwords.password_problems(password, nip=nip)
-        if problems:
-            raise RecoveryRefused(" ".join(str(p) for p in problems))
+        new_hash = accounts.new_password_hash(password, user=user)  # the house policy
         if not claim_once(session, PasswordResetToken, row.id, now):
             session.rollback()
             raise RecoveryRefused(_token_problem(_token_row(session, token), now) or TOKEN_USED_MESSAGE)
-        user.password = passwords.hash_password(password)
+        user.password = new_hash
         user.fail_login_count = 0
         user.locked_until = None
         sessions.end_all(user)  # whoever knew the old password is logged out everywhere

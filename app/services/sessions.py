@@ -13,6 +13,10 @@ SECRET_KEY. A cookie alone cannot be revoked, so every session carries:
 
 `begin` runs when Flask-Login logs a user in; `current_problem` is checked by the user loader
 (app.security) on every request that looks at the current user.
+
+The JWTs of FAB's JSON login (/api/v1/security/login, /refresh) are bound the same way: each
+carries the version as a claim (`token_claims`), and an access or refresh token whose version
+no longer matches, or whose account is disabled, is refused (`token_revoked`).
 """
 import secrets
 import time
@@ -21,6 +25,8 @@ from flask import current_app, flash, g, session
 from flask_babel import lazy_gettext as _l
 
 VERSION_KEY = "_pupns_sv"
+# The claim of a JWT holding the account's session version when it was issued.
+TOKEN_VERSION_CLAIM = "pupns_sv"  # nosec B105 - a claim name, not a password
 LOGIN_AT_KEY = "_pupns_login"
 SEEN_AT_KEY = "_pupns_seen"
 SESSION_ID_KEY = "_pupns_sid"
@@ -116,3 +122,17 @@ def end_all(user) -> None:
     """End every session of `user`, on every host, from his next request on. Part of the
     caller's transaction (never commits)."""
     user.session_version = (user.session_version or 0) + 1
+
+
+def token_claims(user) -> dict:
+    """The claims every JWT of `user` carries besides FAB's: his session version now."""
+    return {TOKEN_VERSION_CLAIM: user.session_version or 0}
+
+
+def token_revoked(user, claims: dict) -> bool:
+    """Whether a JWT (access or refresh) may no longer act for `user`: the account is gone or
+    disabled, or its session version moved since the token was issued (logout, password
+    change or reset, account change). A token without the claim counts as revoked."""
+    if user is None or not user.active:
+        return True
+    return claims.get(TOKEN_VERSION_CLAIM) != (user.session_version or 0)

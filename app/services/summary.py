@@ -7,11 +7,11 @@ so a finished submission still shows what it changed), next to the proposed ones
 """
 from dataclasses import dataclass, field
 
-from flask import make_response, url_for
+from flask import make_response
 
 from ..models import Pegawai, utcnow
 from ..models.submission import Usulan, UsulanItem
-from . import pdf, workflow
+from . import links, pdf, workflow
 
 TEMPLATE = "pdf/ringkasan_usulan.html"
 
@@ -70,7 +70,7 @@ def render(session, usulan: Usulan, redact=_as_is) -> bytes:
         section_labels=workflow.SECTION_LABELS, field_label=workflow.field_label,
         printed_at=utcnow(),
         # The QR opens the submission on the verification page (verifiers in scope).
-        qr=pdf.qr_data_uri(url_for("VerificationInboxView.show", pk=usulan.id, _external=True)),
+        qr=pdf.qr_data_uri(links.external_url("VerificationInboxView.show", pk=usulan.id)),
     )
 
 

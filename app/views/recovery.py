@@ -23,7 +23,7 @@ from ..forms.recovery import (
 from ..models import SecurityQuestion
 from ..models.audit import OutboxMail
 from ..models.registration import Registrasi
-from ..services import ratelimit, recovery
+from ..services import links, passwords, ratelimit, recovery
 from .base import date_formatters
 from .labels import LABELS
 
@@ -194,7 +194,7 @@ class StatusView(BaseView):
             if form.validate():
                 recovery.request_password_reset(
                     db.session, form.nip.data, form.nomor.data,
-                    lambda token: url_for(".reset_password", token=token, _external=True),
+                    lambda token: links.external_url(".reset_password", token=token),
                 )
                 # The same page whether or not the pair matched.
                 message = recovery.RESET_REQUESTED_MESSAGE
@@ -216,6 +216,8 @@ class StatusView(BaseView):
                                       active="forgot_password")
                 except recovery.RecoveryRefused as refused:
                     error = refused.message
+                except passwords.PasswordRefused as refused:
+                    form.password.errors = refused.problems
         try:
             recovery.find_reset_token(db.session, token)
         except recovery.RecoveryRefused as refused:

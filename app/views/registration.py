@@ -25,7 +25,7 @@ from ..models import SecurityQuestion
 from ..models.registration import Registrasi
 from ..models.schedule import Jadwal
 from ..models.ticket import Tiket
-from ..services import captcha, pdf, ratelimit, registration, rules
+from ..services import captcha, links, pdf, ratelimit, registration, rules
 from ..services.schedule import current_phase
 from ..services.scope import can_see_pegawai
 
@@ -84,8 +84,8 @@ def report_url(kategori: str, nip: str | None = None) -> str:
 def approval_url(nomor: str) -> str:
     """Absolute URL of this registration in the approver's inbox (printed as the QR code)."""
     if "RegistrationApprovalView.list" in current_app.view_functions:
-        return url_for("RegistrationApprovalView.list", q=nomor, _external=True)
-    return request.url_root + "persetujuan/?" + urlencode({"q": nomor})
+        return links.external_url("RegistrationApprovalView.list", q=nomor)
+    return links.external_root() + "persetujuan/?" + urlencode({"q": nomor})
 
 
 def _status_url() -> str | None:

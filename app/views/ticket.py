@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms.ticket import ClaimForm, ResolveForm, TicketForm
 from ..models.ticket import Tiket
 from ..security import User
-from ..services import documents, pdf, ratelimit
+from ..services import documents, links, pdf, ratelimit
 from ..services import ticket as ticket_service
 
 # The tickets this browser session filed (their numbers); only they may print the proof
@@ -108,7 +108,7 @@ class TicketView(BaseView):
         body = pdf.render_pdf(
             "pdf/tanda_bukti_tiket.html", tiket=tiket,
             kategori_label=ticket_service.category_label(tiket.kategori),
-            qr=pdf.qr_data_uri(url_for("TicketInboxView.show", pk=tiket.id, _external=True)),
+            qr=pdf.qr_data_uri(links.external_url("TicketInboxView.show", pk=tiket.id)),
         )
         response = make_response(body)
         response.headers["Content-Type"] = "application/pdf"
