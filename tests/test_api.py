@@ -156,6 +156,27 @@ def test_each_key_has_its_own_rate_limit(app_factory):
     assert call(client, "/api/v1/pegawai/", keys[1]).status_code == 200
 
 
+def test_made_up_keys_share_the_budget_of_their_address(app_factory):
+    """Finding 13: a new random key per call is no way around the limit; from another
+    address, or with a valid key, the calls still go through."""
+    application = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute",
+                              TRUSTED_PROXIES=1)
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        key = apikeys.create(db.session, make_user(application, "api_x", ROLE_INTEGRASI), "x")[1]
+    client = application.test_client()
+    here = {"X-Forwarded-For": "203.0.113.7"}
+    statuses = [call(client, "/api/v1/pegawai/", f"pupns_fake{n}", headers=dict(here)).status_code
+                for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    bearer = call(client, "/api/v1/pegawai/", "not.a.jwt", header="Authorization", headers=dict(here))
+    assert bearer.status_code == 429  # a forged JWT counts against the address as well
+    elsewhere = call(client, "/api/v1/pegawai/", "pupns_fake9",
+                     headers={"X-Forwarded-For": "198.51.100.2"})
+    assert elsewhere.status_code == 401
+    assert call(client, "/api/v1/pegawai/", key, headers=dict(here)).status_code == 200
+
+
 # -- scope ------------------------------------------------------------------------------------
 def test_a_key_of_instansi_a_cannot_reach_records_of_instansi_b(api, world):
     client, key, rows = api["client"], api["keys"]["a"], api["rows"]

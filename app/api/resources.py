@@ -55,7 +55,8 @@ from .auth import forget_session_user, log_call, protect, rate_limit_key
 
 API_VERSION = "v1"
 TOO_MANY_REQUESTS = {
-    "description": "Too many requests for this API key; retry later",
+    "description": ("Too many requests for this API key (or, without a valid key or JWT, "
+                    "from this address); retry later"),
     "content": {"application/json": {"schema": {
         "type": "object", "properties": {"message": {"type": "string"}}}}},
 }
@@ -253,7 +254,8 @@ class ReadOnlyApi(ModelRestApi):
     }
     openapi_spec_component_schemas = ()
     responses = {**ModelRestApi.responses, "429": TOO_MANY_REQUESTS}
-    # Each API key (or JWT, or address without either) has its own budget.
+    # Each valid API key (and each user of a valid JWT) has its own budget; calls without a
+    # valid credential share their client address's (auth.rate_limit_key).
     limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"],
                     key_func=rate_limit_key)]
     #: column -> filter operators a client may use (`q=(filters:!((col:…,opr:…,value:…)))`)
