@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import DEV_SECRET_KEY, Config, ProductionConfig, TestConfig
 
+from . import log_privacy
 from .extensions import csrf, db, migrate
 from .services import passwords
 
@@ -34,6 +35,7 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     check_production_safety(app)
+    log_privacy.install(app)  # no query string (NIK, NIP) in any log line
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     register_extensions(app)
     with app.app_context():
