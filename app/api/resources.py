@@ -162,16 +162,17 @@ def parse_q(value: str | None):
         raise BadQuery(f"Argument q is too long: at most {MAX_Q_LENGTH} characters")
     if _nesting_depth(value) > MAX_Q_DEPTH:
         raise BadQuery(f"Argument q is nested too deeply: at most {MAX_Q_DEPTH} levels")
-    try:
-        return prison.loads(value)
-    except Exception:  # noqa: BLE001 - every parser failure is the client's malformed input
-        pass
+    parsers = [prison.loads]
     if current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
+        parsers.append(json.loads)
+    failure = None
+    for parse in parsers:
         try:
-            return json.loads(value)
-        except Exception:  # noqa: BLE001 - idem (ValueError, RecursionError)
-            pass
-    raise BadQuery("Not a valid rison/json argument q: see the API description for its form")
+            return parse(value)
+        except Exception as error:  # noqa: BLE001 - any parser failure is malformed input
+            failure = error
+    raise BadQuery("Not a valid rison/json argument q: see the API description for its form"
+                   ) from failure
 
 
 def query_args(schema):
