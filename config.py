@@ -51,6 +51,9 @@ class Config:
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
     FAB_SECURITY_MANAGER_CLASS = "app.security.PupnsSecurityManager"
     FAB_API_MAX_PAGE_SIZE = 100
+    # An unexpected error of the API answers "Fatal error" and logs its traceback; the body of
+    # a response never carries a stack (FAB's @safe would send it with this True).
+    FAB_API_SHOW_STACKTRACE = False
     FAB_ADD_SECURITY_API = False
 
     BABEL_DEFAULT_LOCALE = "id"

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from config import Config, ProductionConfig, TestConfig
 
+from . import log_privacy
 from .extensions import csrf, db, migrate
 from .services import passwords
 
@@ -48,6 +49,7 @@ def create_app(config=None) -> Flask:
     load_config(app, config)
     ensure_secret_key(app)
     check_production_safety(app)
+    log_privacy.install(app)  # no query string (NIK, NIP) in any log line
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     register_extensions(app)
     with app.app_context():

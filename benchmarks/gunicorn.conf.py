@@ -9,6 +9,9 @@
 - The access log records the server time of every request in microseconds (%(D)s) with the
   scenario header benchmarks/wrk/scenario.lua sends: benchmarks.run reads the server-side
   percentiles from it.
+- `logger_class` drops the query string of every URL from the access and error logs (NIK and
+  NIP travel in API filters and search forms; app/log_privacy.py): keep it in production,
+  whatever `access_log_format` is chosen there (`%(r)s`, `%(q)s`, `%(f)s` are all safe with it).
 """
 import multiprocessing
 import os
@@ -20,5 +23,6 @@ timeout = 120  # the stock FAB baselines count millions of rows per request
 graceful_timeout = 10
 accesslog = os.environ.get("BENCH_ACCESS_LOG", "-")
 access_log_format = '%({x-bench-scenario}i)s %(s)s %(D)s'
+logger_class = "app.log_privacy.GunicornLogger"
 errorlog = os.environ.get("BENCH_ERROR_LOG", "-")
 loglevel = "warning"

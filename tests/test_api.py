@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Pegawai, utcnow
 from app.models.submission import Usulan
 from app.security import ROLE_ADMIN, ROLE_INTEGRASI, ROLE_VERIFIKATOR_INSTANSI
+from app.api.resources import API_CLASSES
 from app.services import apikeys
 
 from .conftest import PASSWORD, AuthActions, csrf_token, make_user
@@ -151,6 +152,27 @@ def test_each_key_has_its_own_rate_limit(app_factory):
     assert statuses == [200, 200, 200, 429]
     assert "message" in call(client, "/api/v1/pegawai/", keys[0]).get_json()
     assert call(client, "/api/v1/pegawai/", keys[1]).status_code == 200
+
+
+def test_made_up_keys_share_the_budget_of_their_address(app_factory):
+    """Finding 13: a new random key per call is no way around the limit; from another
+    address, or with a valid key, the calls still go through."""
+    application = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute",
+                              TRUSTED_PROXIES=1)
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        key = apikeys.create(db.session, make_user(application, "api_x", ROLE_INTEGRASI), "x")[1]
+    client = application.test_client()
+    here = {"X-Forwarded-For": "203.0.113.7"}
+    statuses = [call(client, "/api/v1/pegawai/", f"pupns_fake{n}", headers=dict(here)).status_code
+                for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    bearer = call(client, "/api/v1/pegawai/", "not.a.jwt", header="Authorization", headers=dict(here))
+    assert bearer.status_code == 429  # a forged JWT counts against the address as well
+    elsewhere = call(client, "/api/v1/pegawai/", "pupns_fake9",
+                     headers={"X-Forwarded-For": "198.51.100.2"})
+    assert elsewhere.status_code == 401
+    assert call(client, "/api/v1/pegawai/", key, headers=dict(here)).status_code == 200
 
 
 # -- scope ------------------------------------------------------------------------------------
@@ -295,6 +317,38 @@ def test_bad_list_arguments_are_400_not_500(api):
         response = call(api["client"], "/api/v1/pegawai/", api["keys"]["national"], q=q)
         assert response.status_code == 400, (q, response.get_data(as_text=True))
         assert "message" in response.get_json()
+
+
+# Malformed `q` of every kind (finding 11): parser crashes (prison's RecursionError and
+# IndexError), floods, wrong columns, operators, value types and page arguments.
+MALFORMED_Q = [
+    "((", "(" * 5000, "!(", "!", "'", "(a:1", "!(" * 3000, "[" * 5000, "{" * 5000,
+    '{"a":' * 3000, "(a:" * 2000, "x" * 20000, "(keys:!(" + "x," * 4000 + "))",
+    "(filters:!((col:nope,opr:eq,value:1)))", "(filters:!((col:id,opr:nope,value:1)))",
+    "(filters:!((col:id,opr:gt,value:'x')))", "(filters:!((col:id,opr:gt,value:!(!(!(1))))))",
+    "(filters:!((col:id,opr:gt,value:-1)))", "(filters:!((col:id,opr:gt,value:1e400)))",
+    "(filters:(col:id))", "(filters:!(" + "(col:id,opr:gt,value:1)," * 11 + "))",
+    "(page_size:-1)", "(page_size:0)", "(page_size:100000000000000000000)", "(page_size:1.5)",
+    "(page:abc)", "(page:-1)", "(page:1e400)", "(order_column:nope)", "1", "!n", '{"page": "0"}',
+]
+
+
+def _no_traceback(response):
+    assert 400 <= response.status_code < 500, response.status_code
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.get_data(as_text=True)
+    assert "message" in response.get_json()
+    assert "Traceback" not in body and "File \"" not in body
+    assert len(body) < 1000, len(body)  # a short message, not the input or a stack
+
+
+@pytest.mark.parametrize("resource", [cls.resource_name for cls in API_CLASSES])
+def test_malformed_q_is_a_short_400_on_every_endpoint(api, resource, caplog):
+    client, key = api["client"], api["keys"]["national"]
+    for url in (f"/api/v1/{resource}/", f"/api/v1/{resource}/_info", f"/api/v1/{resource}/1"):
+        for q in MALFORMED_Q:
+            _no_traceback(call(client, url, key, query_string={"q": q}))
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
 
 
 def test_bad_ids_and_methods_answer_json(api, world):

@@ -17,14 +17,14 @@ import time
 import pytest
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Pegawai, SecurityQuestion
 from app.models.registration import CaptchaChallenge, Registrasi
 from app.models.schedule import Jadwal
 from app.security import ROLE_PNS, User
-from app.services import captcha, passwords, pdf, registration
+from app.services import captcha, passwords, pdf, ratelimit, registration
 from app.views.registration import CAPTCHA_KEY
 
 from .conftest import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
@@ -138,8 +138,8 @@ def captcha_answers(monkeypatch):
     shown = []
     original = captcha.new_challenge
 
-    def recording(session):
-        challenge_id, answer = original(session)
+    def recording(*args):
+        challenge_id, answer = original(*args)
         shown.append((challenge_id, answer))
         return challenge_id, answer
 
@@ -409,20 +409,52 @@ def test_a_used_captcha_cannot_be_replayed(captcha_app, compiled_catalogue, capt
     assert live_registrations(second.id) == []
 
 
-def test_an_expired_captcha_is_refused(captcha_app, compiled_catalogue, captcha_answers):
+def test_an_expired_captcha_is_refused(captcha_app, compiled_catalogue, captcha_answers, monkeypatch):
     pegawai, _ = _captcha_world(captcha_app)
     db.session.commit()
     client = captcha_app.test_client()
     reach_step2(client, pegawai.nip)
     form = step2_form(client)
     challenge_id, answer = captcha_answers[-1]
-    db.session.execute(update(CaptchaChallenge).where(CaptchaChallenge.id == challenge_id)
-                       .values(expires_at=dt.datetime(2015, 6, 1)))
-    db.session.commit()
+    monkeypatch.setattr(captcha, "LIFETIME", dt.timedelta(seconds=-1))  # issued, then expired
     response = client.post(STEP2, data={**form, "captcha": answer})
     assert response.status_code == 200
     assert "has-error" in response.get_data(as_text=True)
     assert live_registrations(pegawai.id) == []
+
+
+def test_captcha_page_is_limited_per_address_and_writes_nothing(app_factory, compiled_catalogue):
+    """Finding 12: reloading step 2 draws a new image each time; past the per-IP limit of the
+    public forms it answers the friendly 429, and no GET stores a row."""
+    application = app_factory(CAPTCHA_ENABLED=True, RATELIMIT_ENABLED=True)
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        pegawai, _ = _captcha_world(application)
+        db.session.commit()
+        client = application.test_client()
+        reach_step2(client, pegawai.nip)
+        allowed = int(ratelimit.PUBLIC_FORM_PER_IP.split()[0])
+        statuses = [client.get(STEP2).status_code for _ in range(allowed + 1)]
+        assert statuses == [200] * allowed + [429]
+        response = client.get(STEP2)
+        assert response.status_code == 429 and "Terlalu banyak percobaan" in text_of(response)
+        assert db.session.scalar(select(func.count()).select_from(CaptchaChallenge)) == 0
+        # Another address still gets its image.
+        other = client.get(STEP2, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        assert other.status_code == 200 and "data:image/png;base64," in other.get_data(as_text=True)
+
+
+def test_only_an_attempt_writes_a_captcha_row(captcha_app, compiled_catalogue, captcha_answers):
+    pegawai, _ = _captcha_world(captcha_app)
+    db.session.commit()
+    client = captcha_app.test_client()
+    reach_step2(client, pegawai.nip)
+    for _ in range(5):
+        assert client.get(STEP2).status_code == 200
+    form = step2_form(client)
+    assert db.session.scalar(select(func.count()).select_from(CaptchaChallenge)) == 0
+    assert client.post(STEP2, data={**form, "captcha": captcha_answers[-1][1]}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(CaptchaChallenge)) == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -629,3 +661,33 @@ def test_simultaneous_registrations_of_one_nip_only_one_wins(app_factory, backen
             pegawai_id = db.session.scalar(select(Pegawai.id).where(Pegawai.nip == nip))
             assert len(live_registrations(pegawai_id)) == 1
             assert db.session.scalar(select(func.count()).select_from(User).where(User.pegawai_id == pegawai_id)) == 1
+
+
+def test_one_captcha_solved_twice_at_once_counts_once(app_factory, backend):
+    """The used-challenge row's primary key decides between simultaneous attempts."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises all writers, so there is no race to prove; runs on PostgreSQL")
+    application = app_factory(CAPTCHA_ENABLED=True)
+    for _ in range(5):
+        with application.test_request_context():
+            challenge_id, answer = captcha.new_challenge()
+        barrier = threading.Barrier(2)
+        results, errors = [], []
+
+        def attempt():
+            with application.app_context():
+                try:
+                    barrier.wait(timeout=10)
+                    results.append(captcha.consume(db.session, challenge_id, answer))
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    errors.append(repr(exc))
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=attempt) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert sorted(results) == [False, True]

@@ -39,24 +39,42 @@ def forget_session_user() -> None:
     g._api_key_user = False
 
 
-def authenticate():
-    """The active user behind the request's API key or JWT, set as `g.user`; else None."""
+CALLER_ENVIRON_KEY = "pupns.api_caller"
+
+
+def resolve_caller():
+    """(user, "api_key" | "jwt") behind the request's API key or JWT when it is valid and its
+    owner active; else (None, None). Resolved once per request: the rate limit's key function
+    (which runs first) and @protect share the one database lookup. Kept in the WSGI environ,
+    which belongs to this request alone (`g` may outlive it when an app context is reused)."""
+    environ = request.environ
+    if CALLER_ENVIRON_KEY in environ:
+        return environ[CALLER_ENVIRON_KEY]
     key, jwt_token = presented_credentials()
-    user = None
+    user, kind = None, None
     if key is not None:
-        user = apikeys.authenticate(db.session, key)
+        user, kind = apikeys.authenticate(db.session, key), "api_key"
     elif jwt_token is not None:
+        kind = "jwt"
         try:
             verify_jwt_in_request()
             user = get_current_user()
         except (JWTExtendedException, PyJWTError):
             user = None
-    if user is None or not user.is_active:
+    caller = (user, kind) if user is not None and user.is_active else (None, None)
+    environ[CALLER_ENVIRON_KEY] = caller
+    return caller
+
+
+def authenticate():
+    """The active user behind the request's API key or JWT, set as `g.user`; else None."""
+    user, kind = resolve_caller()
+    if user is None:
         return None
     g.user = user
     # FAB's has_access() and sm.current_user judge g.user when this flag is set.
     g._api_key_user = True
-    g.api_auth = "api_key" if key is not None else "jwt"
+    g.api_auth = kind
     return user
 
 
@@ -84,12 +102,16 @@ def unauthorized(api):
 
 
 def rate_limit_key() -> str:
-    """Flask-Limiter key: the presented credential (so each API key has its own budget),
-    or the client address when there is none."""
-    key, jwt_token = presented_credentials()
-    credential = key or jwt_token
-    if credential:
-        return "api:" + hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()[:32]
+    """Flask-Limiter key of an API call: a valid API key has its own budget, a valid JWT its
+    user's (a fresh login gives no fresh budget); a call without a valid credential counts
+    against its client address (ProxyFix, TRUSTED_PROXIES), so that made-up keys — each a
+    database lookup — are throttled like no key at all."""
+    key, _jwt = presented_credentials()
+    user, kind = resolve_caller()
+    if kind == "api_key":
+        return "api-key:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
+    if kind == "jwt":
+        return f"api-user:{user.id}"
     return "api-ip:" + (get_remote_address() or "")
 
 

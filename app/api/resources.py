@@ -14,12 +14,14 @@ may not filter on it.
 """
 import datetime as dt
 import functools
+import json
 import math
 import re
 
 import jsonschema
-from flask import current_app, g
-from flask_appbuilder.api import BaseApi, ModelRestApi, expose, merge_response_func, rison, safe
+import prison
+from flask import current_app, g, request
+from flask_appbuilder.api import BaseApi, ModelRestApi, expose, merge_response_func, safe
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.const import (
     API_DESCRIPTION_COLUMNS_RIS_KEY,
@@ -53,7 +55,8 @@ from .auth import forget_session_user, log_call, protect, rate_limit_key
 
 API_VERSION = "v1"
 TOO_MANY_REQUESTS = {
-    "description": "Too many requests for this API key; retry later",
+    "description": ("Too many requests for this API key (or, without a valid key or JWT, "
+                    "from this address); retry later"),
     "content": {"application/json": {"schema": {
         "type": "object", "properties": {"message": {"type": "string"}}}}},
 }
@@ -69,6 +72,12 @@ INT_MAX = 2**31 - 1  # every id and integer column is a 32-bit INTEGER
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
 LIST_OPERATORS = ("in", "not_in")
+# `q` of a legitimate call: 10 filters of 100 NIPs fit in ~2,500 characters, nested 4 deep
+# (arguments, filters, one filter, its list of values). Longer or deeper input is refused
+# before it reaches the parser: prison recurses once per bracket and dies of RecursionError.
+MAX_Q_LENGTH = 8192
+MAX_Q_DEPTH = 16
+MAX_MESSAGE = 200  # an error message quotes the offending value; never the whole of it
 
 _filter_value = {"anyOf": [
     {"type": "number"}, {"type": "string"}, {"type": "boolean"},
@@ -125,17 +134,65 @@ def may_read_nik(user) -> bool:
     return user.has_role(ROLE_INTEGRASI) and national
 
 
-def checked_args(schema):
-    """Validate the parsed `q` (FAB's @rison puts it in kwargs["rison"]) against `schema`:
-    400 when it does not match. FAB's @rison(schema) re-checks the schema itself on every
-    call; this validator is built once."""
+class BadQuery(ValueError):
+    """`q` is not Rison or JSON we will parse (answered with 400)."""
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting of `text`, counted without parsing (quotes ignored: a
+    bracket inside a string only makes the count larger, never smaller)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}" and depth:
+            depth -= 1
+    return deepest
+
+
+def parse_q(value: str | None):
+    """The `q` argument as Python data: Rison, else JSON (FAB_API_ALLOW_JSON_QS), {} when
+    absent. Raises BadQuery for anything else — too long, too deep, or any failure of the
+    parsers (prison raises RecursionError, IndexError… on some garbage, not only its own
+    ParserException, and FAB's @rison turns those into a 500 with a logged traceback)."""
+    if not value:
+        return {}
+    if len(value) > MAX_Q_LENGTH:
+        raise BadQuery(f"Argument q is too long: at most {MAX_Q_LENGTH} characters")
+    if _nesting_depth(value) > MAX_Q_DEPTH:
+        raise BadQuery(f"Argument q is nested too deeply: at most {MAX_Q_DEPTH} levels")
+    parsers = [prison.loads]
+    if current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
+        parsers.append(json.loads)
+    failure = None
+    for parse in parsers:
+        try:
+            return parse(value)
+        except Exception as error:  # noqa: BLE001 - any parser failure is malformed input
+            failure = error
+    raise BadQuery("Not a valid rison/json argument q: see the API description for its form"
+                   ) from failure
+
+
+def query_args(schema):
+    """Parse `q` (parse_q) into kwargs["rison"] and validate it against `schema`: 400 with a
+    short message on any failure. Replaces FAB's @rison on every route of ReadOnlyApi; the
+    validator is built once (FAB's @rison(schema) re-checks the schema on every call)."""
     validator = jsonschema.validators.validator_for(schema)(schema)
 
     def decorator(f):
         def wraps(self, *args, **kwargs):
+            try:
+                kwargs["rison"] = parse_q(request.args.get("q"))
+            except BadQuery as error:
+                return self.response_400(message=str(error))
             error = jsonschema.exceptions.best_match(validator.iter_errors(kwargs["rison"]))
             if error is not None:
-                return self.response_400(message=f"Not a valid rison schema {error.message}")
+                message = error.message
+                if len(message) > MAX_MESSAGE:
+                    message = message[:MAX_MESSAGE] + "…"
+                return self.response_400(message=f"Not a valid rison schema {message}")
             return f(self, *args, **kwargs)
 
         return functools.update_wrapper(wraps, f)
@@ -198,7 +255,8 @@ class ReadOnlyApi(ModelRestApi):
     }
     openapi_spec_component_schemas = ()
     responses = {**ModelRestApi.responses, "429": TOO_MANY_REQUESTS}
-    # Each API key (or JWT, or address without either) has its own budget.
+    # Each valid API key (and each user of a valid JWT) has its own budget; calls without a
+    # valid credential share their client address's (auth.rate_limit_key).
     limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"],
                     key_func=rate_limit_key)]
     #: column -> filter operators a client may use (`q=(filters:!((col:…,opr:…,value:…)))`)
@@ -306,8 +364,7 @@ class ReadOnlyApi(ModelRestApi):
     @expose("/_info", methods=["GET"])
     @protect
     @safe
-    @rison()
-    @checked_args(INFO_ARGS_SCHEMA)
+    @query_args(INFO_ARGS_SCHEMA)
     @permission_name("info")
     @merge_response_func(ModelRestApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
     @merge_response_func(merge_allowed_filters, API_FILTERS_RIS_KEY)
@@ -363,8 +420,7 @@ class ReadOnlyApi(ModelRestApi):
     @protect
     @safe
     @permission_name("get")
-    @rison()
-    @checked_args(ITEM_ARGS_SCHEMA)
+    @query_args(ITEM_ARGS_SCHEMA)
     @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
@@ -431,8 +487,7 @@ class ReadOnlyApi(ModelRestApi):
     @protect
     @safe
     @permission_name("get")
-    @rison()
-    @checked_args(LIST_ARGS_SCHEMA)
+    @query_args(LIST_ARGS_SCHEMA)
     @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)

@@ -320,7 +320,7 @@ class RegistrationView(BaseView):
         form.captcha.data = ""
         captcha_image = None
         if current_app.config.get("CAPTCHA_ENABLED", True):
-            challenge_id, answer = captcha.new_challenge(db.session)
+            challenge_id, answer = captcha.new_challenge()
             session[CAPTCHA_KEY] = challenge_id
             captcha_image = captcha.image_data_uri(answer)
         return self._page(
