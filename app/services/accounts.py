@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..models import utcnow
 from ..models.user import User
-from . import audit, passwords, registration, sessions
+from . import audit, passwords, registration, sessions, transaction
 
 MAX_FAILED_LOGINS = 5
 FIRST_LOCKOUT = dt.timedelta(minutes=15)
@@ -142,11 +142,14 @@ def audit_account_edit(session, actor, user, before: tuple[bool, frozenset]) -> 
 
 
 def unlock(session, actor, user) -> None:
-    """Helpdesk/Admin: lift a lockout now (the escalation count is kept as history)."""
-    user.locked_until = None
-    user.fail_login_count = 0
-    audit.record(session, "account.unlock", actor=actor, target=user)
-    session.commit()
+    """Helpdesk/Admin: lift a lockout now (the escalation count is kept as history). Two
+    unlocks at once both apply: the result is the same."""
+    def lift():
+        user.locked_until = None
+        user.fail_login_count = 0
+        audit.record(session, "account.unlock", actor=actor, target=user)
+
+    transaction.run_in_transaction(session, lift)
 
 
 LOCKED_MESSAGE = _l(
