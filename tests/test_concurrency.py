@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.serving import make_server
 
 from app.extensions import db
@@ -22,11 +23,12 @@ from app.models.notification import Pesan
 from app.models.registration import Registrasi
 from app.models.submission import Usulan, UsulanEvent, UsulanItem, UsulanSection
 from app.models.ticket import Tiket
-from app.security import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD, User
+from app.security import ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD, User
+from app.services import registration
 from app.services import ticket as ticket_service
 from app.services import workflow
 
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD, csrf_token, make_user
 from .test_login import register_pns
 from .test_ticket import tiny_pdf
 
@@ -330,3 +332,39 @@ def test_marking_messages_read_from_many_tabs(live_server, world):
     token = pns.token("/pesan/")
     burst([(pns, "/pesan/baca", {"csrf_token": token})] * 8)
     assert count(Pesan, Pesan.user_id == pns_user.id, Pesan.read_at.is_(None)) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Races that go on beyond the retries: the message, the input kept, no 5xx
+# --------------------------------------------------------------------------------------------
+RELOAD = "Muat ulang halaman untuk melihat keadaan terbaru"
+
+
+def _always_stale(*_args, **_kwargs):
+    raise StaleDataError("UPDATE statement on table 'usulan' expected to update 1 row(s); 0 were matched.")
+
+
+def test_a_proposal_that_keeps_losing_is_shown_again_as_typed_with_409(client, auth, world, monkeypatch):
+    _draft(world)
+    auth.login("pns")
+    token = csrf_token(client, "/data-saya/data_utama")
+    monkeypatch.setattr(workflow, "_lock_draft", _always_stale)
+    answer = client.post("/data-saya/data_utama/usul",
+                         data={"csrf_token": token, "alamat": "Jl. Kaliurang KM 5"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    assert RELOAD in page
+    assert 'value="Jl. Kaliurang KM 5"' in page or "Jl. Kaliurang KM 5</textarea>" in page
+    assert count(UsulanItem) == 0
+
+
+def test_a_decision_that_keeps_losing_says_so_on_the_page_it_came_from(client, auth, app, world, monkeypatch):
+    pending = register_pns(app, world["peg_sub"], email="siti@gmail.com")
+    auth.login("vinstansi")
+    token = csrf_token(client, "/persetujuan/")
+    monkeypatch.setattr(registration, "_locked", _always_stale)
+    answer = client.post(f"/persetujuan/approve/{pending.id}", data={"csrf_token": token},
+                         headers={"Referer": "http://localhost/persetujuan/?q=x"})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/persetujuan/?q=x")
+    assert RELOAD in client.get("/persetujuan/").get_data(as_text=True)
+    assert db.session.get(Registrasi, pending.id).status == Registrasi.STATUS_MENUNGGU

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
+import secrets
 import time
 from contextlib import contextmanager
 from typing import Callable
@@ -170,7 +170,7 @@ def run_in_transaction(session, fn: Callable[[], object], *, retries: int = DEFA
                 raise on_conflict() from exc
             attempt += 1
             # A short random pause, so that racing requests do not collide again in step.
-            time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 - jitter, not a secret
+            time.sleep(secrets.randbelow(20) * attempt / 1000)
 
 
 def transactional(*, retries: int = DEFAULT_RETRIES,
