@@ -20,6 +20,10 @@ from .services import passwords
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
 
 
+# How long a SQLite writer waits for another one to commit before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
 class InsecureConfiguration(RuntimeError):
     """The configuration would make the app unsafe to run (production checks, secret file)."""
 
@@ -35,11 +39,15 @@ PUBLIC_SECRET_KEYS = frozenset({
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record):
-    # SQLite ignores ON DELETE CASCADE unless told otherwise, per connection.
+def _sqlite_connection_setup(dbapi_connection, _record):
+    """Per SQLite connection: honour ON DELETE CASCADE (off unless asked), and let a writer
+    wait up to SQLITE_BUSY_TIMEOUT_MS for the write lock (the threaded dev server writes
+    from several threads; services.transaction takes the lock at the start of each write)
+    instead of failing with "database is locked" at once."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS:d}")
         cursor.close()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, or_, select, update
 from ..models import Pegawai, utcnow
 from ..models.user import User
 from ..security import ROLE_INTEGRASI, ROLE_PNS
-from . import audit, passwords, registration, rules, sessions
+from . import audit, passwords, registration, rules, sessions, transaction
 
 MAX_FAILED_LOGINS = 5
 FIRST_WAIT = dt.timedelta(minutes=1)
@@ -281,9 +281,11 @@ def audit_account_edit(session, actor, user, before: tuple[bool, frozenset]) -> 
 
 def unlock(session, actor, user) -> None:
     """Helpdesk/Admin: end a login wait now and start counting failures afresh (the number
-    of waits so far is kept as history)."""
-    user.locked_until = None
-    user.fail_login_count = 0
-    audit.record(session, "account.unlock", actor=actor, target=user)
-    session.commit()
+    of waits so far is kept as history). Two unlocks at once both apply: the result is the same."""
+    def lift():
+        user.locked_until = None
+        user.fail_login_count = 0
+        audit.record(session, "account.unlock", actor=actor, target=user)
+
+    transaction.run_in_transaction(session, lift)
 

@@ -157,7 +157,11 @@ def download_name(original_name: str, content_type: str) -> str:
 
 def store_upload(session, pegawai_id: int, file_storage, uploaded_by_id=None) -> Dokumen:
     """Validate and write an uploaded file; add (not commit) its Dokumen row to `session`."""
-    stored = save_file(file_storage)
+    return record_stored(session, pegawai_id, save_file(file_storage), uploaded_by_id=uploaded_by_id)
+
+
+def record_stored(session, pegawai_id: int, stored: StoredFile, uploaded_by_id=None) -> Dokumen:
+    """Add (not commit) the Dokumen row of a file already stored by save_file."""
     dokumen = Dokumen(
         pegawai_id=pegawai_id,
         stored_name=stored.stored_name,

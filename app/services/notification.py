@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from ..models import utcnow
 from ..models.notification import Pesan
 from ..models.submission import UsulanItem
-from . import links, mail, registration
+from . import links, mail, registration, transaction
 
 PAGE_SIZE = 50
 
@@ -80,14 +80,8 @@ def messages_of(session, user_id: int, limit: int = PAGE_SIZE) -> list[Pesan]:
 
 
 def mark_read(session, user_id: int) -> int:
-    """Mark every message of the user read; returns how many changed. One transaction."""
-    try:
-        result = session.execute(
-            update(Pesan).where(Pesan.user_id == user_id, Pesan.read_at.is_(None))
-            .values(read_at=utcnow())
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return result.rowcount
+    """Mark every message of the user read; returns how many changed. One unit of work
+    (commutes: tabs marking at once end with every message read)."""
+    return transaction.run_in_transaction(session, lambda: session.execute(
+        update(Pesan).where(Pesan.user_id == user_id, Pesan.read_at.is_(None)).values(read_at=utcnow())
+    ).rowcount)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import Registrasi
 from ..security import ROLE_PNS, User
-from . import audit, passwords, rules
+from . import audit, passwords, rules, transaction
 
 # Crockford base32 without look-alikes; 12 characters = 60 random bits.
 NOMOR_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -182,6 +182,14 @@ def ids_by_nip_or_nomor(nip: str, nomor: str):
     return union_all(by_nip, select(Registrasi.id).where(Registrasi.nomor == nomor))
 
 
+def _locked(session, ids) -> list[Registrasi]:
+    """The registrations `ids` as committed now, locked (the caller checked the scope)."""
+    return list(session.scalars(
+        select(Registrasi).where(Registrasi.id.in_(ids)).order_by(Registrasi.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ))
+
+
 def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:
     if registrasi.status != Registrasi.STATUS_MENUNGGU:
         raise RegistrationRefused("state", _l("This registration has already been decided."))
@@ -202,27 +210,26 @@ def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) ->
 
 
 def approve(session, actor, registrations) -> int:
-    """Approve pending registrations (all or none) and activate their accounts."""
-    try:
-        for registrasi in registrations:
+    """Approve pending registrations (all or none) and activate their accounts. One unit of
+    work on the rows as committed: of two verifiers approving at once, the second finds them
+    decided and is told so."""
+    ids = [r.id for r in registrations]
+
+    def decide_all():
+        for registrasi in _locked(session, ids):
             _decide(session, actor, registrasi, Registrasi.STATUS_DISETUJUI)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return len(registrations)
+        return len(ids)
+
+    return transaction.run_in_transaction(session, decide_all)
 
 
 def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
     """Reject with a mandatory reason; the NIP may register again afterwards."""
     if not (reason or "").strip():
         raise RegistrationRefused("reason", _l("A reason is required."))
-    try:
-        _decide(session, actor, registrasi, Registrasi.STATUS_DITOLAK, reason.strip())
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    pk = registrasi.id
+    transaction.run_in_transaction(session, lambda: _decide(
+        session, actor, _locked(session, [pk])[0], Registrasi.STATUS_DITOLAK, reason.strip()))
 
 
 def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
@@ -231,18 +238,19 @@ def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
     with the reason."""
     if not (reason or "").strip():
         raise RegistrationRefused("reason", _l("A reason is required."))
-    if registrasi.status not in Registrasi.LIVE_STATUSES:
-        raise RegistrationRefused("state", _l("Only a pending or approved registration can be reset."))
-    try:
-        registrasi.status = Registrasi.STATUS_DIRESET
-        registrasi.alasan = reason.strip()
-        registrasi.decided_by_id = actor.id
-        registrasi.decided_at = utcnow()
-        account = registration_account(session, registrasi)
+    pk = registrasi.id
+
+    def reset_one():
+        (locked,) = _locked(session, [pk])
+        if locked.status not in Registrasi.LIVE_STATUSES:
+            raise RegistrationRefused("state", _l("Only a pending or approved registration can be reset."))
+        locked.status = Registrasi.STATUS_DIRESET
+        locked.alasan = reason.strip()
+        locked.decided_by_id = actor.id
+        locked.decided_at = utcnow()
+        account = registration_account(session, locked)
         if account is not None:
             account.active = False
-        audit.record(session, "registration.reset", actor=actor, target=registrasi, detail=reason.strip())
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        audit.record(session, "registration.reset", actor=actor, target=locked, detail=reason.strip())
+
+    transaction.run_in_transaction(session, reset_one)

@@ -11,8 +11,9 @@ from sqlalchemy import false, func, or_, select, true
 
 from ..models import Pegawai, utcnow
 from ..models.ticket import Tiket
+from ..models.user import PupnsUser
 from ..security import ROLE_ADMIN, ROLE_HELPDESK, ROLE_VERIFIKATOR_INSTANSI
-from . import audit, documents, registration, rules, scope
+from . import audit, documents, registration, rules, scope, transaction
 from .registration import NOMOR_ALPHABET
 
 # "T" + 10 random Crockford base32 characters (50 bits): printable, not guessable.
@@ -205,6 +206,7 @@ def _locked_visible(session, user, tiket: Tiket) -> Tiket:
     # Lock the row: two staff acting on one ticket at once act one after the other.
     locked = session.scalar(
         select(Tiket).where(Tiket.id == tiket.id, visible_clause(user)).with_for_update()
+        .execution_options(populate_existing=True)  # as committed now, not as read before
     )
     if locked is None:
         raise TicketRefused(_l("This ticket is outside your scope."))
@@ -214,16 +216,20 @@ def _locked_visible(session, user, tiket: Tiket) -> Tiket:
 
 
 def claim(session, actor, tiket: Tiket) -> None:
-    """The actor takes the ticket on: it is marked in progress and handled by him."""
-    try:
-        tiket = _locked_visible(session, actor, tiket)
-        tiket.handled_by_id = actor.id
-        tiket.status = Tiket.STATUS_DIPROSES
-        audit.record(session, "ticket.claimed", actor=actor, target=tiket, detail=tiket.nomor)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    """The actor takes the ticket on: it is marked in progress and handled by him. Taking a
+    ticket someone else took meanwhile is refused (naming him); taking it twice is one take."""
+    def take():
+        locked = _locked_visible(session, actor, tiket)
+        if locked.handled_by_id == actor.id:
+            return
+        if locked.handled_by_id is not None:
+            raise TicketRefused(_l("%(name)s has just taken this ticket on; reload the page to see it.",
+                                   name=session.get(PupnsUser, locked.handled_by_id).username))
+        locked.handled_by_id = actor.id
+        locked.status = Tiket.STATUS_DIPROSES
+        audit.record(session, "ticket.claimed", actor=actor, target=locked, detail=locked.nomor)
+
+    transaction.run_in_transaction(session, take)
 
 
 def resolve(session, actor, tiket: Tiket, note: str, *, reset_registration=False) -> None:
@@ -232,30 +238,27 @@ def resolve(session, actor, tiket: Tiket, note: str, *, reset_registration=False
     note = (note or "").strip()
     if not note:
         raise TicketRefused(_l("A resolution note is required."))
-    try:
-        tiket = _locked_visible(session, actor, tiket)
+
+    def close():
+        locked = _locked_visible(session, actor, tiket)
         registrasi = None
         if reset_registration:
             if not may_reset_registration(actor):
                 raise TicketRefused(_l("Only Helpdesk and Admin may reset a registration."))
-            registrasi = live_registration_of(session, tiket)
+            registrasi = live_registration_of(session, locked)
             if registrasi is None:
                 raise TicketRefused(_l("This NIP has no pending or approved registration to reset."))
-        tiket.status = Tiket.STATUS_SELESAI
-        tiket.resolution = note
-        tiket.resolved_at = utcnow()
-        tiket.handled_by_id = actor.id
-        audit.record(session, "ticket.resolved", actor=actor, target=tiket,
-                     detail=f"{tiket.nomor}: {note}" + (" [registration reset]" if registrasi else ""))
+        locked.status = Tiket.STATUS_SELESAI
+        locked.resolution = note
+        locked.resolved_at = utcnow()
+        locked.handled_by_id = actor.id
+        audit.record(session, "ticket.resolved", actor=actor, target=locked,
+                     detail=f"{locked.nomor}: {note}" + (" [registration reset]" if registrasi else ""))
         if registrasi is not None:
-            # registration.reset commits: the ticket and the reset are stored together, and
-            # its rollback on failure drops the ticket change as well.
-            registration.reset(session, actor, registrasi, f"{tiket.nomor}: {note}")
-        else:
-            session.commit()
-    except registration.RegistrationRefused as exc:
-        session.rollback()
-        raise TicketRefused(exc.message) from exc
-    except Exception:
-        session.rollback()
-        raise
+            # Joins this unit of work: the ticket and the reset are stored together or not at all.
+            try:
+                registration.reset(session, actor, registrasi, f"{locked.nomor}: {note}")
+            except registration.RegistrationRefused as exc:
+                raise TicketRefused(exc.message) from exc
+
+    transaction.run_in_transaction(session, close)

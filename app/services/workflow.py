@@ -3,7 +3,9 @@ verification and the final apply to the official record.
 
 `TRANSITIONS` is the one table that says who may move an Usulan from which status to which;
 `transition()` is the only code that changes `Usulan.status`. Every public function that
-writes is one transaction (commit, or rollback and re-raise).
+writes is one unit of work (services.transaction): it commits, or rolls back and re-raises;
+after losing a race with a concurrent request it runs again on the new state, where a
+commuting change applies and any other is refused by the checks below.
 
 Drafts store proposed values as JSON on `UsulanItem` rows; the official record (Pegawai and its
 history/family rows) changes only when the last verification applies every item, in the same
@@ -19,8 +21,6 @@ from typing import Callable
 from flask import g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..i18n import format_angka, format_tanggal
@@ -35,7 +35,7 @@ from ..security import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from . import documents, notification, rules, scope
+from . import documents, notification, rules, scope, transaction
 from .schedule import current_phase
 
 # --------------------------------------------------------------------------------------------
@@ -224,6 +224,18 @@ class NotAllowed(WorkflowError):
 
 class AlreadyHandled(NotAllowed):
     default_message = _l("This submission has already been handled by someone else. Reload the page.")
+
+
+class AlreadySent(AlreadyHandled):
+    """Kirim of a submission that is no longer a draft (a second click, another tab)."""
+
+    def __init__(self, usulan: Usulan):
+        super().__init__(_l("This submission has already been sent for verification (perhaps from "
+                            "another window); it is now %(status)s.", status=usulan.status_label))
+
+
+class ConcurrentChange(transaction.ConcurrentChange, WorkflowError):
+    """The draft or submission kept changing under this request (services.transaction)."""
 
 
 class ReasonRequired(WorkflowError):
@@ -760,37 +772,38 @@ def open_draft(session, pegawai: Pegawai) -> Usulan:
     existing = open_usulan(session, pegawai.id)
     if existing is not None:
         return existing
-    try:
-        # Lock the Pegawai so two first visits at once make one draft (the partial unique
-        # index is the backstop on databases without row locks).
-        pegawai = session.scalars(
-            select(Pegawai).where(Pegawai.id == pegawai.id).with_for_update()
+    pegawai_id = pegawai.id
+
+    def create():
+        # Lock the Pegawai so two first visits at once make one draft (on a database without
+        # row locks the partial unique index refuses the second, whose re-run finds the first).
+        locked = session.scalars(
+            select(Pegawai).where(Pegawai.id == pegawai_id).with_for_update()
             .execution_options(populate_existing=True)
         ).one()
-        existing = open_usulan(session, pegawai.id)
-        if existing is not None:
-            session.commit()
-            return existing
+        found = open_usulan(session, pegawai_id)
+        if found is not None:
+            return found
         usulan = Usulan(
-            pegawai_id=pegawai.id, status=Usulan.DRAFT, base_record_version=pegawai.record_version,
-            base_json=_snapshot_utama(pegawai),
+            pegawai_id=pegawai_id, status=Usulan.DRAFT, base_record_version=locked.record_version,
+            base_json=_snapshot_utama(locked),
         )
-        _copy_org(usulan, pegawai)
+        _copy_org(usulan, locked)
         session.add(usulan)
-        session.commit()
         return usulan
-    except IntegrityError:
-        session.rollback()
-        return open_usulan(session, pegawai.id)
-    except Exception:
-        session.rollback()
-        raise
+
+    return _run(session, create)
 
 
-def _lock_draft(session, usulan) -> Usulan:
+def _run(session, fn):
+    """`fn` as one unit of work, run again after losing a race (services.transaction)."""
+    return transaction.run_in_transaction(session, fn, on_conflict=ConcurrentChange)
+
+
+def _lock_draft(session, usulan_id: int) -> Usulan:
     """Lock the draft row and check it is still a draft (Kirim may have happened in another
     tab), and bump its version so a Kirim that read the draft before this change fails."""
-    usulan = _lock(session, usulan.id)
+    usulan = _lock(session, usulan_id)
     if usulan.status != Usulan.DRAFT:
         raise DraftLocked()
     _require_phase(session, usulan, KIRIM)
@@ -860,21 +873,27 @@ def propose(session, usulan: Usulan, section: str, operation: str, values: dict 
     - "change" / "remove" of the official row `target_id` of that section.
     The official values are snapshotted so later official changes show as conflicts. The
     section loses its "sudah diperiksa" mark."""
+    _check_operation(section, operation)
+    usulan_id = usulan.id
+    return _run(session, lambda: _propose_in_draft(
+        session, usulan_id, section, operation, values, target_id, item_id, dokumen_id))
+
+
+def _check_operation(section, operation):
     if section not in SECTIONS:
         raise InvalidValue("section", _l("is not a valid value."))
     if operation not in UsulanItem.OPERATIONS or (
             section == DATA_UTAMA and operation != UsulanItem.OP_CHANGE):
         raise InvalidValue("operation", _l("is not a valid value."))
-    try:
-        usulan = _lock_draft(session, usulan)
-        checked = _check_values(session, section, values or {})
-        dokumen_id = _check_dokumen(session, usulan, dokumen_id)
-        item = _propose(session, usulan, section, operation, checked, target_id, item_id, dokumen_id)
-        _unreview(usulan, section)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+
+
+def _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen_id):
+    """The body of propose(), inside its unit of work."""
+    usulan = _lock_draft(session, usulan_id)
+    checked = _check_values(session, section, values or {})
+    dokumen_id = _check_dokumen(session, usulan, dokumen_id)
+    item = _propose(session, usulan, section, operation, checked, target_id, item_id, dokumen_id)
+    _unreview(usulan, section)
     return item
 
 
@@ -929,17 +948,18 @@ def _propose(session, usulan, section, operation, checked, target_id, item_id, d
 
 def withdraw(session, usulan: Usulan, item_id: int) -> None:
     """Drop one proposed change from the draft; the section loses its "sudah diperiksa" mark."""
-    try:
-        usulan = _lock_draft(session, usulan)
-        item = next((i for i in usulan.items if i.id == item_id), None)
+    usulan_id = usulan.id
+
+    def drop():
+        draft = _lock_draft(session, usulan_id)
+        item = next((i for i in draft.items if i.id == item_id), None)
         if item is None:
-            raise NotFound()
-        usulan.items.remove(item)
-        _unreview(usulan, item.section)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+            raise NotFound(_l("This proposed change no longer exists: it was withdrawn, perhaps "
+                              "in another window."))
+        draft.items.remove(item)
+        _unreview(draft, item.section)
+
+    _run(session, drop)
 
 
 def mark_reviewed(session, usulan: Usulan, section: str, reviewed: bool = True) -> None:
@@ -947,25 +967,26 @@ def mark_reviewed(session, usulan: Usulan, section: str, reviewed: bool = True) 
     the official values he now sees as the base of that section's proposed changes."""
     if section not in SECTIONS:
         raise InvalidValue("section", _l("is not a valid value."))
-    try:
-        usulan = _lock_draft(session, usulan)
-        mark = _section_mark(usulan, section)
+    usulan_id = usulan.id
+
+    def mark_section():
+        # Commutes: marks of two tabs (or of every section at once) all apply, in any order.
+        draft = _lock_draft(session, usulan_id)
+        mark = _section_mark(draft, section)
         if mark is None:
             mark = UsulanSection(section=section)
-            usulan.sections.append(mark)
+            draft.sections.append(mark)
         mark.reviewed_at = utcnow() if reviewed else None
         if reviewed:
-            for item in usulan.items:
+            for item in draft.items:
                 if item.section != section or item.operation == UsulanItem.OP_ADD:
                     continue
-                row = _official_row(session, usulan, section, item.target_id)
+                row = _official_row(session, draft, section, item.target_id)
                 if row is None:
                     continue  # stays a problem until the change is withdrawn
                 item.official_json = _dump(row_values(section, row))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+
+    _run(session, mark_section)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1030,63 +1051,71 @@ def transition(session, actor, usulan_id: int, action: str, reason: str | None =
     AlreadyHandled. Kirim runs every check (KirimRefused lists the problems). Reaching selesai
     applies every item to the official record in the same transaction; an official record
     changed since the draft raises Conflict unless the verifier, having seen `conflicts()`,
-    passes `accept_conflicts`. Any error leaves everything as it was."""
+    passes `accept_conflicts`. Any error leaves everything as it was. Losing a race re-runs
+    it on the new state, where the second of two clicks finds the status moved on and gets
+    AlreadyHandled (AlreadySent for a second Kirim); the message is mailed after the commit."""
     reason = (reason or "").strip() or None
-    try:
-        usulan = _lock(session, usulan_id)
-        if expected_version is not None and usulan.version != expected_version:
-            raise AlreadyHandled()
-        rule = TRANSITIONS.get((usulan.status, action))
-        role_name = acting_role(session, actor, usulan, rule.roles) if rule else None
-        if role_name is None:
-            if _could_act_elsewhere(session, actor, usulan, action):
-                # He may do this at another status: a second click, or a colleague was quicker.
-                raise AlreadyHandled()
-            if rule is None:
-                raise NotAllowed(_l("This submission is %(status)s; that action is not possible now.",
-                                    status=usulan.status_label))
-            raise NotAllowed()
-        _require_phase(session, usulan, action, role_name)
-        if rule.reason_required and not reason:
-            raise ReasonRequired()
-        from_status = usulan.status
-        pegawai = session.get(Pegawai, usulan.pegawai_id)
-        if action == KIRIM:
-            _kirim(session, usulan, pegawai)
-        elif action == VERIFIKASI and any(i.verdict == UsulanItem.TIDAK_SESUAI for i in usulan.items):
-            raise NotAllowed(_l("Items are marked as not matching: return the submission instead."))
-        _copy_org(usulan, pegawai)
-        to_status = rule.target(usulan)
-        usulan.status = to_status
-        if to_status == Usulan.SELESAI:
-            apply(session, usulan, actor, accept_conflicts=accept_conflicts)
-            usulan.finished_at = utcnow()
-        elif to_status == Usulan.DRAFT:
-            # The PNS must look again at every section holding an item found not matching.
-            for item in usulan.items:
-                if item.verdict == UsulanItem.TIDAK_SESUAI:
-                    _unreview(usulan, item.section)
-        event = UsulanEvent(
-            usulan=usulan, actor_id=actor.id, actor_name=actor.username, level=LEVELS[role_name],
-            from_status=from_status, to_status=to_status, action=action, reason=reason,
-            created_at=utcnow(),
-        )
-        session.add(event)
-        outgoing = None
-        if to_status == Usulan.SELESAI:
-            outgoing = notification.notify_submission(session, usulan, Pesan.KIND_FINISHED)
-        elif to_status == Usulan.DRAFT:
-            outgoing = notification.notify_submission(session, usulan, Pesan.KIND_RETURNED, reason)
-        session.flush()
-        session.commit()
-    except StaleDataError as exc:
-        # Without row locks (SQLite) the version check at UPDATE catches the second verifier.
-        session.rollback()
-        raise AlreadyHandled() from exc
-    except Exception:
-        session.rollback()
-        raise
-    notification.deliver(session, outgoing)
+    return _run(session, lambda: _transition(session, actor, usulan_id, action, reason,
+                                             expected_version, accept_conflicts))
+
+
+def _refuse_stale_or_foreign(session, actor, usulan, action, rule, stale):
+    """Why `actor` may not take `action` now: raise the refusal that tells him."""
+    if action == KIRIM and usulan.status != Usulan.DRAFT and acting_role(
+            session, actor, usulan, (ROLE_PNS,)):
+        raise AlreadySent(usulan)
+    # A stale page, or an action he may take at another status: a second click, or a
+    # colleague was quicker.
+    if stale or _could_act_elsewhere(session, actor, usulan, action):
+        raise AlreadyHandled()
+    if rule is None:
+        raise NotAllowed(_l("This submission is %(status)s; that action is not possible now.",
+                            status=usulan.status_label))
+    raise NotAllowed()
+
+
+def _transition(session, actor, usulan_id, action, reason, expected_version, accept_conflicts):
+    """The body of transition(), inside its unit of work."""
+    usulan = _lock(session, usulan_id)
+    stale = expected_version is not None and usulan.version != expected_version
+    rule = TRANSITIONS.get((usulan.status, action))
+    role_name = acting_role(session, actor, usulan, rule.roles) if rule else None
+    if stale or role_name is None:
+        _refuse_stale_or_foreign(session, actor, usulan, action, rule, stale)
+    _require_phase(session, usulan, action, role_name)
+    if rule.reason_required and not reason:
+        raise ReasonRequired()
+    from_status = usulan.status
+    pegawai = session.get(Pegawai, usulan.pegawai_id)
+    if action == KIRIM:
+        _kirim(session, usulan, pegawai)
+    elif action == VERIFIKASI and any(i.verdict == UsulanItem.TIDAK_SESUAI for i in usulan.items):
+        raise NotAllowed(_l("Items are marked as not matching: return the submission instead."))
+    _copy_org(usulan, pegawai)
+    to_status = rule.target(usulan)
+    usulan.status = to_status
+    if to_status == Usulan.SELESAI:
+        apply(session, usulan, actor, accept_conflicts=accept_conflicts)
+        usulan.finished_at = utcnow()
+    elif to_status == Usulan.DRAFT:
+        # The PNS must look again at every section holding an item found not matching.
+        for item in usulan.items:
+            if item.verdict == UsulanItem.TIDAK_SESUAI:
+                _unreview(usulan, item.section)
+    event = UsulanEvent(
+        usulan=usulan, actor_id=actor.id, actor_name=actor.username, level=LEVELS[role_name],
+        from_status=from_status, to_status=to_status, action=action, reason=reason,
+        created_at=utcnow(),
+    )
+    session.add(event)
+    outgoing = None
+    if to_status == Usulan.SELESAI:
+        outgoing = notification.notify_submission(session, usulan, Pesan.KIND_FINISHED)
+    elif to_status == Usulan.DRAFT:
+        outgoing = notification.notify_submission(session, usulan, Pesan.KIND_RETURNED, reason)
+    session.flush()
+    if outgoing is not None:
+        transaction.after_commit(session, lambda: notification.deliver(session, outgoing))
     return event
 
 
@@ -1104,38 +1133,41 @@ def _kirim(session, usulan, pegawai):
 def set_verdict(session, actor, usulan_id: int, item_id: int, verdict: str | None,
                 reason_code: str | None = None, note: str | None = None) -> UsulanItem:
     """The verifier of the current level marks one item "sesuai" / "tidak sesuai" (with a
-    reason code from UsulanItem.REASONS and free text) or clears the mark; one transaction."""
+    reason code from UsulanItem.REASONS and free text) or clears the mark; one unit of work.
+    Setting the mark it already has is harmless, so racing clicks are simply run again."""
     note = (note or "").strip() or None
-    try:
+    if verdict not in (None, *UsulanItem.VERDICTS):
+        raise InvalidValue("verdict", _l("is not a valid value."))
+    if verdict == UsulanItem.TIDAK_SESUAI:
+        if reason_code not in UsulanItem.REASONS:
+            raise ReasonRequired(_l("Choose a reason from the list."))
+        if reason_code == "LAIN" and not note:
+            raise ReasonRequired(_l("Describe the reason."))
+    else:
+        reason_code = None
+
+    def judge():
         usulan = _lock(session, usulan_id)
         rule = TRANSITIONS.get((usulan.status, VERIFIKASI))
         role_name = acting_role(session, actor, usulan, rule.roles) if rule else None
         if role_name is None:
+            # Verified or returned meanwhile (another window, a colleague) or never his.
+            if _could_act_elsewhere(session, actor, usulan, VERIFIKASI):
+                raise AlreadyHandled()
             raise NotAllowed()
         _require_phase(session, usulan, VERIFIKASI)
         item = next((i for i in usulan.items if i.id == item_id), None)
         if item is None:
             raise NotFound()
-        if verdict not in (None, *UsulanItem.VERDICTS):
-            raise InvalidValue("verdict", _l("is not a valid value."))
-        if verdict == UsulanItem.TIDAK_SESUAI:
-            if reason_code not in UsulanItem.REASONS:
-                raise ReasonRequired(_l("Choose a reason from the list."))
-            if reason_code == "LAIN" and not note:
-                raise ReasonRequired(_l("Describe the reason."))
-        else:
-            reason_code = None
         item.verdict = verdict
         item.verdict_reason = reason_code
         item.verdict_note = note if verdict is not None else None
         item.verdict_level = LEVELS[role_name] if verdict is not None else None
         item.verdict_by_id = actor.id if verdict is not None else None
         item.verdict_at = utcnow() if verdict is not None else None
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return item
+        return item
+
+    return _run(session, judge)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1257,17 +1289,24 @@ def propose_with_upload(session, usulan: Usulan, section: str, operation: str, v
     """`propose` with the supporting document the PNS uploaded (`upload`, a file of the form;
     none or an empty one keeps the item's current document). The file is checked and stored
     first (documents.UploadRejected, nothing written) and its Dokumen row commits with the
-    proposal; a refused proposal removes the stored file again."""
+    proposal (each run of the unit of work adds it again); a refused proposal removes the
+    stored file again."""
     if upload is None or not upload.filename:
         return propose(session, usulan, section, operation, values, target_id, item_id=item_id)
-    dokumen = documents.store_upload(session, usulan.pegawai_id, upload, uploaded_by_id=uploaded_by_id)
-    try:
+    _check_operation(section, operation)
+    usulan_id, pegawai_id = usulan.id, usulan.pegawai_id
+    stored = documents.save_file(upload)
+
+    def propose_with_document():
+        dokumen = documents.record_stored(session, pegawai_id, stored, uploaded_by_id=uploaded_by_id)
         session.flush()  # its id, for the item
-        return propose(session, usulan, section, operation, values, target_id, item_id=item_id,
-                       dokumen_id=dokumen.id)
+        return _propose_in_draft(session, usulan_id, section, operation, values, target_id,
+                                 item_id, dokumen.id)
+
+    try:
+        return _run(session, propose_with_document)
     except Exception:
-        session.rollback()
-        documents.discard(dokumen.stored_name)
+        documents.discard(stored.stored_name)
         raise
 
 

@@ -1,15 +1,20 @@
-"""Friendly Indonesian error pages (JSON under /api/): 413, 429 and 503.
+"""Friendly Indonesian error pages (JSON under /api/): 413, 429 and 503, and the answer to
+a write that kept losing races with concurrent ones (services.transaction.ConcurrentChange):
+its message and a redirect back, 409 under /api/ — never a 500.
 
 503 is for the database being away (restart, failover, network, or SQLite busy): the page
 is rendered without touching the database, and the connection pool's pre-ping
 (SQLALCHEMY_ENGINE_OPTIONS) lets the next request reconnect by itself once it is back.
 """
-from flask import Flask, current_app, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..extensions import db
+from ..services.transaction import ConcurrentChange
 
 RETRY_AFTER_SECONDS = 30
 
@@ -61,7 +66,27 @@ def database_unavailable(error):
     return page, 503, headers
 
 
+def _back_url() -> str:
+    """The page the request came from, if it is one of ours; else the home page."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if referrer and parts.netloc == request.host and parts.scheme in ("http", "https"):
+        return referrer
+    return request.script_root + "/"
+
+
+def concurrent_change(error):
+    """A write refused after concurrent changes: say so (reload, nothing saved) on the page
+    the person came from, so he sees the current state. Views that keep a typed form show it
+    themselves (Data Saya re-renders what was entered)."""
+    if _wants_json():
+        return jsonify(message=str(error)), 409
+    flash(str(error), "warning")
+    return redirect(_back_url(), code=303)
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(ConcurrentChange, concurrent_change)
     app.register_error_handler(413, request_too_large)
     app.register_error_handler(429, too_many_requests)
     for error in (OperationalError, InterfaceError, PoolTimeoutError):

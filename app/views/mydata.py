@@ -181,6 +181,10 @@ class MyDataView(BaseView):
             form[UPLOAD_FIELD].errors = list(form[UPLOAD_FIELD].errors) + [str(exc)]
             flash(str(exc), "danger")
             return self._render_section(section, pegawai, usulan, form, target_id, item_id, 400)
+        except workflow.ConcurrentChange as exc:
+            # The draft kept changing in another window: show the form again as he filled it.
+            flash(str(exc), "warning")
+            return self._render_section(section, pegawai, usulan, form, target_id, item_id, 409)
         except workflow.InvalidValue as exc:
             if exc.field in form:
                 form[exc.field].errors = list(form[exc.field].errors) + [str(exc.message)]
