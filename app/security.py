@@ -95,6 +95,9 @@ class PupnsUserDBModelView(UserDBModelView):
 class PupnsSecurityManager(SecurityManager):
     user_model = User
     userdbmodelview = PupnsUserDBModelView
+    # FAB's "user statistics" chart loads every account (millions of PNS) into one page, and
+    # answers a 500 for any chart number but 0 or 1: not offered.
+    userstatschartview = None
 
     def auth_user_db(self, username, password):
         """Login by staff username, NIP or nomor registrasi, with lockout (services.accounts)."""
