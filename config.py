@@ -31,8 +31,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pupns.db'}"
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    # Survive a PostgreSQL restart without a burst of 500s.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Survive a PostgreSQL restart without a burst of 500s. A failed statement's parameters
+    # (names, NIKs, hashes) stay out of exception texts, hence out of the 500 log's traceback.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     APP_NAME = "e-PUPNS"
     # CSS/JS/fonts (ours and FAB's) may be cached a day: without it every page re-checks ~20

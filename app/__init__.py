@@ -179,8 +179,9 @@ def register_appbuilder(app: Flask) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
-    """Friendly pages for 413, 429 and a database that is away (views.errors), and the
-    security headers of every response (web_security)."""
+    """Friendly pages for 413, 429, 500 (every unhandled error, logged with the request id)
+    and a database that is away (503) (views.errors), and the security headers of every
+    response (web_security)."""
     from . import web_security
     from .views import errors
 

@@ -204,6 +204,9 @@ class PupnsSecurityManager(SecurityManager):
     authdbview = AuthDBView
     resetmypasswordview = PupnsResetMyPasswordView
     resetpasswordview = PupnsResetPasswordView
+    # FAB's "user statistics" chart loads every account (millions of PNS) into one page, and
+    # answers a 500 for any chart number but 0 or 1: not offered.
+    userstatschartview = None
 
     def auth_user_db(self, username, password):
         """Login by staff username, NIP or nomor registrasi, throttled (services.accounts).

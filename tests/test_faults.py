@@ -8,6 +8,7 @@ as soon as the database is back.
 import errno
 import io
 import logging
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -345,3 +346,130 @@ def test_the_503_log_keeps_no_statement_parameters(app, world, login, caplog):
     assert response.status_code == 503
     assert "Database unavailable" in caplog.text
     assert nip not in caplog.text and "Rahasia-Salah-1" not in caplog.text
+
+
+# --------------------------------------------------------------------------------------------
+# 500: a bug is reported as a bug, not as an outage (a load balancer would drop the host)
+# --------------------------------------------------------------------------------------------
+SOMETHING_WENT_WRONG = "Something went wrong"
+
+
+def _app_with_bugs(app_factory, **config):
+    """An app with test-only routes: a query naming a column that does not exist (as the
+    related-column sort did), the same under /api/, and a plain Python error."""
+    probe = app_factory(**config)
+
+    def broken_query():
+        db.session.execute(text("SELECT no_such_column FROM pegawai"))
+        return "unreachable"
+
+    def plain_bug():
+        raise RuntimeError("a bug in the view")
+
+    probe.add_url_rule("/_probe/broken-query", "probe_broken_query", broken_query)
+    probe.add_url_rule("/api/v1/_probe_broken_query", "probe_api_broken_query", broken_query)
+    probe.add_url_rule("/_probe/bug", "probe_bug", plain_bug)
+    return probe
+
+
+def _error_records(caplog, request_id):
+    return [r for r in caplog.records if r.levelno >= logging.ERROR and request_id in r.getMessage()]
+
+
+def test_a_broken_query_is_a_500_in_the_layout_logged_with_request_id_and_traceback(
+        app_factory, world, caplog, compiled_catalogue):  # noqa: F811
+    probe = _app_with_bugs(app_factory)
+    client = probe.test_client()
+    with probe.app_context(), caplog.at_level(logging.INFO):
+        response = client.get("/_probe/broken-query", headers={"X-Request-ID": "lb-req-0123456789"})
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    assert response.headers["X-Request-ID"] == "lb-req-0123456789"
+    text_ = page_text(response)
+    assert indonesian(probe, SOMETHING_WENT_WRONG) in text_ and "lb-req-0123456789" in text_
+    assert indonesian(probe, UNAVAILABLE) not in text_
+    assert 'href="/login/"' in text_  # the portal's layout, with its menu
+    records = _error_records(caplog, "lb-req-0123456789")
+    assert records and records[0].exc_info is not None
+    assert "no_such_column" in caplog.text and "Traceback" in caplog.text
+    assert "Database unavailable" not in caplog.text
+    # The database is fine: the next request is served.
+    assert client.get("/login/").status_code == 200
+
+
+def test_every_unhandled_error_gets_the_same_500_with_a_fresh_request_id(app_factory, world, caplog):
+    probe = _app_with_bugs(app_factory, PROPAGATE_EXCEPTIONS=False)
+    client = probe.test_client()
+    with probe.app_context(), caplog.at_level(logging.INFO):
+        response = client.get("/_probe/bug", headers={"X-Request-ID": "<not an id>"})
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{16}", request_id)  # a made-up header value is not echoed
+    assert request_id in page_text(response)
+    assert _error_records(caplog, request_id) and "a bug in the view" in caplog.text
+
+
+def test_a_broken_query_under_api_is_a_json_500(app_factory, world):
+    probe = _app_with_bugs(app_factory)
+    with probe.app_context():
+        response = probe.test_client().get("/api/v1/_probe_broken_query")
+    assert response.status_code == 500 and response.is_json
+    assert response.json["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_an_unreachable_database_is_a_503(backend, tmp_path):
+    """The database server refuses connections (PostgreSQL) or its file cannot be opened
+    (SQLite): the outage page, never the 500 of a bug."""
+    from app import create_app
+
+    if backend == "postgresql":
+        url = "postgresql://postgres@127.0.0.1:1/unreachable"
+    else:
+        url = f"sqlite:///{tmp_path}/missing-dir/pupns.db"
+    broken = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with broken.app_context():
+        response = broken.test_client().get("/login/")
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_real_database_errors_are_classified_outage_or_bug(app, backend, tmp_path):
+    """Errors raised by the real drivers: a wrong query, a constraint and a type error are
+    bugs; a read-only replica, a statement timeout, a locked SQLite file are outages."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    from app.views.errors import is_outage
+
+    def error_of(*statements):
+        with db.engine.connect() as conn:
+            try:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+            except DBAPIError as exc:
+                return exc
+        raise AssertionError(f"no error from {statements}")
+
+    bugs = [error_of("SELECT no_such_column FROM pegawai"), error_of("SELEKT 1"),
+            error_of("INSERT INTO kanreg (id, kode, nama) SELECT id, kode, nama FROM kanreg")]
+    if backend == "postgresql":
+        bugs.append(error_of("SELECT 'abc'::integer"))
+        outages = [
+            error_of("SET TRANSACTION READ ONLY", "INSERT INTO agama (nama) VALUES ('x')"),
+            error_of("SET statement_timeout = 1", "SELECT pg_sleep(1)"),
+        ]
+    else:
+        path = tmp_path / "locked.db"
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            sqlite3.connect(path, timeout=0).execute("SELECT * FROM t")
+        except sqlite3.OperationalError as locked:
+            outages = [OperationalError("SELECT * FROM t", {}, locked)]
+        holder.close()
+    assert [is_outage(e) for e in bugs] == [False] * len(bugs), [str(e.orig) for e in bugs]
+    assert [is_outage(e) for e in outages] == [True] * len(outages), [str(e.orig) for e in outages]

@@ -574,3 +574,43 @@ def test_registration_step_1_says_taken_without_revealing_the_account(app, world
     page = response.get_data(as_text=True)
     assert "budi.santoso@gmail.com" not in page and approved_pns not in page
     assert MOTHER not in page and PNS_PASSWORD not in page
+
+
+# ============================================================================ field rules
+INJECTED_TITLE = "Dra.') AND 71=71 AND ('86'='86"
+
+
+def test_a_title_is_only_a_title_on_every_path(app, world, login, tmp_path):  # noqa: F811
+    """The rule catalogue's gelar rule, wherever a title is entered: the PNS's draft, the
+    staff Pegawai form, the staff education-history form and the import."""
+    from app.models import RiwayatPendidikan, UsulanItem
+
+    from .test_access import form_of
+    from .test_import import errors_of, run
+
+    peg = world["peg_a"]
+    pns = login("pns")
+    response = pns.post("/data-saya/data_utama/usul", data={
+        "gelar_depan": INJECTED_TITLE, "csrf_token": csrf_token(pns, "/data-saya/data_utama")})
+    assert response.status_code == 400 and "has-error" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert not [i for i in db.session.scalars(select(UsulanItem)) if "71=71" in (i.values_json or "")]
+    good = pns.post("/data-saya/data_utama/usul", data={
+        "gelar_depan": "Dra.", "csrf_token": csrf_token(pns, "/data-saya/data_utama")})
+    assert good.status_code == 302  # a real title still goes into the draft
+
+    staff = login("vinstansi")
+    form = form_of(staff, f"/pegawaiview/edit/{peg.id}")
+    response = staff.post(f"/pegawaiview/edit/{peg.id}", data={**form, "gelar_belakang": INJECTED_TITLE})
+    assert response.status_code == 200  # the form again, with the field's message
+    db.session.rollback()
+    assert db.session.get(Pegawai, peg.id).gelar_belakang != INJECTED_TITLE
+
+    form = form_of(staff, "/riwayatpendidikanview/add")
+    rows_before = db.session.scalar(select(func.count()).select_from(RiwayatPendidikan))
+    staff.post("/riwayatpendidikanview/add", data={**form, "pegawai": str(peg.id), "gelar_depan": INJECTED_TITLE})
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RiwayatPendidikan)) == rows_before
+
+    report = run(write_csv(tmp_path / "gelar.csv", [person(2), person(3, gelar_depan=INJECTED_TITLE)]))
+    assert (report.created, report.rejected) == (1, 1) and (3, "gelar_depan") in errors_of(report)

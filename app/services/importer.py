@@ -67,7 +67,7 @@ TEXT_COLUMNS = ("nip", "nip_lama", "nik", "nama", "gelar_depan", "gelar_belakang
 IDENTIFIER_COLUMNS = ("nip", "nip_lama", "nik", "no_hp")
 # The data-utama fields `rules.check_pegawai` looks at (as PegawaiView passes them).
 RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns",
-               "tmt_pns")
+               "tmt_pns", "gelar_depan", "gelar_belakang")
 MAX_LENGTH = {
     **{name: Pegawai.__table__.c[name].type.length for name in TEXT_COLUMNS},
     "instansi_kode": Instansi.__table__.c.kode.type.length,

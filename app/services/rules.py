@@ -30,6 +30,8 @@ FIELD_LABELS = {
     "tmt_jabatan": _l("TMT jabatan"),
     "email": _l("Email"),
     "status": _l("Status"),
+    "gelar_depan": _l("Title before name"),
+    "gelar_belakang": _l("Title after name"),
 }
 
 
@@ -130,6 +132,40 @@ def check_dates(tanggal_lahir, tmt_cpns=None, tmt_pns=None, today=None) -> list[
     return errors
 
 
+# An academic or religious title ("Dr.", "Hj.", "S.Kom., M.T."): letters, then letters, dots,
+# commas, spaces and hyphens, no longer than its column. Nothing else is ever part of a title.
+_GELAR = re.compile(r"[A-Za-z][A-Za-z., -]*")
+GELAR_MAX_LENGTH = {"gelar_depan": 30, "gelar_belakang": 60}
+
+
+def check_gelar(field: str, value) -> list[RuleError]:
+    """A title before or after the name (`field` gelar_depan/gelar_belakang); empty is valid."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return []
+    limit = GELAR_MAX_LENGTH[field]
+    if not isinstance(value, str) or _GELAR.fullmatch(value.strip()) is None:
+        return [RuleError(field, _l("may contain only letters, dots, commas, spaces and hyphens, "
+                                    "e.g. Dr. or S.Kom., M.T."))]
+    if len(value.strip()) > limit:
+        return [RuleError(field, _l("is longer than %(n)d characters.", n=limit))]
+    return []
+
+
+# The rule of one field, by field name, wherever that field is entered: the staff forms
+# (Pegawai and its history rows), the import, and a PNS's proposed change.
+FIELD_RULES = {"gelar_depan": check_gelar, "gelar_belakang": check_gelar}
+
+
+def check_fields(values: dict) -> list[RuleError]:
+    """The FIELD_RULES errors of every field in `values` that has a rule."""
+    errors = []
+    for name, value in values.items():
+        rule = FIELD_RULES.get(name)
+        if rule is not None:
+            errors += rule(name, value)
+    return errors
+
+
 def check_pegawai(data: dict, today=None) -> list[RuleError]:
     """All data-utama rules for one record given as a dict of model field values."""
     errors = []
@@ -149,6 +185,7 @@ def check_pegawai(data: dict, today=None) -> list[RuleError]:
     if data.get("nip_lama") and not is_ascii_digits(data["nip_lama"], 9):
         errors.append(RuleError("nip_lama", _l("must be exactly 9 digits 0-9.")))
     errors += check_dates(born, tmt_cpns, data.get("tmt_pns"), today=today)
+    errors += check_fields({name: data[name] for name in FIELD_RULES if name in data})
     return errors
 
 

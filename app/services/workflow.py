@@ -828,6 +828,10 @@ def _check_values(session, section, values: dict) -> dict:
     if unknown:
         raise InvalidValue(unknown[0], _l("cannot be changed here."))
     checked = _decode_values(section, values, clean=True)
+    # The field rules (a title is a title, services.rules): refused before it is in a draft.
+    errors = rules.check_fields(checked)
+    if errors:
+        raise InvalidValue(errors[0].field, errors[0].message)
     for name, value in checked.items():
         choices = FIELD_CHOICES.get((section, name))
         if value is not None and choices is not None and value not in choices:

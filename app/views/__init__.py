@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from .apikey import ApiKeyView
 from .approval import RegistrationApprovalView
+from .base import make_sortable
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
@@ -87,3 +88,6 @@ def register_views(appbuilder):
             view, name, label=label, category=MENU_REFERENCE,
             category_label=_l("Reference data"), category_icon="fa-book",
         )
+    # Last, over every CRUD view registered (FAB's security screens too): sortable columns.
+    for view in appbuilder.baseviews:
+        make_sortable(view)

@@ -9,17 +9,19 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
 from flask_appbuilder import ModelView, expose
+from flask_appbuilder.baseviews import BaseCRUDView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import Date, DateTime, false
+from wtforms.validators import ValidationError
 
 from ..i18n import format_tanggal
 from ..models import Pegawai
-from ..services import scope
+from ..services import rules, scope
 from . import privacy
-from .capped_interface import CappedInterface
+from .capped_interface import CappedInterface, SortingInterface
 from .labels import LABELS
 
 SCOPED_RELATIONS = ("pegawai", "instansi", "unit_kerja")
@@ -55,6 +57,16 @@ class OwnUnitsFilter(BaseFilter):
         return query.filter(self.model.instansi_id == instansi_id if instansi_id else false())
 
 
+class FieldRule:
+    """Form validator: the rule catalogue's check of this field (services.rules.FIELD_RULES),
+    shown under the field. Every staff form gets it for every field that has such a rule."""
+
+    def __call__(self, form, field):
+        messages = [str(e.message) for e in rules.check_fields({field.name: field.data})]
+        if messages:
+            raise ValidationError(" ".join(messages))
+
+
 class OutOfScope(Exception):
     """Raised from pre_* hooks; FAB shows the message and saves nothing."""
 
@@ -81,6 +93,10 @@ class ScopedModelView(ModelView):
         rel = {k: v for k, v in rel.items() if k in used}
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        validators = dict(self.validators_columns or {})
+        for name in used & set(rules.FIELD_RULES):
+            validators[name] = [*validators.get(name, []), FieldRule()]
+        self.validators_columns = validators
         if "unit_kerja" in self.search_columns:
             self.search_form_query_rel_fields = {
                 "unit_kerja": [["id", OwnUnitsFilter, lambda: None]], **(self.search_form_query_rel_fields or {})}
@@ -150,6 +166,21 @@ class ScopedModelView(ModelView):
         return super().action(name, pk)
 
 
+def make_sortable(view) -> None:
+    """Every list column a CRUD view offers for sorting sorts: related columns by the related
+    row's name or code (SortingInterface), and a column that cannot be sorted is no longer
+    offered (nor accepted: reject_bad_list_args checks `order_columns`). Run once over every
+    registered view, FAB's own screens included, so a new view needs nothing for it."""
+    if not isinstance(view, BaseCRUDView):
+        return
+    if type(view.datamodel) is SQLAInterface:
+        view.datamodel = SortingInterface(view.datamodel.obj, view.datamodel.session)
+    if isinstance(view.datamodel, SortingInterface):
+        view.order_columns = view.datamodel.sortable(view.order_columns)
+    else:
+        view.order_columns = [c for c in view.order_columns or () if not view.datamodel.is_relation(c)]
+
+
 def reference_view(model, columns, search=None, form_fields=None, mixins=()):
     """Admin CRUD view for a small reference table; `form_fields` replaces generated fields,
     `mixins` add hooks (pre_add / pre_update) before FAB's ModelView."""
@@ -199,6 +230,9 @@ def _reject_bad_route_args():
     view_args = request.view_args or {}
     endpoint = request.endpoint or ""
     if "pk" in view_args and not _is_id(view_args["pk"]):
+        abort(404)
+    # Any other id in the path (`<int:dokumen_id>`): beyond INTEGER, PostgreSQL fails the query.
+    if any(isinstance(v, int) and not 0 <= v <= _MAX_ID for v in view_args.values()):
         abort(404)
     if endpoint.endswith(".download") and "filename" in view_args:
         # FAB's file-column download serves UPLOAD_FOLDER on every ModelView; e-PUPNS keeps

@@ -9,6 +9,7 @@ the list's many-to-one columns in the row query itself.
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from markupsafe import escape
+from sqlalchemy import inspect
 from sqlalchemy.orm import joinedload
 
 from ..i18n import format_angka
@@ -31,7 +32,57 @@ class CappedCount(int):
         return escape(gettext("more than %(num)s", num=text) if self.capped else text)
 
 
-class CappedInterface(SQLAInterface):
+# What a related row is shown and sorted by in a list, in this order of preference.
+DISPLAY_COLUMNS = ("nama", "kode", "name", "username", "pertanyaan")
+
+
+class SortingInterface(SQLAInterface):
+    """SQLAInterface that sorts a many-to-one column by the related row's name or code.
+
+    FAB orders by the relationship itself ("ORDER BY kanreg.id" without a join to kanreg), a
+    query the database refuses: every click on such a column header failed. Here the column
+    becomes FAB's dotted "kanreg.nama", which FAB joins (outer, aliased) before ordering.
+    Columns with no such sort (one-to-many, properties) are reported by `sortable` so the
+    list does not offer them.
+    """
+
+    def sort_key(self, column: str) -> str | None:
+        """The column FAB can order the list by for `column`, or None if it cannot be sorted."""
+        if not column:
+            return None
+        root, _, leaf = column.partition(".")
+        if leaf:
+            if not self.is_relation_many_to_one(root):
+                return None
+            related = inspect(self.get_related_model(root)).columns
+            return column if leaf in related and "." not in leaf else None
+        if self.is_relation(column):
+            if not self.is_relation_many_to_one(column):
+                return None
+            related = inspect(self.get_related_model(column)).columns
+            display = next((name for name in DISPLAY_COLUMNS if name in related), None)
+            return f"{column}.{display}" if display else None
+        if column in inspect(self.obj).columns:
+            return column
+        # A method marked with FAB's @renders("column") sorts by that column.
+        rendered = getattr(getattr(self.obj, column, None), "_col_name", None)
+        return self.sort_key(rendered) if rendered and rendered != column else None
+
+    def sortable(self, columns) -> list[str]:
+        """The `columns` this interface can sort by, in their order."""
+        return [c for c in columns or () if self.sort_key(c) is not None]
+
+    def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
+                       bypass_many_to_many=False, add_pk=False):
+        if order_column:
+            order_column = self.sort_key(order_column)
+            if order_column is None:
+                return query
+        return super().apply_order_by(query, order_column or "", order_direction, aliases_mapping,
+                                      bypass_many_to_many, add_pk)
+
+
+class CappedInterface(SortingInterface):
     """SQLAInterface with a capped count, bounded page numbers and eager list relations."""
 
     eager = ()

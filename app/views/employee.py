@@ -166,7 +166,8 @@ _PEGAWAI_FIELDSETS = [
 ]
 
 
-_RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns")
+_RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns",
+                "gelar_depan", "gelar_belakang")
 
 
 def pegawai_rule_errors(values: dict) -> list:
