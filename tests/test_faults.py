@@ -357,7 +357,7 @@ SOMETHING_WENT_WRONG = "Something went wrong"
 def _app_with_bugs(app_factory, **config):
     """An app with test-only routes: a query naming a column that does not exist (as the
     related-column sort did), the same under /api/, and a plain Python error."""
-    probe = app_factory(**config)
+    probe = app_factory(fresh=True, **config)
 
     def broken_query():
         db.session.execute(text("SELECT no_such_column FROM pegawai"))
