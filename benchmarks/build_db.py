@@ -85,7 +85,7 @@ COLUMNS = {
     "riwayat_jabatan": ("id", "pegawai_id", "jenis_jabatan_id", "unit_kerja_nama", "nama_jabatan", "tmt_jabatan",
                         "nomor_sk", "tanggal_sk", "created_at", "updated_at"),
     "ab_user": ("id", "first_name", "last_name", "username", "password", "active", "email", "login_count",
-                "fail_login_count", "created_on", "changed_on", "pegawai_id", "lockout_count"),
+                "fail_login_count", "created_on", "changed_on", "pegawai_id", "lockout_count", "is_pns_account"),
     "ab_user_role": ("id", "user_id", "role_id"),
     "registrasi": ("id", "nomor", "pegawai_id", "instansi_id", "user_id", "email", "status", "alasan",
                    "security_question_id", "answer_hash", "mother_name_hash", "decided_at", "created_at",
@@ -248,7 +248,7 @@ def derived_tables(ref: dict, hashes: dict, pns_role: int) -> list[tuple]:
             FROM bench_stage s""", {"loaded": loaded}, ()),
         ("ab_user", COLUMNS["ab_user"], """
             SELECT %(offset)s + s.id, left(s.nama, 64), '', s.nip, %(password)s, s.reg_state = 'disetujui',
-                   s.nip || '@pns.invalid', 0, 0, s.registered_at, s.registered_at, s.id, 0
+                   s.nip || '@pns.invalid', 0, 0, s.registered_at, s.registered_at, s.id, 0, true
             FROM bench_stage s WHERE s.reg_state IS NOT NULL""",
          {"offset": PNS_USER_ID_OFFSET, "password": hashes["password"]}, ()),
         ("ab_user_role", COLUMNS["ab_user_role"], """

@@ -328,8 +328,8 @@ def test_simultaneous_answers_to_one_captcha_only_one_wins(app_factory):
     from app.services import captcha
 
     application = app_factory(CAPTCHA_ENABLED=True)
-    with application.app_context():
-        challenge_id, answer = captcha.new_challenge(db.session)
+    with application.test_request_context("/registrasi/"):
+        challenge_id, answer = captcha.new_challenge()
     attempts = 10
     barrier = threading.Barrier(attempts)
     results, errors = [], []

@@ -228,8 +228,9 @@ def test_admin_resetting_a_password_ends_the_users_sessions(app, world):
 
 
 def test_password_reset_by_mail_link_ends_every_session(app, world):
-    client = logged_in_client(app, "vskpd")
-    user = user_named("vskpd")
+    """Reset links exist for PNS accounts only (staff passwords are reset by Admin)."""
+    client = logged_in_client(app, "pns")
+    user = user_named("pns")
     token, now = "a-reset-token-from-the-mail-link-0123456789", utcnow()
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=recovery.token_hash(token),
                                       created_at=now, expires_at=now + dt.timedelta(minutes=10)))

@@ -148,6 +148,16 @@ def visible_usulan(session, user, usulan_id) -> Usulan | None:
     ).first()
 
 
+def left_the_users_sight(session, user, usulan_id) -> bool:
+    """True when `usulan_id` is a submission of a Pegawai in `user`'s scope that has just
+    gone back to draft (returned or turned down, e.g. by a colleague a moment earlier), so it
+    is no longer open to him: his action is answered "already handled", not "not found"."""
+    return session.scalar(
+        select(Usulan.id).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
+        .where(Usulan.id == usulan_id, Usulan.status == Usulan.DRAFT, pegawai_clause(user))
+    ) is not None
+
+
 def inbox_clause(user):
     """SQL condition on `Usulan` for the submissions waiting at `user`'s level and scope
     (ORed over his roles), on the Usulan's copies of instansi and unit (one index range):

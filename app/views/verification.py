@@ -132,6 +132,18 @@ class VerificationInboxView(BaseView):
             abort(404)
         return usulan
 
+    def _usulan_to_act_on(self, pk) -> Usulan:
+        """Like _usulan_or_404 for an action; a submission that a colleague has just sent back
+        to draft (so it left this user's sight between his page and his click) is answered
+        with "already handled" and the inbox, as any other lost race."""
+        usulan = scope.visible_usulan(db.session, g.user, pk)
+        if usulan is None:
+            if scope.left_the_users_sight(db.session, g.user, pk):
+                flash(str(workflow.AlreadyHandled()), "warning")
+                abort(redirect(url_for(".list")))
+            abort(404)
+        return usulan
+
     @expose("/<int:pk>")
     @has_access
     def show(self, pk):
@@ -185,7 +197,7 @@ class VerificationInboxView(BaseView):
     @has_access
     def act(self, pk):
         """Verify / return / send back to draft, as of the version the page showed."""
-        self._usulan_or_404(pk)
+        self._usulan_to_act_on(pk)
         form = ActionForm()
         if not form.validate_on_submit():
             abort(400)
@@ -210,7 +222,7 @@ class VerificationInboxView(BaseView):
     @has_access
     def verdict(self, pk):
         """Mark one item "tidak sesuai" (with a reason) / "sesuai", or clear the mark."""
-        self._usulan_or_404(pk)
+        self._usulan_to_act_on(pk)
         form = VerdictForm()
         if not form.validate_on_submit():
             abort(400)
