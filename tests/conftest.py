@@ -6,10 +6,12 @@ starts from empty domain tables (permissions and roles are kept, they never chan
 import datetime as dt
 import os
 import re
+import threading
 
 import pytest
 from flask_appbuilder import Model
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
@@ -30,6 +32,7 @@ from app.services.reference_data import load_reference_data
 PERMISSION_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
                      "ab_permission_view_role"}
 PASSWORD = "Rahasia-Kuat-2015"
+LIVE_HOST = "127.0.0.1"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _prepared = {}
@@ -153,6 +156,25 @@ def app(app_factory):
     application = app_factory()
     with application.app_context():
         yield application
+
+
+@pytest.fixture
+def live_server(app_factory, app):
+    """The app served over HTTP on 127.0.0.1 (free port) by werkzeug's threaded server (a
+    thread per request), on the same database as the `app` fixture (and so as `world`): data
+    committed by the test is what the server sees. Yields the base URL without a trailing
+    slash. Used by the browser journeys and the concurrency tests."""
+    server_app = app_factory()
+    assert server_app.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
+    server = make_server(LIVE_HOST, 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LIVE_HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Organisasi
@@ -34,29 +33,12 @@ from .test_ticket import tiny_pdf
 
 pytestmark = pytest.mark.usefixtures("open_run")
 
-HOST = "127.0.0.1"
 # Indonesian texts the people must see (translations/id).
 MARKED = "Bagian ditandai sudah diperiksa."
 SAVED = "Usulan Anda tersimpan di draf."
 ALREADY_SENT = "sudah dikirim"
 ALREADY_HANDLED = "sudah ditangani"
 ALREADY_DECIDED = "Registrasi ini sudah diputuskan."
-
-
-@pytest.fixture
-def live_server(app_factory, app):
-    """The app served over HTTP by werkzeug's threaded server (a thread per request), on the
-    test database; yields the base URL."""
-    server_app = app_factory()
-    server = make_server(HOST, 0, server_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @dataclass

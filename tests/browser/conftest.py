@@ -5,13 +5,13 @@ system browser /usr/bin/chromium is launched. Without it the browser tests are s
 on a developer machine but FAIL when the env var CI is set, so CI cannot pass silently.
 """
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.conftest import LIVE_HOST  # noqa: F401 - re-exported for the journeys
 
 CHROMIUM = "/usr/bin/chromium"
 # The network is closed: without these flags Chromium keeps dialling Google services
@@ -25,7 +25,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-LIVE_HOST = "127.0.0.1"
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -49,29 +48,6 @@ def backend():
     """Browser journeys run on SQLite only: overrides the sqlite/postgresql parametrisation
     of tests/conftest.py, so each journey runs once instead of once per database."""
     return "sqlite"
-
-
-@pytest.fixture
-def live_server(app_factory, app):
-    """The app served over HTTP on 127.0.0.1 (free port) from a background thread.
-
-    The server gets its own app from `app_factory`, on the same file SQLite database as the
-    `app` fixture (and so as `world`): data committed by the test is what the browser sees.
-    Python's sqlite3 holds no lock between statements outside a write transaction, so the
-    test app, having committed, does not block the server's writes (e.g. last_login).
-    Yields the base URL without a trailing slash.
-    """
-    server_app = app_factory()
-    assert server_app.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
-    server = make_server(LIVE_HOST, 0, server_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LIVE_HOST}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
