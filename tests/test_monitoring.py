@@ -395,7 +395,7 @@ def _xlsx_rows(response):
 
 
 def test_exports_hold_the_in_scope_rows_and_are_audited(known, new_client, monkeypatch):
-    monkeypatch.setattr(monitoring, "EXPORT_BATCH", 1)  # several fetches per export
+    monkeypatch.setattr(monitoring.exports, "EXPORT_BATCH", 1)  # several fetches per export
     client = staff(new_client, "monitor")
     today = dt.date.today().strftime("%Y%m%d")
 
@@ -462,7 +462,7 @@ def test_csv_safe_escapes_every_formula_start():
 
 
 def test_xlsx_starts_a_new_sheet_past_the_row_limit(monkeypatch):
-    monkeypatch.setattr(monitoring, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(monitoring.exports, "XLSX_MAX_ROWS", 3)
     target = io.BytesIO()
     count = monitoring.write_xlsx(["A"], ([str(n)] for n in range(5)), "Daftar", target)
     target.seek(0)
@@ -542,7 +542,7 @@ def test_csv_export_still_reads_after_the_view_returned(app_factory, monkeypatch
     """In production the streamed CSV is read after the view's app context (and database
     session) ended; the rows must come from the context the response streams in. The other
     tests keep an app context open around every request, which would hide this."""
-    monkeypatch.setattr(monitoring, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(monitoring.exports, "EXPORT_BATCH", 2)
     application = app_factory()
     with application.app_context():
         unit = PegawaiFactory(nama="PERTAMA").unit_kerja
