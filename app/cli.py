@@ -89,18 +89,18 @@ def seed_demo_command(if_empty, pegawai_count, force):
     """
     from flask_babel import gettext as _
 
-    from .services import seed
+    from .services import demo
 
     if current_app.config.get("ENV_NAME") == "production" and not force:
         raise click.ClickException(_(
             "Refusing to seed demo data with the production configuration: the demo accounts "
             "have published passwords. Use --force only on a throw-away database."))
-    if if_empty and seed.has_pegawai(db.session):
+    if if_empty and demo.has_pegawai(db.session):
         click.echo(_("The database already holds %(count)d Pegawai; nothing seeded.",
-                     count=seed.count_pegawai(db.session)))
-        accounts = seed.demo_accounts(db.session)
+                     count=demo.count_pegawai(db.session)))
+        accounts = demo.demo_accounts(db.session)
     else:
-        result = seed.seed_demo(db.session, pegawai_count=pegawai_count)
+        result = demo.seed_demo(db.session, pegawai_count=pegawai_count)
         click.echo(_("Seeded %(pegawai)d Pegawai with %(rows)d history and family rows, "
                      "%(instansi)d new instansi and %(units)d new unit kerja in %(seconds).1f s.",
                      pegawai=result.stats.pegawai, rows=result.stats.history_rows,
@@ -119,7 +119,7 @@ def seed_demo_command(if_empty, pegawai_count, force):
         click.echo("  ".join(str(cell).ljust(width) for cell, width in cells) + "  " + row[3])
     click.echo("")
     click.echo(_("Open %(url)s and sign in with one of these accounts (demo passwords: never use "
-                 "seed-demo on a production database).", url=seed.DEMO_URL))
+                 "seed-demo on a production database).", url=demo.DEMO_URL))
 
 
 @pupns.command("refresh-monitoring")

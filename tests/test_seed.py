@@ -20,14 +20,14 @@ from app.models import (
     UnitKerja,
 )
 from app.security import ALL_ROLES, ROLE_PNS, ROLE_VERIFIKATOR_SKPD, User, role_permissions
-from app.services import rules, seed
+from app.services import demo, rules
 
 SMALL = 60
 PEGAWAI_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns")
 
 
 # The demo accounts (the seed also makes accounts for the demo registrations of other PNS).
-_DEMO_ACCOUNT = User.email.endswith(f"@{seed.DEMO_EMAIL_DOMAIN}")
+_DEMO_ACCOUNT = User.email.endswith(f"@{demo.DEMO_EMAIL_DOMAIN}")
 
 
 def _demo_users():
@@ -88,7 +88,7 @@ def test_every_seeded_record_passes_the_domain_rules(app, runner):
     for unit in db.session.scalars(select(UnitKerja)):
         assert unit.path == (unit.parent.path if unit.parent else "/") + f"{unit.id}/"
     assert max(u.path.count("/") - 1 for u in db.session.scalars(select(UnitKerja))) == 3
-    assert seed.DEMO_URL in result.output
+    assert demo.DEMO_URL in result.output
 
 
 def test_seed_is_deterministic_and_valid_at_a_larger_size():
@@ -100,7 +100,7 @@ def test_seed_is_deterministic_and_valid_at_a_larger_size():
         engine = create_engine("sqlite://")
         Model.metadata.create_all(engine)
         with Session(engine) as session:
-            seed.seed_records(session, count, seed_value)
+            demo.seed_records(session, count, seed_value)
             rows = session.execute(select(Pegawai.nip, Pegawai.nama, Pegawai.nik).order_by(Pegawai.id)).all()
             errors = _rule_errors(session)
         engine.dispose()
@@ -115,11 +115,11 @@ def test_seed_is_deterministic_and_valid_at_a_larger_size():
 
 def test_every_demo_account_can_sign_in(app, runner, client, auth):
     result = _seed(runner, "--pegawai", str(SMALL))
-    accounts = seed.demo_accounts(db.session)
+    accounts = demo.demo_accounts(db.session)
     assert sorted(a.role for a in accounts) == sorted(ALL_ROLES)
     listing_roles = {role for role, pairs in role_permissions().items()
                      if ("can_list", "PegawaiView") in pairs} | {"Admin"}
-    showcase = db.session.scalar(select(User).where(User.email == f"pns@{seed.DEMO_EMAIL_DOMAIN}")).pegawai
+    showcase = db.session.scalar(select(User).where(User.email == f"pns@{demo.DEMO_EMAIL_DOMAIN}")).pegawai
     for account in accounts:
         assert account.username in result.output and account.password in result.output
         response = auth.login(account.username, account.password)
@@ -138,7 +138,7 @@ def test_every_demo_account_can_sign_in(app, runner, client, auth):
 def test_demo_scopes_and_pns_account_point_at_seeded_records(app, runner):
     _seed(runner, "--pegawai", str(SMALL))
     users = {u.roles[0].name: u for u in db.session.scalars(select(User).where(_DEMO_ACCOUNT))}
-    first = db.session.scalar(select(Instansi).where(Instansi.kode == seed.INSTANSI[0].kode))
+    first = db.session.scalar(select(Instansi).where(Instansi.kode == demo.INSTANSI[0].kode))
 
     pns = users[ROLE_PNS]
     assert pns.pegawai is not None and pns.username == pns.pegawai.nip
@@ -160,7 +160,7 @@ def test_if_empty_seeds_once_then_only_prints_the_accounts(app, runner):
 
     second = _seed(runner, "--if-empty", "--pegawai", "30")
     assert counts() == before
-    for account in seed.demo_accounts(db.session):
+    for account in demo.demo_accounts(db.session):
         assert account.username in second.output and account.password in second.output
     assert first.output != second.output
 
@@ -180,7 +180,7 @@ def test_seed_twice_without_if_empty_adds_people_with_fresh_nips(app, runner):
     _seed(runner, "--pegawai", "20")
     assert db.session.scalar(select(func.count(Pegawai.id))) == 40
     assert _demo_users() == len(ALL_ROLES)
-    assert db.session.scalar(select(func.count(Instansi.id))) == len(seed.INSTANSI)
+    assert db.session.scalar(select(func.count(Instansi.id))) == len(demo.INSTANSI)
     assert _rule_errors(db.session) == []
 
 
@@ -205,7 +205,7 @@ def test_seed_opens_the_filling_phase_today(app):
 
     from app.extensions import db
     from app.services.schedule import current_phase
-    from app.services.seed import seed_demo
+    from app.services.demo import seed_demo
 
     seed_demo(db.session, pegawai_count=5)
     phase = current_phase(db.session, today=dt.date.today())

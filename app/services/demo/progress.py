@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
-from ..models import Pegawai, SecurityQuestion, utcnow
-from ..models.registration import Registrasi
-from ..models.submission import Usulan, UsulanEvent, UsulanItem, UsulanSection
-from ..security import ROLE_PNS, User
-from . import passwords, registration, workflow
+from ...models import Pegawai, SecurityQuestion, utcnow
+from ...models.registration import Registrasi
+from ...models.submission import Usulan, UsulanEvent, UsulanItem, UsulanSection
+from ...security import ROLE_PNS, User
+from .. import passwords, registration, workflow
 
 PROGRESS_LIMIT = 5_000
 # Stage of each PNS (weights in percent); "draft" is approved with a draft not sent yet.
