@@ -41,14 +41,14 @@ from ..models import monitoring as m
 from ..models.monitoring import RekapAntrian, RekapRefresh, RekapUnit
 from ..models.registration import Registrasi
 from ..models.submission import Usulan, UsulanEvent
-from ..security import (
+from ..roles import (
     ROLE_ADMIN,
     ROLE_MONITOR,
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
-    User,
 )
+from ..models import User
 from . import audit, scope
 
 # pg_try_advisory_xact_lock key of the refresh ("PUPN" in ASCII): two refreshes never overlap.

@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..models.family import STATUS_HIDUP, STATUS_MENINGGAL
 from ..models.schedule import Jadwal
-from ..security import (
+from ..roles import (
     ALL_ROLES,
     ROLE_ADMIN,
     ROLE_HELPDESK,
@@ -52,9 +52,9 @@ from ..security import (
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
-    User,
-    sync_roles,
 )
+from ..models import User
+from .permissions import sync_roles
 from . import demo_progress, monitoring, registration
 from .reference_data import load_reference_data
 from .rules import add_years, make_nik, make_nip
