@@ -158,6 +158,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_appbuilder(app: Flask) -> None:
     from . import models  # noqa: F401 - registers tables on FAB's metadata
+    from .api import register_api
     from .services import copies  # noqa: F401 - keeps the inboxes' copies of Pegawai fields in step
     from .views import register_views
     from .views.base import keep_redirects_on_site, reject_bad_list_args
@@ -176,6 +177,7 @@ def register_appbuilder(app: Flask) -> None:
     )
     appbuilder.init_app(app, db.session)
     register_views(appbuilder)
+    register_api(appbuilder)  # the API sits above the views: wired here, not by views
 
 
 def register_error_pages(app: Flask) -> None:

@@ -14,8 +14,8 @@ def pupns():
 @pupns.command("create-permissions")
 @with_appcontext
 def create_permissions():
-    """Write FAB permissions for every view and the roles declared in app/security.py."""
-    from .security import sync_roles
+    """Write FAB permissions for every view and the roles declared in app/roles.py."""
+    from .services.permissions import sync_roles
 
     sync_roles(current_app.appbuilder)
     click.echo("Permissions and roles are up to date.")

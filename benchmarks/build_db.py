@@ -467,7 +467,7 @@ def schema_and_reference(url: str) -> tuple[dict, list[int], int]:
     from app.extensions import db
     from app.models import Agama, Golongan, JenisDiklat, JenisJabatan, Kanreg, SecurityQuestion
     from app.models import StatusPerkawinan, TingkatPendidikan
-    from app.security import sync_roles
+    from app.services.permissions import sync_roles
     from app.services.reference_data import AGAMA, STATUS_PERKAWINAN, load_reference_data
 
     from .wsgi import make_app
@@ -588,7 +588,7 @@ def staff_and_schedule(url: str, org: w.Org) -> list[dict]:
 
     from app.extensions import db
     from app.models import Instansi, Jadwal
-    from app.security import User
+    from app.models import User
 
     from .wsgi import make_app
 

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.security import (
+from app.roles import (
     ROLE_ADMIN,
     ROLE_HELPDESK,
     ROLE_MONITOR,
@@ -23,8 +23,8 @@ from app.security import (
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
-    sync_roles,
 )
+from app.services.permissions import sync_roles
 from app.services import passwords
 from app.services.reference_data import load_reference_data
 

@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 from app import InsecureConfiguration, create_app
 from app.extensions import db
 from app.models import Dokumen, Pegawai, RiwayatGolongan
-from app.security import (
+from app.roles import (
     ALL_ROLES,
     ROLE_ADMIN,
     ROLE_HELPDESK,
@@ -35,7 +35,7 @@ from app.security import (
 )
 from app.services import documents, rules
 from app.views.employee import CHILD_VIEWS, DokumenView, PegawaiView
-from app.views.labels import LABELS
+from app.services.labels import LABELS
 
 from .conftest import PASSWORD, PERMISSION_TABLES, AuthActions, csrf_token, make_user
 from .factories import PegawaiFactory

@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import SecurityQuestion
 from app.models.audit import AuditLog
 from app.models.registration import PasswordResetToken, Registrasi
-from app.security import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS, User
+from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
+from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
 from .conftest import PASSWORD, csrf_token, make_user

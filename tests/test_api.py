@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Pegawai, utcnow
 from app.models.submission import Usulan
-from app.security import ROLE_ADMIN, ROLE_INTEGRASI, ROLE_VERIFIKATOR_INSTANSI
+from app.roles import ROLE_ADMIN, ROLE_INTEGRASI, ROLE_VERIFIKATOR_INSTANSI
 from app.api.resources import API_CLASSES
 from app.services import apikeys
 

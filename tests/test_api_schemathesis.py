@@ -25,7 +25,7 @@ from app.models import (
     StatusPerkawinan,
     TingkatPendidikan,
 )
-from app.security import ROLE_INTEGRASI
+from app.roles import ROLE_INTEGRASI
 from app.services import apikeys
 
 from .conftest import make_user

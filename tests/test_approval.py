@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.registration import Registrasi
-from app.security import ROLE_HELPDESK, User
+from app.roles import ROLE_HELPDESK
+from app.models import User
 from app.services import registration
 
 from .conftest import csrf_token, make_user

@@ -22,7 +22,8 @@ from app.models.notification import Pesan
 from app.models.registration import Registrasi
 from app.models.submission import Usulan, UsulanEvent, UsulanItem, UsulanSection
 from app.models.ticket import Tiket
-from app.security import ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD, User
+from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD
+from app.models import User
 from app.services import registration
 from app.services import ticket as ticket_service
 from app.services import workflow

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from app.extensions import csrf, db
 from app.models import Pegawai, SecurityQuestion
-from app.security import ROLE_PNS
+from app.roles import ROLE_PNS
 from app.services import registration, workflow
 from app.services import ticket as ticket_service
 

@@ -21,7 +21,8 @@ from app.extensions import db
 from app.models import Anak, Dokumen, Instansi, Pegawai, RecordChange, UnitKerja, Usulan, UsulanEvent
 from app.models.registration import Registrasi
 from app.models.ticket import Tiket
-from app.security import ROLE_VERIFIKATOR_BKN, User
+from app.roles import ROLE_VERIFIKATOR_BKN
+from app.models import User
 from app.services import audit, documents, importer, registration, workflow
 from app.services.workflow import VERIFIKASI
 

@@ -2,7 +2,7 @@
 login to "/"): views.public.home_url."""
 import pytest
 
-from app.security import ROLE_INTEGRASI
+from app.roles import ROLE_INTEGRASI
 
 from .conftest import make_user
 

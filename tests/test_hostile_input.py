@@ -37,7 +37,8 @@ from app.models import (
 from app.models.audit import OutboxMail
 from app.models.registration import Registrasi
 from app.models.ticket import Tiket
-from app.security import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD, User
+from app.roles import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.models import User
 from app.services import documents, registration, workflow
 from app.services.importer import COLUMNS, ImportFileError, ImportReport, import_pegawai, read_rows
 

@@ -257,7 +257,7 @@ def test_a_column_that_cannot_be_sorted_is_not_offered(app):
     from flask_appbuilder import ModelView
     from flask_appbuilder.models.sqla.interface import SQLAInterface
 
-    from app.security import User
+    from app.models import User
     from app.views.base import make_sortable
 
     class SortProbeView(ModelView):

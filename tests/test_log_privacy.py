@@ -15,7 +15,7 @@ from gunicorn.config import Config as GunicornConfig
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.security import ROLE_INTEGRASI
+from app.roles import ROLE_INTEGRASI
 from app.services import apikeys
 
 from .conftest import make_user

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import SecurityQuestion, utcnow
 from app.models.audit import AuditLog
 from app.models.registration import Registrasi
-from app.security import User
+from app.models import User
 from app.services import registration
 
 from .conftest import PASSWORD, csrf_token

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import SecurityQuestion
 from app.models.audit import OutboxMail
-from app.security import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
+from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from app.services import accounts, mail, registration
 
 from .conftest import PASSWORD, AuthActions, csrf_token, make_user

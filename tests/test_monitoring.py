@@ -22,10 +22,7 @@ from app.models import (
     utcnow,
 )
 from app.models import monitoring as m
-from app.security import (
-    ROLE_PNS,
-    ROLE_VERIFIKATOR_SKPD,
-)
+from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import monitoring, workflow
 
 from .conftest import make_user

@@ -197,7 +197,7 @@ def _seed(application) -> dict:
     employees, a Verifikator Instansi, and a PNS whose registration is approved."""
     from app.extensions import db
     from app.models import SecurityQuestion
-    from app.security import ROLE_ADMIN, ROLE_VERIFIKATOR_INSTANSI
+    from app.roles import ROLE_ADMIN, ROLE_VERIFIKATOR_INSTANSI
     from app.services import registration
     from app.services.reference_data import load_reference_data
 

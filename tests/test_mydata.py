@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Pegawai
 from app.models.family import Anak
 from app.models.submission import Usulan
-from app.security import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
 from .conftest import AuthActions, csrf_token, make_user

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Dokumen
 from app.models.family import Anak
 from app.models.submission import Usulan
-from app.security import ROLE_PNS
+from app.roles import ROLE_PNS
 from app.services import documents, workflow
 
 from .conftest import csrf_token, make_user

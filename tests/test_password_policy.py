@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.user import User
-from app.security import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.roles import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import accounts, passwords
 
 from .conftest import PASSWORD, AuthActions, csrf_token

@@ -18,7 +18,12 @@ from app.models import (
     UnitKerja,
     Usulan,
 )
-from app.security import ROLE_PNS, ROLE_VERIFIKATOR_BKN, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD
+from app.roles import (
+    ROLE_PNS,
+    ROLE_VERIFIKATOR_BKN,
+    ROLE_VERIFIKATOR_INSTANSI,
+    ROLE_VERIFIKATOR_SKPD,
+)
 from app.services import record_history, workflow
 
 from .conftest import csrf_token, make_user

@@ -18,7 +18,7 @@ from app.models import SecurityQuestion
 from app.models.audit import AuditLog, OutboxMail
 from app.models.registration import PasswordResetToken, Registrasi
 from app.models.user import User
-from app.security import ROLE_ADMIN
+from app.roles import ROLE_ADMIN
 from app.services import accounts, passwords, recovery, registration
 
 from .conftest import PASSWORD, csrf_token, make_user

@@ -23,7 +23,8 @@ from app.extensions import db
 from app.models import Pegawai, SecurityQuestion
 from app.models.registration import CaptchaChallenge, Registrasi
 from app.models.schedule import Jadwal
-from app.security import ROLE_PNS, User
+from app.roles import ROLE_PNS
+from app.models import User
 from app.services import captcha, passwords, pdf, ratelimit, registration
 from app.views.registration import CAPTCHA_KEY
 

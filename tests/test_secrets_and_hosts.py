@@ -21,7 +21,7 @@ from app import InsecureConfiguration, create_app
 from app.extensions import db
 from app.models import SecurityQuestion
 from app.models.audit import OutboxMail
-from app.security import ROLE_ADMIN
+from app.roles import ROLE_ADMIN
 from app.services import registration
 
 from .conftest import PASSWORD, make_user

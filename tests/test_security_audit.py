@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import utcnow
 from app.models.audit import AuditLog
-from app.security import ROLE_MONITOR, ROLE_VERIFIKATOR_SKPD, User
+from app.roles import ROLE_MONITOR, ROLE_VERIFIKATOR_SKPD
+from app.models import User
 from app.services import monitoring, recovery, registration
 from app.services.accounts import identifier_for_log
 

@@ -19,7 +19,8 @@ from app.models import (
     RiwayatPendidikan,
     UnitKerja,
 )
-from app.security import ALL_ROLES, ROLE_PNS, ROLE_VERIFIKATOR_SKPD, User, role_permissions
+from app.models import User
+from app.roles import ALL_ROLES, ROLE_PNS, ROLE_VERIFIKATOR_SKPD, role_permissions
 from app.services import demo, rules
 
 SMALL = 60

@@ -15,7 +15,8 @@ from app.extensions import db
 from app.models import utcnow
 from app.models.audit import AuditLog
 from app.models.registration import PasswordResetToken
-from app.security import ROLE_VERIFIKATOR_BKN, User
+from app.roles import ROLE_VERIFIKATOR_BKN
+from app.models import User
 from app.services import recovery, registration, sessions
 
 from .conftest import PASSWORD, AuthActions, csrf_token

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import Pegawai
 from app.models.family import Anak
-from app.security import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
 from .conftest import make_user
@@ -116,7 +116,7 @@ def test_summary_of_a_finished_submission_shows_what_it_changed(world, login, dr
     users = world["users"]
     make_user_done = users[ROLE_VERIFIKATOR_SKPD]
     workflow.transition(db.session, make_user_done, draft, workflow.VERIFIKASI)
-    from app.security import ROLE_VERIFIKATOR_INSTANSI
+    from app.roles import ROLE_VERIFIKATOR_INSTANSI
 
     workflow.transition(db.session, users[ROLE_VERIFIKATOR_INSTANSI], draft, workflow.VERIFIKASI)
     db.session.expire_all()

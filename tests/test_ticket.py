@@ -21,7 +21,7 @@ from app.models import Pegawai
 from app.models.audit import AuditLog
 from app.models.registration import Registrasi
 from app.models.ticket import Tiket
-from app.security import ROLE_HELPDESK
+from app.roles import ROLE_HELPDESK
 from app.services import documents, registration
 from app.services import ticket as ticket_service
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models.user import User
-from app.security import ROLE_ADMIN
+from app.roles import ROLE_ADMIN
 from app.services import accounts
 
 from .conftest import PASSWORD, AuthActions

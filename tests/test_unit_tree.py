@@ -15,7 +15,7 @@ from app.models import Pegawai, UnitKerja
 from app.models.monitoring import RekapAntrian, RekapUnit
 from app.models import org
 from app.models.submission import Usulan
-from app.security import ROLE_INTEGRASI, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.roles import ROLE_INTEGRASI, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import apikeys, monitoring, scope, workflow
 
 from .conftest import csrf_token, make_user

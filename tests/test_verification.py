@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.submission import Usulan, UsulanEvent
-from app.security import ROLE_PNS
+from app.roles import ROLE_PNS
 from app.services import workflow
 
 from .conftest import csrf_token

@@ -13,7 +13,7 @@ import pytest
 from app.extensions import db
 from app.models import Dokumen, Pegawai
 from app.models.submission import Usulan
-from app.security import (
+from app.roles import (
     ROLE_PNS,
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,

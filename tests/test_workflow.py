@@ -23,7 +23,7 @@ from app.models import (
     UsulanEvent,
     UsulanItem,
 )
-from app.security import (
+from app.roles import (
     ALL_ROLES,
     ROLE_ADMIN,
     ROLE_HELPDESK,
@@ -32,8 +32,8 @@ from app.security import (
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
-    User,
 )
+from app.models import User
 from app.services import workflow
 from app.services.workflow import (
     KEMBALIKAN,

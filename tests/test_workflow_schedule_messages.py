@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Jadwal, OutboxMail, Pesan, Usulan
-from app.security import ROLE_ADMIN, ROLE_HELPDESK, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
+from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 from app.services.workflow import KEMBALIKAN, KIRIM, TURUN_STATUS, VERIFIKASI, PhaseClosed
 

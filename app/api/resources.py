@@ -46,11 +46,11 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Anak, Pasangan, Pegawai, RiwayatGolongan, RiwayatJabatan, RiwayatPendidikan
 from ..models.submission import Usulan
-from ..security import ROLE_ADMIN, ROLE_INTEGRASI
+from ..roles import ROLE_ADMIN, ROLE_INTEGRASI
 from ..services import paging
 from ..views.base import ScopeFilter
 from ..views.capped_interface import CappedInterface
-from ..views.labels import LABELS
+from ..services.labels import LABELS
 from .auth import forget_session_user, log_call, protect, rate_limit_key
 
 API_VERSION = "v1"

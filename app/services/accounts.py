@@ -15,7 +15,7 @@ from sqlalchemy import case, func, or_, select, update
 
 from ..models import Pegawai, utcnow
 from ..models.user import User
-from ..security import ROLE_INTEGRASI, ROLE_PNS
+from ..roles import ROLE_INTEGRASI, ROLE_PNS
 from . import audit, passwords, registration, rules, sessions, transaction
 
 MAX_FAILED_LOGINS = 5

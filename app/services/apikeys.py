@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..models import User, utcnow
-from ..security import ROLE_INTEGRASI
+from ..roles import ROLE_INTEGRASI
 from . import audit
 
 # The public marker every key starts with, not a secret.

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..security import User
+from ..models import User
 from . import scope
 
 

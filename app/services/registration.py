@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import Registrasi
-from ..security import ROLE_PNS, User
+from ..roles import ROLE_PNS
+from ..models import User
 from . import audit, passwords, rules, transaction
 
 # Crockford base32 without look-alikes; 12 characters = 60 random bits.

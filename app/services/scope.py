@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, or_, select, true
 
 from ..models import Dokumen, Instansi, Pegawai, UnitKerja
 from ..models.submission import Usulan
-from ..security import (
+from ..roles import (
     ROLE_ADMIN,
     ROLE_HELPDESK,
     ROLE_INTEGRASI,

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, or_, select, true
 from ..models import Pegawai, utcnow
 from ..models.ticket import Tiket
 from ..models.user import PupnsUser
-from ..security import ROLE_ADMIN, ROLE_HELPDESK, ROLE_VERIFIKATOR_INSTANSI
+from ..roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_VERIFIKATOR_INSTANSI
 from . import audit, documents, registration, rules, scope, transaction
 from .registration import NOMOR_ALPHABET
 

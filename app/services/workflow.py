@@ -27,7 +27,7 @@ from ..i18n import format_angka, format_tanggal
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Golongan, Instansi, Jadwal, Model, Pegawai, utcnow
 from ..models.notification import Pesan
 from ..models.submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection
-from ..security import (
+from ..roles import (
     ROLE_ADMIN,
     ROLE_HELPDESK,
     ROLE_PNS,

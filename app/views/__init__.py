@@ -80,9 +80,6 @@ def register_views(appbuilder):
     appbuilder.add_view(
         ApiKeyView, "API keys", label=_l("API keys"), icon="fa-key", category="Security",
     )
-    from ..api import register_api
-
-    register_api(appbuilder)
     for view, name, label in REFERENCE_VIEWS:
         appbuilder.add_view(
             view, name, label=label, category=MENU_REFERENCE,

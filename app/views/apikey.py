@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..forms.apikey import ApiKeyForm, RevokeApiKeyForm
 from ..models import User, utcnow
-from ..security import ROLE_INTEGRASI
+from ..roles import ROLE_INTEGRASI
 from ..services import apikeys
 from .approval import page_size
 

@@ -22,7 +22,7 @@ from ..models import Pegawai
 from ..services import rules, scope
 from . import privacy
 from .capped_interface import CappedInterface, SortingInterface
-from .labels import LABELS
+from ..services.labels import LABELS
 
 SCOPED_RELATIONS = ("pegawai", "instansi", "unit_kerja")
 

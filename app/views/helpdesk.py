@@ -18,7 +18,8 @@ from ..forms.helpdesk import ResetRegistrationForm, UnlockForm
 from ..models import Pegawai, utcnow
 from ..models.audit import AuditLog
 from ..models.registration import Registrasi
-from ..security import ROLE_ADMIN, User
+from ..roles import ROLE_ADMIN
+from ..models import User
 from ..services import accounts, registration, rules, scope
 from .approval import STATUS_CSS, STATUS_LABELS, page_size
 

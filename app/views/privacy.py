@@ -11,7 +11,7 @@ are GET forms: the NIK would end up in URLs, browser histories and access logs.
 from flask import g
 from flask_appbuilder.widgets import ListWidget
 
-from ..security import ROLE_ADMIN, ROLE_VERIFIKATOR_INSTANSI
+from ..roles import ROLE_ADMIN, ROLE_VERIFIKATOR_INSTANSI
 
 MASKED_COLUMNS = ("nik",)
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Instansi, Pegawai
-from ..security import ROLE_ADMIN, ROLE_HELPDESK
+from ..roles import ROLE_ADMIN, ROLE_HELPDESK
 from ..services.schedule import current_phase
 
 

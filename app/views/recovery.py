@@ -25,7 +25,7 @@ from ..models.audit import OutboxMail
 from ..models.registration import Registrasi
 from ..services import links, passwords, ratelimit, recovery
 from .base import date_formatters
-from .labels import LABELS
+from ..services.labels import LABELS
 
 # The registrant's proof PDF (RegistrationView.proof at /registrasi/bukti/<nomor>.pdf); it is
 # served to the session that holds session[REGISTRASI_SESSION_KEY] == registrasi.id.

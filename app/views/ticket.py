@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms.ticket import ClaimForm, ResolveForm, TicketForm
 from ..models.ticket import Tiket
-from ..security import User
+from ..models import User
 from ..services import documents, links, pdf, ratelimit
 from ..services import ticket as ticket_service
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Golongan, Jadwal
-from app.security import ROLE_PNS
+from app.roles import ROLE_PNS
 from app.services import workflow
 from tests.browser.test_registration_journey import new_page  # noqa: F401
 from tests.browser.test_staff_journey import login

@@ -10,7 +10,7 @@ from ...models import (
     Pegawai,
     UnitKerja,
 )
-from ...security import (
+from ...roles import (
     ALL_ROLES,
     ROLE_ADMIN,
     ROLE_HELPDESK,
@@ -19,10 +19,10 @@ from ...security import (
     ROLE_VERIFIKATOR_BKN,
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
-    User,
-    sync_roles,
 )
+from ...models import User
 from .. import registration
+from ..permissions import sync_roles
 from .results import DemoAccount, SeedRefused
 from .tables import DEMO_EMAIL_DOMAIN
 from .world import INSTANSI, skpd_kode

@@ -19,7 +19,8 @@ from sqlalchemy import exists, select
 from ...models import Pegawai, SecurityQuestion, utcnow
 from ...models.registration import Registrasi
 from ...models.submission import Usulan, UsulanEvent, UsulanItem, UsulanSection
-from ...security import ROLE_PNS, User
+from ...models import User
+from ...roles import ROLE_PNS
 from .. import passwords, registration, workflow
 
 PROGRESS_LIMIT = 5_000

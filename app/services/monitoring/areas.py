@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ...models import Instansi, Kanreg, UnitKerja
-from ...security import (
+from ...roles import (
     ROLE_ADMIN,
     ROLE_MONITOR,
     ROLE_VERIFIKATOR_BKN,

@@ -12,7 +12,8 @@ from sqlalchemy.orm import aliased
 from ...models import Instansi, Kanreg, UnitKerja
 from ...models.monitoring import RekapAntrian
 from ...models.submission import Usulan
-from ...security import ROLE_VERIFIKATOR_BKN, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD, User
+from ...models import User
+from ...roles import ROLE_VERIFIKATOR_BKN, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD
 from .. import scope
 from .areas import INSTANSI, KANREG, NASIONAL, Area, Node, areas
 from .stages import LEVELS

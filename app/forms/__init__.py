@@ -1,0 +1,1 @@
+"""WTForms forms of the screens: field checks only (the rules are services')."""
