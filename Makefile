@@ -52,6 +52,12 @@ lint: $(STAMP)
 	$(VENV)/bin/bandit -c pyproject.toml -r app -q
 	$(VENV)/bin/lint-imports
 
+# docs/import-graph.svg: who imports whom in app/, one box per layer (pydeps; needs Graphviz's
+# `dot`: apt-get install graphviz). Arrows point from the importer to the imported module.
+docs-graph: $(STAMP)
+	$(VENV)/bin/pydeps app --only app --max-module-depth 2 --reverse --rankdir BT --no-show \
+		-T svg -o docs/import-graph.svg
+
 # Benchmarks (benchmarks/README.md): PostgreSQL on 127.0.0.1 (databases bench_small and
 # bench_national, dropped and rebuilt; other servers: BENCH_ARGS="--database-url …") and wrk
 # (apt-get install wrk). bench-small: 50,000 PNS, a few minutes; bench: 4.5 million PNS.
