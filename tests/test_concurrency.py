@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Organisasi
+from app.models import Organisasi, utcnow
 from app.models.audit import AuditLog
 from app.models.notification import Pesan
 from app.models.registration import Registrasi
@@ -270,7 +270,7 @@ def test_registration_decisions_and_helpdesk_actions_at_once(app, live_server, w
     # Helpdesk and Admin reset the approved registration and unlock an account at once.
     locked = db.session.get(User, db.session.get(Registrasi, first.id).user_id)
     pns_user = db.session.scalar(select(User).where(User.username == "pns"))
-    pns_user.locked_until = workflow.utcnow().replace(year=2099)
+    pns_user.locked_until = utcnow().replace(year=2099)
     db.session.commit()
     people = [Person(live_server, "helpdesk"), Person(live_server, "admin")]
     calls = []
@@ -331,7 +331,7 @@ def test_a_proposal_that_keeps_losing_is_shown_again_as_typed_with_409(client, a
     _draft(world)
     auth.login("pns")
     token = csrf_token(client, "/data-saya/data_utama")
-    monkeypatch.setattr(workflow, "_lock_draft", _always_stale)
+    monkeypatch.setattr(workflow.drafts, "_lock_draft", _always_stale)
     answer = client.post("/data-saya/data_utama/usul",
                          data={"csrf_token": token, "alamat": "Jl. Kaliurang KM 5"})
     page = answer.get_data(as_text=True)

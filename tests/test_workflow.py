@@ -1,6 +1,7 @@
 """The data-update workflow (DESIGN.md §3): the transition table, scope, Kirim checks, BKN
 routing, apply to the official record, rollback, conflicts and concurrent verifiers."""
 import datetime as dt
+import importlib
 import threading
 
 import pytest
@@ -57,6 +58,9 @@ from .factories import (
     RiwayatGolonganFactory,
     RiwayatJabatanFactory,
 )
+
+# apply() reads apply_item from its own module; `workflow.apply` is the function, not the module.
+apply_module = importlib.import_module("app.services.workflow.apply")
 
 # The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
 pytestmark = pytest.mark.usefixtures("open_run")
@@ -442,7 +446,7 @@ def test_an_error_while_applying_leaves_everything_as_it_was(world, monkeypatch)
             raise RuntimeError("disk full")
         return real_apply_item(session, usulan, item, pegawai, actor)
 
-    monkeypatch.setattr(workflow, "apply_item", apply_then_fail)
+    monkeypatch.setattr(apply_module, "apply_item", apply_then_fail)
     with pytest.raises(RuntimeError):
         workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI)
     assert len(calls) == 3  # two items were applied before the failure...
@@ -456,7 +460,7 @@ def test_an_error_while_applying_leaves_everything_as_it_was(world, monkeypatch)
     assert fresh(Usulan, usulan.id).status == "di_bkn"
     assert len(events_of(usulan.id)) == 3
 
-    monkeypatch.setattr(workflow, "apply_item", real_apply_item)
+    monkeypatch.setattr(apply_module, "apply_item", real_apply_item)
     workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI)
     assert fresh(Pegawai, peg_id).nama == "BUDI SANTOSO WIBOWO"
 
@@ -720,8 +724,6 @@ def test_two_verifiers_at_once_make_one_transition(app, world, backend):
 def test_new_golongan_row_becomes_the_current_golongan(world):
     """The data utama's golongan is the last one granted: applying a new golongan history row
     moves it, with its own history entries."""
-    from app.models import RiwayatGolongan
-
     peg = world["peg_a"]
     rows = db.session.scalars(select(RiwayatGolongan).where(RiwayatGolongan.pegawai_id == peg.id)).all()
     tmt = max([r.tmt_golongan for r in rows] + [peg.tmt_cpns]) + dt.timedelta(days=1)

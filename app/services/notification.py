@@ -12,6 +12,7 @@ from ..models import utcnow
 from ..models.notification import Pesan
 from ..models.submission import UsulanItem
 from . import links, mail, registration, transaction
+from .workflow.catalogue import SECTION_LABELS
 
 PAGE_SIZE = 50
 
@@ -38,8 +39,6 @@ def notify_submission(session, usulan, kind: str, reason: str | None = None):
             subject = _("Your data update was returned for correction")
             lines = [_("Your data update submission was returned to your draft."),
                      _("Reason: %(reason)s", reason=reason or "-")]
-            from .workflow import SECTION_LABELS  # the workflow imports this module
-
             for item in usulan.items:
                 if item.verdict == UsulanItem.TIDAK_SESUAI:
                     why = " — ".join(filter(None, [str(item.verdict_reason_label or ""), item.verdict_note]))

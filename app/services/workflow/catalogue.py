@@ -1,0 +1,94 @@
+"""The catalogue of the workflow: sections, the fields a PNS may propose, their labels, and
+the actions of the transition table by name. Plain data and lookups; no database reads, no
+request, so every other room of the package (and services.notification) can import it."""
+from flask_babel import lazy_gettext as _l
+
+from ...models import PEGAWAI_CHILD_MODELS, Model, Pegawai
+from .. import rules
+from ..labels import LABELS
+
+DATA_UTAMA = "data_utama"
+CHILD_MODELS = {model.__tablename__: model for model in PEGAWAI_CHILD_MODELS}
+SECTIONS = (DATA_UTAMA, *CHILD_MODELS)
+SECTION_LABELS = {
+    DATA_UTAMA: _l("Main data"),
+    "riwayat_golongan": _l("Golongan history"),
+    "riwayat_jabatan": _l("Position history"),
+    "riwayat_pendidikan": _l("Education history"),
+    "riwayat_diklat": _l("Training history"),
+    "penghargaan": _l("Awards"),
+    "riwayat_skp": _l("SKP/DP3 appraisals"),
+    "hukuman_disiplin": _l("Disciplinary sanctions"),
+    "organisasi": _l("Organisations"),
+    "kompetensi": _l("Self-assessment and competencies"),
+    "pasangan": _l("Spouse"),
+    "anak": _l("Children"),
+    "orang_tua": _l("Parents"),
+    "perumahan": _l("Housing"),
+}
+
+# Data-utama fields a PNS may propose. Instansi and unit kerja are not among them: a move is
+# master data of the Verifikator Instansi (or a "beda instansi" helpdesk ticket).
+DATA_UTAMA_FIELDS = (
+    "nip", "nip_lama", "nik", "gelar_depan", "nama", "gelar_belakang", "tempat_lahir",
+    "tanggal_lahir", "jenis_kelamin", "agama_id", "status_perkawinan_id", "alamat", "kode_pos",
+    "no_hp", "email", "npwp", "no_bpjs", "no_taspen", "no_karpeg", "status", "tmt_cpns",
+    "sk_cpns_nomor", "sk_cpns_tanggal", "tmt_pns", "sk_pns_nomor", "sk_pns_tanggal",
+    "golongan_id", "tmt_golongan", "jenis_jabatan_id", "jabatan", "tmt_jabatan",
+    "pendidikan_terakhir_id",
+)
+# A change to any of these (or to the golongan history) needs BKN's verification too.
+BKN_FIELDS = frozenset(
+    {"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golongan", "tmt_cpns", "tmt_pns", "status"}
+)
+BKN_SECTIONS = frozenset({"riwayat_golongan"})
+# Columns of a history/family row that are not proposed values (the document goes on the item).
+_ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+FIELD_CHOICES = {(DATA_UTAMA, "status"): Pegawai.STATUSES}
+# Data-utama fields whose absence rules.check_pegawai already reports.
+_RULE_CHECKED = frozenset({"nip", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns"})
+
+
+def section_fields(section: str) -> tuple[str, ...]:
+    """The fields of `section` a PNS may propose."""
+    if section == DATA_UTAMA:
+        return DATA_UTAMA_FIELDS
+    return tuple(c.key for c in _model(section).__table__.columns if c.key not in _ROW_KEYS)
+
+
+def _model(section):
+    return Pegawai if section == DATA_UTAMA else CHILD_MODELS[section]
+
+
+def section_column(section, name):
+    """The table column behind one field of a section."""
+    return _model(section).__table__.columns[name]
+
+
+
+def model_of_table(table_name):
+    """The mapped class of a table name (the target of a foreign key)."""
+    for mapper in Model.registry.mappers:
+        if mapper.local_table is not None and mapper.local_table.name == table_name:
+            return mapper.class_
+    return None
+
+
+def field_label(name):
+    """The Indonesian label of a field, as the screens and the PDF print it."""
+    key = name[:-3] if name.endswith("_id") else name
+    return LABELS.get(key) or rules.FIELD_LABELS.get(key) or name
+
+
+# The actions of TRANSITIONS (services.workflow.transitions), by name and label.
+KIRIM = "kirim"
+VERIFIKASI = "verifikasi"
+KEMBALIKAN = "kembalikan"
+TURUN_STATUS = "turun_status"
+ACTIONS = (KIRIM, VERIFIKASI, KEMBALIKAN, TURUN_STATUS)
+ACTION_LABELS = {
+    KIRIM: _l("Send"),
+    VERIFIKASI: _l("Verify"),
+    KEMBALIKAN: _l("Return"),
+    TURUN_STATUS: _l("Send back to draft"),
+}

@@ -1,2 +1,0 @@
-"""Kept for services.workflow's field_label until its split imports services.labels."""
-from ..services.labels import LABELS  # noqa: F401
