@@ -60,6 +60,7 @@ def create_app(config=None) -> Flask:
     log_privacy.install(app)  # no query string (NIK, NIP) in any log line
     passwords.configure(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     register_extensions(app)
+    register_event_handlers()
     with app.app_context():
         register_appbuilder(app)
     register_error_pages(app)
@@ -154,6 +155,13 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+
+
+def register_event_handlers() -> None:
+    """Who listens to the workflow's events (services/workflow/events.py): the PNS's messages."""
+    from .services import notification
+
+    notification.register_handlers()
 
 
 def register_appbuilder(app: Flask) -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 
 from ..models import utcnow
 from ..models.notification import Pesan
-from ..models.submission import UsulanItem
+from ..models.submission import Usulan, UsulanItem
 from . import links, mail, registration, transaction
+from .workflow import events
 from .workflow.catalogue import SECTION_LABELS
 
 PAGE_SIZE = 50
@@ -62,6 +63,26 @@ def deliver(session, outgoing) -> None:
     """Try SMTP for a message queued by notify_submission (after its transaction committed)."""
     if outgoing is not None:
         mail.deliver(session, outgoing)
+
+
+def _tell_owner(session, usulan_id: int, kind: str, reason: str | None = None) -> None:
+    outgoing = notify_submission(session, session.get(Usulan, usulan_id), kind, reason)
+    if outgoing is not None:
+        transaction.after_commit(session, lambda: deliver(session, outgoing))
+
+
+def _on_finished(session, event: events.UsulanFinished) -> None:
+    _tell_owner(session, event.usulan_id, Pesan.KIND_FINISHED)
+
+
+def _on_returned(session, event: events.UsulanReturned) -> None:
+    _tell_owner(session, event.usulan_id, Pesan.KIND_RETURNED, event.reason)
+
+
+def register_handlers() -> None:
+    """Subscribe the PNS's messages to the workflow's events (the app factory calls it once)."""
+    events.subscribe(events.UsulanFinished, _on_finished)
+    events.subscribe(events.UsulanReturned, _on_returned)
 
 
 def unread_count(session, user_id: int) -> int:

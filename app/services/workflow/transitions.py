@@ -8,7 +8,6 @@ from typing import Callable
 from flask_babel import lazy_gettext as _l
 
 from ...models import Pegawai, utcnow
-from ...models.notification import Pesan
 from ...models.submission import Usulan, UsulanEvent, UsulanItem
 from ...roles import (
     ROLE_ADMIN,
@@ -18,11 +17,12 @@ from ...roles import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from .. import notification, scope, transaction
+from .. import scope
 from .apply import apply
 from .catalogue import KEMBALIKAN, KIRIM, TURUN_STATUS, VERIFIKASI
 from .diff import kirim_problems, touches_bkn
 from .drafts import _copy_org, _lock, _run, _snapshot_utama, _unreview
+from .events import UsulanFinished, UsulanReturned, emit
 from .errors import AlreadyHandled, AlreadySent, InvalidValue, KirimRefused, NotAllowed, NotFound, ReasonRequired
 from .phases import _phase_ok, _require_phase
 
@@ -183,14 +183,11 @@ def _transition(session, actor, usulan_id, action, reason, expected_version, acc
         created_at=utcnow(),
     )
     session.add(event)
-    outgoing = None
     if to_status == Usulan.SELESAI:
-        outgoing = notification.notify_submission(session, usulan, Pesan.KIND_FINISHED)
+        emit(session, UsulanFinished(usulan_id=usulan.id))
     elif to_status == Usulan.DRAFT:
-        outgoing = notification.notify_submission(session, usulan, Pesan.KIND_RETURNED, reason)
+        emit(session, UsulanReturned(usulan_id=usulan.id, reason=reason))
     session.flush()
-    if outgoing is not None:
-        transaction.after_commit(session, lambda: notification.deliver(session, outgoing))
     return event
 
 
