@@ -4,6 +4,7 @@ There is no fixed SECRET_KEY outside the tests: development generates a random o
 `instance/secret_key`, and `create_app()` refuses to start in production without a long
 random SECRET_KEY, or without TRUSTED_HOSTS or EXTERNAL_BASE_URL (app.check_production_safety).
 """
+
 import datetime as dt
 import os
 from pathlib import Path
@@ -27,9 +28,7 @@ class Config:
     # `make run`, the CLI and every worker on this machine share it. Production: required.
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE") or None
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pupns.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pupns.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Survive a PostgreSQL restart without a burst of 500s. A failed statement's parameters
     # (names, NIKs, hashes) stay out of exception texts, hence out of the 500 log's traceback.

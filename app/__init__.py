@@ -1,4 +1,5 @@
 """e-PUPNS application factory."""
+
 import logging
 import os
 import secrets
@@ -31,11 +32,13 @@ class InsecureConfiguration(RuntimeError):
 MIN_SECRET_KEY_LENGTH = 32
 # Keys that were public at some point (an earlier development default of this repository,
 # FAB's and Flask's documentation examples): never accepted in production.
-PUBLIC_SECRET_KEYS = frozenset({
-    "dev-only-insecure-secret-key-change-me",
-    "\2\1thisismyscretkey\1\2\\e\\y\\y\\h",
-    "192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf",
-})
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        "dev-only-insecure-secret-key-change-me",
+        "\2\1thisismyscretkey\1\2\\e\\y\\y\\h",
+        "192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf",
+    }
+)
 
 
 @event.listens_for(Engine, "connect")
@@ -134,19 +137,20 @@ def check_production_safety(app: Flask) -> None:
     if base:
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            raise InsecureConfiguration(
-                f"EXTERNAL_BASE_URL must look like https://epupns.example.go.id, not {base!r}.")
+            raise InsecureConfiguration(f"EXTERNAL_BASE_URL must look like https://epupns.example.go.id, not {base!r}.")
     if config.get("ENV_NAME") != "production":
         return
     problem = secret_key_problem(config.get("SECRET_KEY"))
     if problem is not None:
         raise InsecureConfiguration(
             f"{problem}: production needs one long random SECRET_KEY, the same on every host, "
-            "e.g. from python -c 'import secrets; print(secrets.token_urlsafe(48))'.")
+            "e.g. from python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
     if not config.get("TRUSTED_HOSTS") and not base:
         raise InsecureConfiguration(
             "Set TRUSTED_HOSTS (the portal's host names) or EXTERNAL_BASE_URL (its https:// "
-            "address) for production: links in mails and QR codes must not follow the Host header.")
+            "address) for production: links in mails and QR codes must not follow the Host header."
+        )
     if base and urlsplit(base).scheme != "https":
         raise InsecureConfiguration("EXTERNAL_BASE_URL must be an https:// address in production.")
 
@@ -180,9 +184,7 @@ def register_appbuilder(app: Flask) -> None:
     app.context_processor(inject_portal_phase)
     app.context_processor(inject_unread_messages)
     register_template_helpers(app)
-    appbuilder = AppBuilder(
-        indexview=PortalIndexView, update_perms=app.config["FAB_UPDATE_PERMS"]
-    )
+    appbuilder = AppBuilder(indexview=PortalIndexView, update_perms=app.config["FAB_UPDATE_PERMS"])
     appbuilder.init_app(app, db.session)
     register_views(appbuilder)
     register_api(appbuilder)  # the API sits above the views: wired here, not by views

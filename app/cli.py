@@ -1,4 +1,5 @@
 """`flask --app run pupns …` commands for operators."""
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -26,11 +27,17 @@ IMPORT_ERRORS_SHOWN = 100
 
 @pupns.command("import-pegawai")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--kanreg", metavar="KODE",
-              help="Kanreg (I-XIV) of instansi the file creates; without it a row naming an "
-                   "unknown instansi is rejected.")
-@click.option("--report", "report_file", type=click.File("w", encoding="utf-8-sig", lazy=False),
-              help="Write every rejected row (row, field, reason) to this CSV file.")
+@click.option(
+    "--kanreg",
+    metavar="KODE",
+    help="Kanreg (I-XIV) of instansi the file creates; without it a row naming an unknown instansi is rejected.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.File("w", encoding="utf-8-sig", lazy=False),
+    help="Write every rejected row (row, field, reason) to this CSV file.",
+)
 @with_appcontext
 def import_pegawai_command(file, kanreg, report_file):
     """Create or update Pegawai records from FILE (.csv or .xlsx), matched by NIP.
@@ -53,34 +60,61 @@ def import_pegawai_command(file, kanreg, report_file):
     except importer.ImportFileError as exc:
         click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
         raise click.exceptions.Exit(2) from exc
-    click.echo(_("%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d "
-                 "unchanged, %(rejected)d rejected.", total=report.total, created=report.created,
-                 updated=report.updated, unchanged=report.unchanged, rejected=report.rejected))
+    click.echo(
+        _(
+            "%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
+            total=report.total,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+        )
+    )
     if report.instansi_created or report.units_created:
-        click.echo(_("New instansi: %(instansi)d, new unit kerja: %(units)d.",
-                     instansi=report.instansi_created, units=report.units_created))
+        click.echo(
+            _(
+                "New instansi: %(instansi)d, new unit kerja: %(units)d.",
+                instansi=report.instansi_created,
+                units=report.units_created,
+            )
+        )
     for error in report.errors[:IMPORT_ERRORS_SHOWN]:
-        click.echo(_("Row %(row)d, %(field)s: %(reason)s", row=error.row_number,
-                     field=error.field or "-", reason=error.reason))
+        click.echo(
+            _("Row %(row)d, %(field)s: %(reason)s", row=error.row_number, field=error.field or "-", reason=error.reason)
+        )
     if report_file is not None:
         writer = csv.writer(report_file, lineterminator="\n")
         writer.writerow(["row", "field", "reason"])
         writer.writerows((e.row_number, e.field, str(e.reason)) for e in report.errors)
         click.echo(_("Rejected rows written to %(name)s.", name=report_file.name))
     elif len(report.errors) > IMPORT_ERRORS_SHOWN:
-        click.echo(_("%(count)d more errors not shown; use --report FILE to get them all.",
-                     count=len(report.errors) - IMPORT_ERRORS_SHOWN))
+        click.echo(
+            _(
+                "%(count)d more errors not shown; use --report FILE to get them all.",
+                count=len(report.errors) - IMPORT_ERRORS_SHOWN,
+            )
+        )
     if report.rejected:
         raise click.exceptions.Exit(1)
 
 
 @pupns.command("seed-demo")
-@click.option("--if-empty", is_flag=True,
-              help="Seed only when the database holds no Pegawai; otherwise just print the demo accounts.")
-@click.option("--pegawai", "pegawai_count", type=click.IntRange(min=1), default=3000, show_default=True,
-              help="Number of Pegawai to generate.")
-@click.option("--force", is_flag=True,
-              help="Run even with the production configuration (only ever on a throw-away database).")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Seed only when the database holds no Pegawai; otherwise just print the demo accounts.",
+)
+@click.option(
+    "--pegawai",
+    "pegawai_count",
+    type=click.IntRange(min=1),
+    default=3000,
+    show_default=True,
+    help="Number of Pegawai to generate.",
+)
+@click.option(
+    "--force", is_flag=True, help="Run even with the production configuration (only ever on a throw-away database)."
+)
 @with_appcontext
 def seed_demo_command(if_empty, pegawai_count, force):
     """Fill the database with demo data and one demo account per role.
@@ -92,20 +126,30 @@ def seed_demo_command(if_empty, pegawai_count, force):
     from .services import demo
 
     if current_app.config.get("ENV_NAME") == "production" and not force:
-        raise click.ClickException(_(
-            "Refusing to seed demo data with the production configuration: the demo accounts "
-            "have published passwords. Use --force only on a throw-away database."))
+        raise click.ClickException(
+            _(
+                "Refusing to seed demo data with the production configuration: the demo accounts "
+                "have published passwords. Use --force only on a throw-away database."
+            )
+        )
     if if_empty and demo.has_pegawai(db.session):
-        click.echo(_("The database already holds %(count)d Pegawai; nothing seeded.",
-                     count=demo.count_pegawai(db.session)))
+        click.echo(
+            _("The database already holds %(count)d Pegawai; nothing seeded.", count=demo.count_pegawai(db.session))
+        )
         accounts = demo.demo_accounts(db.session)
     else:
         result = demo.seed_demo(db.session, pegawai_count=pegawai_count)
-        click.echo(_("Seeded %(pegawai)d Pegawai with %(rows)d history and family rows, "
-                     "%(instansi)d new instansi and %(units)d new unit kerja in %(seconds).1f s.",
-                     pegawai=result.stats.pegawai, rows=result.stats.history_rows,
-                     instansi=result.stats.instansi_created, units=result.stats.units_created,
-                     seconds=result.seconds))
+        click.echo(
+            _(
+                "Seeded %(pegawai)d Pegawai with %(rows)d history and family rows, "
+                "%(instansi)d new instansi and %(units)d new unit kerja in %(seconds).1f s.",
+                pegawai=result.stats.pegawai,
+                rows=result.stats.history_rows,
+                instansi=result.stats.instansi_created,
+                units=result.stats.units_created,
+                seconds=result.seconds,
+            )
+        )
         accounts = result.accounts
     if not accounts:
         click.echo(_("There are no demo accounts in this database."))
@@ -118,8 +162,13 @@ def seed_demo_command(if_empty, pegawai_count, force):
         cells = zip(row, widths, strict=False)  # the 4th column (scope) is not padded
         click.echo("  ".join(str(cell).ljust(width) for cell, width in cells) + "  " + row[3])
     click.echo("")
-    click.echo(_("Open %(url)s and sign in with one of these accounts (demo passwords: never use "
-                 "seed-demo on a production database).", url=demo.DEMO_URL))
+    click.echo(
+        _(
+            "Open %(url)s and sign in with one of these accounts (demo passwords: never use "
+            "seed-demo on a production database).",
+            url=demo.DEMO_URL,
+        )
+    )
 
 
 @pupns.command("refresh-monitoring")
@@ -137,16 +186,27 @@ def refresh_monitoring_command():
     if not monitoring.refresh(db.session):
         click.echo(_("Another refresh of the monitoring figures is running; nothing done."), err=True)
         raise click.exceptions.Exit(1)
-    click.echo(_("Monitoring figures refreshed in %(seconds).1f s.",
-                 seconds=monitoring.last_refresh_seconds(db.session)))
+    click.echo(
+        _("Monitoring figures refreshed in %(seconds).1f s.", seconds=monitoring.last_refresh_seconds(db.session))
+    )
 
 
 @pupns.command("create-api-key")
-@click.option("--user", "username", required=True, metavar="NAME",
-              help="Account of the Integrasi role the key acts as (its scope applies).")
+@click.option(
+    "--user",
+    "username",
+    required=True,
+    metavar="NAME",
+    help="Account of the Integrasi role the key acts as (its scope applies).",
+)
 @click.option("--name", "name", metavar="TEXT", help="What the key is for (default: the account name).")
-@click.option("--days", type=click.IntRange(min=0), default=365, show_default=True,
-              help="Days the key stays valid; 0 for a key that never expires.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=365,
+    show_default=True,
+    help="Days the key stays valid; 0 for a key that never expires.",
+)
 @with_appcontext
 def create_api_key_command(username, name, days):
     """Make an API key for the REST API and print it once (only its SHA-256 is kept).
@@ -168,17 +228,27 @@ def create_api_key_command(username, name, days):
     except apikeys.KeyRefused as refused:
         click.echo(_("No key made: %(reason)s", reason=refused.message), err=True)
         raise click.exceptions.Exit(1) from refused
-    click.echo(_("API key %(name)s for %(user)s, valid until %(until)s:", name=key.name,
-                 user=owner.username,
-                 until=f"{expires:%Y-%m-%d %H:%M} UTC" if expires else _("never expires")))
+    click.echo(
+        _(
+            "API key %(name)s for %(user)s, valid until %(until)s:",
+            name=key.name,
+            user=owner.username,
+            until=f"{expires:%Y-%m-%d %H:%M} UTC" if expires else _("never expires"),
+        )
+    )
     click.echo(token)
-    click.echo(_("It is shown only this once. Send it as the header X-API-Key or "
-                 "Authorization: Bearer."))
+    click.echo(_("It is shown only this once. Send it as the header X-API-Key or Authorization: Bearer."))
 
 
 @pupns.command("outbox")
-@click.option("--last", "last", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many of the newest mails to print.")
+@click.option(
+    "--last",
+    "last",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many of the newest mails to print.",
+)
 @with_appcontext
 def outbox_command(last):
     """Print the newest mails of the outbox (oldest of them first), links included.

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and attached in `create_app()`."""
+
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect

@@ -1,4 +1,5 @@
 """Indonesian presentation of dates, numbers and enumerations (Jinja filters and helpers)."""
+
 import datetime as dt
 
 from flask_babel import format_date, format_datetime, format_decimal

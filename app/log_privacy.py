@@ -15,6 +15,7 @@ a URL and drops its query string:
 The benchmark runner reads only the scenario header, the status and `%(D)s` from the access
 log (benchmarks/run.py), none of which changes.
 """
+
 import logging
 import re
 
@@ -40,7 +41,7 @@ def strip_query(text: str) -> str:
     request_line = _REQUEST_LINE.search(text)
     protocol = text.rfind(" HTTP/")
     if request_line is not None and protocol > request_line.end():
-        text = text[:request_line.end() - 1] + text[protocol:]
+        text = text[: request_line.end() - 1] + text[protocol:]
     return _WORD.sub(_cut_query, text)
 
 

@@ -73,26 +73,35 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     read_employees += [("menu_access", m) for m in ("Employees", "Employee data", "Documents")]
     write_employees = [pair for v in employee_views for pair in _crud(v, write=True)]
     write_employees += [("muldelete", "PegawaiView")]
-    handle_tickets = [(p, "TicketInboxView") for p in
-                      ("can_list", "can_show", "can_download", "can_claim", "can_resolve")]
+    handle_tickets = [
+        (p, "TicketInboxView") for p in ("can_list", "can_show", "can_download", "can_claim", "can_resolve")
+    ]
     handle_tickets += [("menu_access", m) for m in ("Helpdesk", "Helpdesk tickets")]
-    approve_registrations = [(p, "RegistrationApprovalView") for p in
-                             ("can_list", "can_approve", "can_reject")]
+    approve_registrations = [(p, "RegistrationApprovalView") for p in ("can_list", "can_approve", "can_reject")]
     approve_registrations += [("menu_access", m) for m in ("Verification", "Registration approval")]
     helpdesk_accounts = [(p, "HelpdeskAccountView") for p in ("can_lookup", "can_reset", "can_unlock")]
     helpdesk_accounts += [("menu_access", m) for m in ("Helpdesk", "Registration lookup")]
     verify_submissions = [(p, "VerificationInboxView") for p in ("can_list", "can_show", "can_act")]
     verify_submissions += [("menu_access", m) for m in ("Verification", "Verification inbox")]
-    my_data = [("can_access", "MyDataView"), ("menu_access", "My data"),
-               ("can_list", "MessageView"), ("menu_access", "Messages")]
+    my_data = [
+        ("can_access", "MyDataView"),
+        ("menu_access", "My data"),
+        ("can_list", "MessageView"),
+        ("menu_access", "Messages"),
+    ]
     # Dashboard, lists, workload and exports, each user within his own scope (services.monitoring).
     monitoring = [("can_access", "MonitoringView"), ("can_export", "MonitoringView")]
     monitoring += [("menu_access", m) for m in ("Monitoring", "Dashboard", "Verifier workload")]
     return {
         ROLE_PNS: own_account + my_data,
         ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions + monitoring,
-        ROLE_VERIFIKATOR_INSTANSI: own_account + read_employees + write_employees + handle_tickets
-        + approve_registrations + verify_submissions + monitoring,
+        ROLE_VERIFIKATOR_INSTANSI: own_account
+        + read_employees
+        + write_employees
+        + handle_tickets
+        + approve_registrations
+        + verify_submissions
+        + monitoring,
         ROLE_VERIFIKATOR_BKN: own_account + read_employees + verify_submissions + monitoring,
         ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts + verify_submissions,
         ROLE_MONITOR: own_account + read_employees + monitoring,

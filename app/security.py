@@ -5,6 +5,7 @@ passwords, login sessions and JWTs through services.accounts, .passwords and .se
 Only the app factory, the CLI and FAB's config (FAB_SECURITY_MANAGER_CLASS) import this
 module; roles live in app/roles.py and are written by services.permissions.sync_roles.
 """
+
 import contextlib
 
 import click
@@ -41,16 +42,24 @@ class PupnsSecurityManager(SecurityManager):
         return accounts.authenticate(self.session, username, password)
 
     # FAB's signature: "" means "no password given", not a default password.
-    def add_user(self, username, first_name, last_name, email, role, password="",  # nosec B107
-                 hashed_password="", **kwargs):
+    def add_user(
+        self,
+        username,
+        first_name,
+        last_name,
+        email,
+        role,
+        password="",  # nosec B107
+        hashed_password="",
+        **kwargs,
+    ):
         """Every new password meets the house policy and is hashed with argon2id
         (services.accounts): FAB's `flask fab create-admin`/`create-user`, the demo seed.
         A weak password raises passwords.PasswordRefused (click's error on the CLI)."""
         if password and not hashed_password:
             with _cli_error():
                 hashed_password = accounts.new_password_hash(password, username=username)
-        return super().add_user(username, first_name, last_name, email, role,
-                                hashed_password=hashed_password, **kwargs)
+        return super().add_user(username, first_name, last_name, email, role, hashed_password=hashed_password, **kwargs)
 
     def reset_password(self, userid, password):
         """Admin's "Reset Password" and FAB's `flask fab reset-password`: the house policy

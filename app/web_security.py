@@ -19,6 +19,7 @@ Every response except static files also gets `Cache-Control: no-store`: pages ca
 data or CSRF tokens, downloads are personal documents, and a shared office PC or proxy must
 keep none of them.
 """
+
 import secrets
 
 from flask import Flask, current_app, g, request

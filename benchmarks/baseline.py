@@ -6,6 +6,7 @@ never exist in the application itself.
 Only the page size (25, like ours) and the columns differ from FAB's defaults. Filters and
 order come from the URL the way FAB's own list page writes them (`_flt_…`, `_oc_…`, `page_…`).
 """
+
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 

@@ -12,6 +12,7 @@ the schedule and the monitoring aggregates. Rows come from `benchmarks.world`: d
 for a given --seed and --pegawai. Every PNS account shares one password (hashed once), as
 do the answers and mothers' names: only the hashing cost is shared, not the format.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,10 +46,30 @@ STAFF = (
     ("bench_monitor", "Monitor", {}),
 )
 # Tables loaded by COPY (the rest are small or empty). Estimated cost orders the jobs.
-BULK_TABLES = ("pegawai", "riwayat_golongan", "riwayat_pendidikan", "riwayat_jabatan", "ab_user",
-               "ab_user_role", "registrasi", "usulan", "usulan_item", "usulan_event")
-JOB_COST = {"riwayat_golongan": 10, "pegawai": 9, "registrasi": 6, "ab_user": 5, "usulan": 5,
-            "usulan_item": 4, "usulan_event": 4, "ab_user_role": 3, "riwayat_jabatan": 3, "riwayat_pendidikan": 3}
+BULK_TABLES = (
+    "pegawai",
+    "riwayat_golongan",
+    "riwayat_pendidikan",
+    "riwayat_jabatan",
+    "ab_user",
+    "ab_user_role",
+    "registrasi",
+    "usulan",
+    "usulan_item",
+    "usulan_event",
+)
+JOB_COST = {
+    "riwayat_golongan": 10,
+    "pegawai": 9,
+    "registrasi": 6,
+    "ab_user": 5,
+    "usulan": 5,
+    "usulan_item": 4,
+    "usulan_event": 4,
+    "ab_user_role": 3,
+    "riwayat_jabatan": 3,
+    "riwayat_pendidikan": 3,
+}
 N = "\\N"  # NULL in COPY text format
 
 
@@ -72,31 +93,155 @@ def _text(value) -> str:
 
 LOADED_AT = (w.EPOCH - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")  # master data timestamps
 COLUMNS = {
-    "pegawai": ("id", "nip", "nip_lama", "nik", "nama", "gelar_depan", "gelar_belakang", "tempat_lahir",
-                "tanggal_lahir", "jenis_kelamin", "agama_id", "status_perkawinan_id", "alamat", "kode_pos",
-                "no_hp", "email", "npwp", "no_bpjs", "no_taspen", "no_karpeg", "instansi_id", "unit_kerja_id",
-                "status", "tmt_cpns", "sk_cpns_nomor", "sk_cpns_tanggal", "tmt_pns", "sk_pns_nomor",
-                "sk_pns_tanggal", "golongan_id", "tmt_golongan", "jenis_jabatan_id", "jabatan", "tmt_jabatan",
-                "pendidikan_terakhir_id", "record_version", "created_at", "updated_at"),
-    "riwayat_golongan": ("id", "pegawai_id", "golongan_id", "nomor_sk", "tanggal_sk", "tmt_golongan", "jenis_kp",
-                         "masa_kerja_tahun", "masa_kerja_bulan", "created_at", "updated_at"),
-    "riwayat_pendidikan": ("id", "pegawai_id", "tingkat_pendidikan_id", "jurusan", "nama_sekolah", "tahun_lulus",
-                           "nomor_ijazah", "pendidikan_pertama", "created_at", "updated_at"),
-    "riwayat_jabatan": ("id", "pegawai_id", "jenis_jabatan_id", "unit_kerja_nama", "nama_jabatan", "tmt_jabatan",
-                        "nomor_sk", "tanggal_sk", "created_at", "updated_at"),
-    "ab_user": ("id", "first_name", "last_name", "username", "password", "active", "email", "login_count",
-                "fail_login_count", "created_on", "changed_on", "pegawai_id", "lockout_count", "is_pns_account"),
+    "pegawai": (
+        "id",
+        "nip",
+        "nip_lama",
+        "nik",
+        "nama",
+        "gelar_depan",
+        "gelar_belakang",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "agama_id",
+        "status_perkawinan_id",
+        "alamat",
+        "kode_pos",
+        "no_hp",
+        "email",
+        "npwp",
+        "no_bpjs",
+        "no_taspen",
+        "no_karpeg",
+        "instansi_id",
+        "unit_kerja_id",
+        "status",
+        "tmt_cpns",
+        "sk_cpns_nomor",
+        "sk_cpns_tanggal",
+        "tmt_pns",
+        "sk_pns_nomor",
+        "sk_pns_tanggal",
+        "golongan_id",
+        "tmt_golongan",
+        "jenis_jabatan_id",
+        "jabatan",
+        "tmt_jabatan",
+        "pendidikan_terakhir_id",
+        "record_version",
+        "created_at",
+        "updated_at",
+    ),
+    "riwayat_golongan": (
+        "id",
+        "pegawai_id",
+        "golongan_id",
+        "nomor_sk",
+        "tanggal_sk",
+        "tmt_golongan",
+        "jenis_kp",
+        "masa_kerja_tahun",
+        "masa_kerja_bulan",
+        "created_at",
+        "updated_at",
+    ),
+    "riwayat_pendidikan": (
+        "id",
+        "pegawai_id",
+        "tingkat_pendidikan_id",
+        "jurusan",
+        "nama_sekolah",
+        "tahun_lulus",
+        "nomor_ijazah",
+        "pendidikan_pertama",
+        "created_at",
+        "updated_at",
+    ),
+    "riwayat_jabatan": (
+        "id",
+        "pegawai_id",
+        "jenis_jabatan_id",
+        "unit_kerja_nama",
+        "nama_jabatan",
+        "tmt_jabatan",
+        "nomor_sk",
+        "tanggal_sk",
+        "created_at",
+        "updated_at",
+    ),
+    "ab_user": (
+        "id",
+        "first_name",
+        "last_name",
+        "username",
+        "password",
+        "active",
+        "email",
+        "login_count",
+        "fail_login_count",
+        "created_on",
+        "changed_on",
+        "pegawai_id",
+        "lockout_count",
+        "is_pns_account",
+    ),
     "ab_user_role": ("id", "user_id", "role_id"),
-    "registrasi": ("id", "nomor", "pegawai_id", "instansi_id", "user_id", "email", "status", "alasan",
-                   "security_question_id", "answer_hash", "mother_name_hash", "decided_at", "created_at",
-                   "updated_at"),
-    "usulan": ("id", "pegawai_id", "status", "instansi_id", "unit_kerja_id", "pegawai_nama", "base_record_version",
-               "base_json",
-               "needs_bkn", "submitted_at", "finished_at", "version", "created_at", "updated_at"),
-    "usulan_item": ("id", "usulan_id", "section", "operation", "target_id", "values_json", "official_json",
-                    "created_at", "updated_at"),
-    "usulan_event": ("id", "usulan_id", "actor_id", "actor_name", "level", "from_status", "to_status", "action",
-                     "reason", "created_at"),
+    "registrasi": (
+        "id",
+        "nomor",
+        "pegawai_id",
+        "instansi_id",
+        "user_id",
+        "email",
+        "status",
+        "alasan",
+        "security_question_id",
+        "answer_hash",
+        "mother_name_hash",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ),
+    "usulan": (
+        "id",
+        "pegawai_id",
+        "status",
+        "instansi_id",
+        "unit_kerja_id",
+        "pegawai_nama",
+        "base_record_version",
+        "base_json",
+        "needs_bkn",
+        "submitted_at",
+        "finished_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    "usulan_item": (
+        "id",
+        "usulan_id",
+        "section",
+        "operation",
+        "target_id",
+        "values_json",
+        "official_json",
+        "created_at",
+        "updated_at",
+    ),
+    "usulan_event": (
+        "id",
+        "usulan_id",
+        "actor_id",
+        "actor_name",
+        "level",
+        "from_status",
+        "to_status",
+        "action",
+        "reason",
+        "created_at",
+    ),
 }
 
 
@@ -104,12 +249,29 @@ COLUMNS = {
 # Staging: what needs Python (benchmarks.world), COPYed by one process per half of the Pegawai
 # ============================================================================================
 STAGE_COLUMNS = (
-    ("id", "integer"), ("nip", "text"), ("nik", "text"), ("nama", "text"), ("gelar_depan", "text"),
-    ("gelar_belakang", "text"), ("tanggal_lahir", "date"), ("jenis_kelamin", "text"), ("instansi_id", "integer"),
-    ("unit_kerja_id", "integer"), ("status", "text"), ("tmt_cpns", "date"), ("golongan_id", "integer"),
-    ("tmt_golongan", "date"), ("jenis_jabatan_id", "integer"), ("jabatan", "text"),
-    ("pendidikan_terakhir_id", "integer"), ("reg_state", "text"), ("usulan_state", "text"),
-    ("nama_change", "boolean"), ("registered_at", "timestamp"), ("nomor", "text"), ("gol_ids", "integer[]"),
+    ("id", "integer"),
+    ("nip", "text"),
+    ("nik", "text"),
+    ("nama", "text"),
+    ("gelar_depan", "text"),
+    ("gelar_belakang", "text"),
+    ("tanggal_lahir", "date"),
+    ("jenis_kelamin", "text"),
+    ("instansi_id", "integer"),
+    ("unit_kerja_id", "integer"),
+    ("status", "text"),
+    ("tmt_cpns", "date"),
+    ("golongan_id", "integer"),
+    ("tmt_golongan", "date"),
+    ("jenis_jabatan_id", "integer"),
+    ("jabatan", "text"),
+    ("pendidikan_terakhir_id", "integer"),
+    ("reg_state", "text"),
+    ("usulan_state", "text"),
+    ("nama_change", "boolean"),
+    ("registered_at", "timestamp"),
+    ("nomor", "text"),
+    ("gol_ids", "integer[]"),
     ("gol_tmts", "date[]"),
 )
 
@@ -189,18 +351,25 @@ def derived_tables(ref: dict, hashes: dict, pns_role: int) -> list[tuple]:
     snapshot = "json_build_object(" + ", ".join(f"'{f}', p.{f}" for f in DATA_UTAMA_FIELDS) + ")::text"
     # Times of a submission: step k happens 4 + 3k days after registration.
     step = "(s.registered_at + ({k} * 3 + 4) * interval '1 day' + ({h} % 36000) * interval '1 second')"
-    events_of = ("CASE WHEN s.usulan_state = 'selesai' AND s.nama_change THEN 'selesai_bkn' "
-                 "ELSE s.usulan_state END")
-    n_events = ("CASE s.usulan_state WHEN 'draft' THEN 0 WHEN 'returned' THEN 2 WHEN 'di_skpd' THEN 1 "
-                "WHEN 'di_instansi' THEN 2 WHEN 'di_bkn' THEN 3 ELSE CASE WHEN s.nama_change THEN 4 ELSE 3 END END")
+    events_of = "CASE WHEN s.usulan_state = 'selesai' AND s.nama_change THEN 'selesai_bkn' ELSE s.usulan_state END"
+    n_events = (
+        "CASE s.usulan_state WHEN 'draft' THEN 0 WHEN 'returned' THEN 2 WHEN 'di_skpd' THEN 1 "
+        "WHEN 'di_instansi' THEN 2 WHEN 'di_bkn' THEN 3 ELSE CASE WHEN s.nama_change THEN 4 ELSE 3 END END"
+    )
     needs_bkn = "(s.nama_change AND s.usulan_state NOT IN ('draft', 'returned'))"
     events = []
     for state, rows in EVENTS.items():
         for k, (level, frm, to, action, reason) in enumerate(rows):
-            events.append(f"('{state}', {k}, '{level}', '{frm}', '{to}', '{action}', "
-                          + ("NULL" if reason is None else "'" + reason.replace("'", "''") + "'") + ")")
+            events.append(
+                f"('{state}', {k}, '{level}', '{frm}', '{to}', '{action}', "
+                + ("NULL" if reason is None else "'" + reason.replace("'", "''") + "'")
+                + ")"
+            )
     return [
-        ("pegawai", COLUMNS["pegawai"], f"""
+        (
+            "pegawai",
+            COLUMNS["pegawai"],
+            f"""
             SELECT s.id, s.nip,
                    CASE WHEN s.tmt_cpns < date '2008-01-01'
                         THEN lpad((100 + s.instansi_id % 900)::text, 3, '0')
@@ -222,39 +391,82 @@ def derived_tables(ref: dict, hashes: dict, pns_role: int) -> list[tuple]:
                    s.pendidikan_terakhir_id, 1, %(loaded)s, %(loaded)s
             FROM bench_stage s,
                  LATERAL (SELECT {H} AS h, (%(cities)s::text[])[1 + {H} % %(n_cities)s] AS kota) x""",
-         {"agama": ref["agama"], "belum_kawin": ref["status_perkawinan"][0], "kawin": ref["status_perkawinan"][1],
-          "streets": list(w.STREETS), "n_streets": len(w.STREETS), "cities": list(w.CITIES),
-          "n_cities": len(w.CITIES), "loaded": loaded}, ()),
-        ("riwayat_golongan", COLUMNS["riwayat_golongan"], """
+            {
+                "agama": ref["agama"],
+                "belum_kawin": ref["status_perkawinan"][0],
+                "kawin": ref["status_perkawinan"][1],
+                "streets": list(w.STREETS),
+                "n_streets": len(w.STREETS),
+                "cities": list(w.CITIES),
+                "n_cities": len(w.CITIES),
+                "loaded": loaded,
+            },
+            (),
+        ),
+        (
+            "riwayat_golongan",
+            COLUMNS["riwayat_golongan"],
+            """
             SELECT s.id * 8 + g.n - 1, s.id, g.gid,
                    '823.3/KP/' || s.id % 100000 || '/' || date_part('year', g.tmt)::int,
                    (g.tmt - interval '2 months')::date, g.tmt, CASE WHEN g.n = 1 THEN 'CPNS' ELSE 'Reguler' END,
                    date_part('year', age(g.tmt, s.tmt_cpns))::int, date_part('month', age(g.tmt, s.tmt_cpns))::int,
                    %(loaded)s, %(loaded)s
             FROM bench_stage s, unnest(s.gol_ids, s.gol_tmts) WITH ORDINALITY AS g(gid, tmt, n)""",
-         {"loaded": loaded}, ()),
-        ("riwayat_pendidikan", COLUMNS["riwayat_pendidikan"], f"""
+            {"loaded": loaded},
+            (),
+        ),
+        (
+            "riwayat_pendidikan",
+            COLUMNS["riwayat_pendidikan"],
+            f"""
             SELECT s.id, s.id, s.pendidikan_terakhir_id, (%(jurusan)s::text[])[1 + {H} % %(n_jurusan)s],
                    (%(kampus)s::text[])[1 + {H2} % %(n_kampus)s], date_part('year', s.tmt_cpns)::int - 1,
                    lpad(({H2} % 100000000)::text, 8, '0') || '/' || (date_part('year', s.tmt_cpns)::int - 1),
                    true, %(loaded)s, %(loaded)s
             FROM bench_stage s""",
-         {"jurusan": list(w.JURUSAN), "n_jurusan": len(w.JURUSAN), "kampus": list(w.KAMPUS),
-          "n_kampus": len(w.KAMPUS), "loaded": loaded}, ()),
-        ("riwayat_jabatan", COLUMNS["riwayat_jabatan"], """
+            {
+                "jurusan": list(w.JURUSAN),
+                "n_jurusan": len(w.JURUSAN),
+                "kampus": list(w.KAMPUS),
+                "n_kampus": len(w.KAMPUS),
+                "loaded": loaded,
+            },
+            (),
+        ),
+        (
+            "riwayat_jabatan",
+            COLUMNS["riwayat_jabatan"],
+            """
             SELECT s.id, s.id, s.jenis_jabatan_id, NULL, s.jabatan, s.tmt_golongan,
                    '821.2/' || s.id % 100000 || '/' || date_part('year', s.tmt_golongan)::int, s.tmt_golongan,
                    %(loaded)s, %(loaded)s
-            FROM bench_stage s""", {"loaded": loaded}, ()),
-        ("ab_user", COLUMNS["ab_user"], """
+            FROM bench_stage s""",
+            {"loaded": loaded},
+            (),
+        ),
+        (
+            "ab_user",
+            COLUMNS["ab_user"],
+            """
             SELECT %(offset)s + s.id, left(s.nama, 64), '', s.nip, %(password)s, s.reg_state = 'disetujui',
                    s.nip || '@pns.invalid', 0, 0, s.registered_at, s.registered_at, s.id, 0, true
             FROM bench_stage s WHERE s.reg_state IS NOT NULL""",
-         {"offset": PNS_USER_ID_OFFSET, "password": hashes["password"]}, ()),
-        ("ab_user_role", COLUMNS["ab_user_role"], """
+            {"offset": PNS_USER_ID_OFFSET, "password": hashes["password"]},
+            (),
+        ),
+        (
+            "ab_user_role",
+            COLUMNS["ab_user_role"],
+            """
             SELECT s.id, %(offset)s + s.id, %(role)s FROM bench_stage s WHERE s.reg_state IS NOT NULL""",
-         {"offset": PNS_USER_ID_OFFSET, "role": pns_role}, ()),
-        ("registrasi", COLUMNS["registrasi"], """
+            {"offset": PNS_USER_ID_OFFSET, "role": pns_role},
+            (),
+        ),
+        (
+            "registrasi",
+            COLUMNS["registrasi"],
+            """
             SELECT s.id, s.nomor, s.id, s.instansi_id, %(offset)s + s.id, 'pns' || s.id || '@example.id', s.reg_state,
                    CASE s.reg_state WHEN 'ditolak' THEN 'Data pada SK tidak sesuai (pindah instansi).'
                                     WHEN 'direset' THEN 'NIP didaftarkan orang lain (tiket helpdesk).' END,
@@ -264,17 +476,33 @@ def derived_tables(ref: dict, hashes: dict, pns_role: int) -> list[tuple]:
                  LATERAL (SELECT CASE WHEN s.reg_state <> 'menunggu'
                                       THEN s.registered_at + (1 + s.id % 5) * interval '1 day' END AS decided) d
             WHERE s.reg_state IS NOT NULL""",
-         {"offset": PNS_USER_ID_OFFSET, "questions": ref["security_question"],
-          "n_questions": len(ref["security_question"]), "answer": hashes["answer"], "mother": hashes["mother"]}, ()),
-        ("usulan", COLUMNS["usulan"], f"""
+            {
+                "offset": PNS_USER_ID_OFFSET,
+                "questions": ref["security_question"],
+                "n_questions": len(ref["security_question"]),
+                "answer": hashes["answer"],
+                "mother": hashes["mother"],
+            },
+            (),
+        ),
+        (
+            "usulan",
+            COLUMNS["usulan"],
+            f"""
             SELECT s.id, s.id, CASE s.usulan_state WHEN 'returned' THEN 'draft' ELSE s.usulan_state END,
                    s.instansi_id, s.unit_kerja_id, s.nama, 1, {snapshot}, {needs_bkn},
                    CASE WHEN s.usulan_state <> 'draft' THEN {step.format(k=0, h=H)} END,
-                   CASE WHEN s.usulan_state = 'selesai' THEN {step.format(k=f'({n_events} - 1)', h=H)} END,
+                   CASE WHEN s.usulan_state = 'selesai' THEN {step.format(k=f"({n_events} - 1)", h=H)} END,
                    1 + {n_events}, {step.format(k=0, h=H)} - interval '1 day',
-                   {step.format(k=f'greatest({n_events} - 1, 0)', h=H)}
-            FROM bench_stage s JOIN pegawai p ON p.id = s.id WHERE s.usulan_state IS NOT NULL""", {}, ("pegawai",)),
-        ("usulan_item", COLUMNS["usulan_item"], f"""
+                   {step.format(k=f"greatest({n_events} - 1, 0)", h=H)}
+            FROM bench_stage s JOIN pegawai p ON p.id = s.id WHERE s.usulan_state IS NOT NULL""",
+            {},
+            ("pegawai",),
+        ),
+        (
+            "usulan_item",
+            COLUMNS["usulan_item"],
+            f"""
             SELECT s.id * 2, s.id, 'data_utama', 'change', s.id,
                    CASE WHEN s.nama_change
                         THEN json_build_object('nama', p.nama || ' ' || (%(last)s::text[])[1 + {H2} % %(n_last)s])
@@ -290,29 +518,48 @@ def derived_tables(ref: dict, hashes: dict, pns_role: int) -> list[tuple]:
                                      'tahun', 2015)::text,
                    NULL, {step.format(k=0, h=H)} - interval '3 hours', {step.format(k=0, h=H)} - interval '3 hours'
             FROM bench_stage s WHERE s.usulan_state IS NOT NULL AND {H2} % 4 = 0""",
-         {"last": list(w.LAST_MALE), "n_last": len(w.LAST_MALE), "diklat": ref["jenis_diklat"]}, ("pegawai",)),
-        ("usulan_event", COLUMNS["usulan_event"], f"""
+            {"last": list(w.LAST_MALE), "n_last": len(w.LAST_MALE), "diklat": ref["jenis_diklat"]},
+            ("pegawai",),
+        ),
+        (
+            "usulan_event",
+            COLUMNS["usulan_event"],
+            f"""
             SELECT s.id * 4 + e.n, s.id, CASE WHEN e.level = 'pns' THEN %(offset)s + s.id END,
                    CASE WHEN e.level = 'pns' THEN 'pns' ELSE 'verifikator.' || e.level END,
-                   e.level, e.frm, e.to_status, e.action, e.reason, {step.format(k='e.n', h=H)}
-            FROM bench_stage s JOIN (VALUES {', '.join(events)}) AS e(state, n, level, frm, to_status, action, reason)
+                   e.level, e.frm, e.to_status, e.action, e.reason, {step.format(k="e.n", h=H)}
+            FROM bench_stage s JOIN (VALUES {", ".join(events)}) AS e(state, n, level, frm, to_status, action, reason)
                  ON e.state = {events_of}
-            WHERE s.usulan_state IS NOT NULL""", {"offset": PNS_USER_ID_OFFSET}, ()),
+            WHERE s.usulan_state IS NOT NULL""",
+            {"offset": PNS_USER_ID_OFFSET},
+            (),
+        ),
     ]
 
 
 EVENTS = {  # submission state → its transitions so far: (level, from, to, action, reason)
-    "returned": [("pns", "draft", "di_skpd", "kirim", None),
-                 ("skpd", "di_skpd", "draft", "kembalikan", "BTS: berkas tidak sesuai, unggah SK yang terbaru.")],
+    "returned": [
+        ("pns", "draft", "di_skpd", "kirim", None),
+        ("skpd", "di_skpd", "draft", "kembalikan", "BTS: berkas tidak sesuai, unggah SK yang terbaru."),
+    ],
     "di_skpd": [("pns", "draft", "di_skpd", "kirim", None)],
     "di_instansi": [("pns", "draft", "di_skpd", "kirim", None), ("skpd", "di_skpd", "di_instansi", "verifikasi", None)],
-    "di_bkn": [("pns", "draft", "di_skpd", "kirim", None), ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
-               ("instansi", "di_instansi", "di_bkn", "verifikasi", None)],
-    "selesai": [("pns", "draft", "di_skpd", "kirim", None), ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
-                ("instansi", "di_instansi", "selesai", "verifikasi", None)],
-    "selesai_bkn": [("pns", "draft", "di_skpd", "kirim", None), ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
-                    ("instansi", "di_instansi", "di_bkn", "verifikasi", None),
-                    ("bkn", "di_bkn", "selesai", "verifikasi", None)],
+    "di_bkn": [
+        ("pns", "draft", "di_skpd", "kirim", None),
+        ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
+        ("instansi", "di_instansi", "di_bkn", "verifikasi", None),
+    ],
+    "selesai": [
+        ("pns", "draft", "di_skpd", "kirim", None),
+        ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
+        ("instansi", "di_instansi", "selesai", "verifikasi", None),
+    ],
+    "selesai_bkn": [
+        ("pns", "draft", "di_skpd", "kirim", None),
+        ("skpd", "di_skpd", "di_instansi", "verifikasi", None),
+        ("instansi", "di_instansi", "di_bkn", "verifikasi", None),
+        ("bkn", "di_bkn", "selesai", "verifikasi", None),
+    ],
 }
 
 
@@ -329,8 +576,11 @@ def copy_derived(url: str, table: str, columns, select_sql: str, params: dict) -
     failure, cpu = [], []
     with target.cursor() as cur:
         # Binary COPY (a third cheaper than text): each value cast to its column's type.
-        cur.execute("SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
-                    "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped", (table,))
+        cur.execute(
+            "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+            (table,),
+        )
         types = dict(cur.fetchall())
     names = [f"c{i}" for i in range(len(columns))]
     typed = ", ".join(f"q.{n}::{types[c]}" for n, c in zip(names, columns, strict=True))
@@ -342,8 +592,11 @@ def copy_derived(url: str, table: str, columns, select_sql: str, params: dict) -
                 cur.execute("SET work_mem = '256MB'")
                 # Modulo is written " % " in the SQL above; psycopg2 wants it doubled.
                 query = cur.mogrify(select_sql.replace(" % ", " %% "), params).decode()
-                cur.copy_expert(f"COPY (SELECT {typed} FROM ({query}) AS q({', '.join(names)})) "
-                                "TO STDOUT WITH (FORMAT binary)", writer, size=1 << 20)
+                cur.copy_expert(
+                    f"COPY (SELECT {typed} FROM ({query}) AS q({', '.join(names)})) TO STDOUT WITH (FORMAT binary)",
+                    writer,
+                    size=1 << 20,
+                )
                 cpu.append(backend_cpu(cur) - before)
         except Exception as exc:  # reported by the consumer side
             failure.append(exc)
@@ -357,8 +610,9 @@ def copy_derived(url: str, table: str, columns, select_sql: str, params: dict) -
             before = backend_cpu(cur)
             cur.execute("SET synchronous_commit = off")
             cur.execute(f"TRUNCATE {table}")
-            cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary, FREEZE)",
-                            reader, size=1 << 20)
+            cur.copy_expert(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary, FREEZE)", reader, size=1 << 20
+            )
             rows = cur.rowcount
             cpu.append(backend_cpu(cur) - before)
         thread.join()
@@ -441,8 +695,7 @@ def recreate_database(url: str) -> None:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         # Byte-order collation (see README "Settings"): names are upper-case ASCII, text
         # indexes build twice as fast, and character classes stay Unicode (LC_CTYPE).
-        cur.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
-                    "LC_CTYPE 'C.UTF-8'")
+        cur.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
     conn.close()
 
 
@@ -501,11 +754,15 @@ def load_org(conn, org: w.Org) -> None:
     with conn.cursor() as cur:
         cur.copy_expert(
             "COPY instansi (id, kode, nama, jenis, kanreg_id, created_at, updated_at) FROM STDIN",
-            LineReader(f"{i}\t{k}\t{n}\t{j}\t{kr}\t{LOADED_AT}\t{LOADED_AT}\n" for i, k, n, j, kr in org.instansi))
+            LineReader(f"{i}\t{k}\t{n}\t{j}\t{kr}\t{LOADED_AT}\t{LOADED_AT}\n" for i, k, n, j, kr in org.instansi),
+        )
         cur.copy_expert(
             "COPY unit_kerja (id, kode, nama, instansi_id, parent_id, path, aktif, created_at, updated_at) FROM STDIN",
-            LineReader(f"{i}\t{k}\t{n}\t{inst}\t{_text(parent)}\t{path}\tt\t{LOADED_AT}\t{LOADED_AT}\n"
-                       for i, k, n, inst, parent, path in org.units))
+            LineReader(
+                f"{i}\t{k}\t{n}\t{inst}\t{_text(parent)}\t{path}\tt\t{LOADED_AT}\t{LOADED_AT}\n"
+                for i, k, n, inst, parent, path in org.units
+            ),
+        )
     conn.commit()
 
 
@@ -516,7 +773,9 @@ def check_columns(conn) -> None:
         for table, columns in COLUMNS.items():
             cur.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND is_nullable = 'NO' AND column_default IS NULL", (table,))
+                "AND is_nullable = 'NO' AND column_default IS NULL",
+                (table,),
+            )
             missing = [c for (c,) in cur.fetchall() if c not in columns]
             if missing:
                 raise SystemExit(f"benchmarks/build_db.py does not fill {table}.{', '.join(missing)}: update COLUMNS")
@@ -530,7 +789,8 @@ def drop_constraints(conn, tables) -> list[str]:
         cur.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
-            (list(tables), list(tables)))
+            (list(tables), list(tables)),
+        )
         for table, name, definition in cur.fetchall():
             drops.append(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             restore_fks.append((table, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
@@ -538,7 +798,9 @@ def drop_constraints(conn, tables) -> list[str]:
             "SELECT c.relname, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), con.conname, "
             "pg_get_constraintdef(con.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
             "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype = 'u' "
-            "WHERE c.relname = ANY(%s) AND NOT i.indisprimary", (list(tables),))
+            "WHERE c.relname = ANY(%s) AND NOT i.indisprimary",
+            (list(tables),),
+        )
         for table, index, definition, conname, condef in cur.fetchall():
             if conname:
                 drops.append(f'ALTER TABLE {table} DROP CONSTRAINT "{conname}"')
@@ -555,6 +817,7 @@ def drop_constraints(conn, tables) -> list[str]:
 def run_parallel(url: str, statements, workers: int, setup=()) -> float:
     """Run independent DDL statements on `workers` connections, in the order given (largest
     table first). Returns the CPU seconds of their backends."""
+
     def run(statement):
         conn = psycopg2.connect(url)
         conn.autocommit = True
@@ -576,8 +839,9 @@ def finish_tables(conn, tables) -> None:
     """Sequences past the loaded ids."""
     with conn.cursor() as cur:
         for table in tables + ("instansi", "unit_kerja"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"GREATEST((SELECT max(id) FROM {table}), 1))")
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT max(id) FROM {table}), 1))"
+            )
     conn.commit()
 
 
@@ -600,8 +864,9 @@ def staff_and_schedule(url: str, org: w.Org) -> list[dict]:
         for username, role, scope in STAFF:
             user = db.session.scalar(select(User).where(User.username == username))
             if user is None:
-                user = sm.add_user(username, username, "Bench", f"{username}@bench.local", sm.find_role(role),
-                                   password=STAFF_PASSWORD)
+                user = sm.add_user(
+                    username, username, "Bench", f"{username}@bench.local", sm.find_role(role), password=STAFF_PASSWORD
+                )
             if "instansi" in scope:
                 user.instansi_id = largest.id
             if scope.get("skpd"):
@@ -610,14 +875,25 @@ def staff_and_schedule(url: str, org: w.Org) -> list[dict]:
                 user.kanreg_id = largest.kanreg_id
             accounts.append({"username": username, "role": role, "password": STAFF_PASSWORD})
         today = dt.date.today()
-        db.session.add_all([
-            Jadwal(fase=Jadwal.FASE_PERSIAPAN, mulai=today - dt.timedelta(days=400),
-                   selesai=today - dt.timedelta(days=181)),
-            Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=today - dt.timedelta(days=180),
-                   selesai=today + dt.timedelta(days=180)),
-            Jadwal(fase=Jadwal.FASE_VERIFIKASI, mulai=today + dt.timedelta(days=181),
-                   selesai=today + dt.timedelta(days=365)),
-        ])
+        db.session.add_all(
+            [
+                Jadwal(
+                    fase=Jadwal.FASE_PERSIAPAN,
+                    mulai=today - dt.timedelta(days=400),
+                    selesai=today - dt.timedelta(days=181),
+                ),
+                Jadwal(
+                    fase=Jadwal.FASE_PENGISIAN,
+                    mulai=today - dt.timedelta(days=180),
+                    selesai=today + dt.timedelta(days=180),
+                ),
+                Jadwal(
+                    fase=Jadwal.FASE_VERIFIKASI,
+                    mulai=today + dt.timedelta(days=181),
+                    selesai=today + dt.timedelta(days=365),
+                ),
+            ]
+        )
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -648,8 +924,11 @@ def shared_hashes() -> dict:
     """One argon2id hash per secret, computed once (services.passwords parameters)."""
     from app.services import passwords
 
-    return {"password": passwords.hash_password(PNS_PASSWORD), "answer": passwords.hash_answer(ANSWER),
-            "mother": passwords.hash_answer(MOTHER)}
+    return {
+        "password": passwords.hash_password(PNS_PASSWORD),
+        "answer": passwords.hash_answer(ANSWER),
+        "mother": passwords.hash_answer(MOTHER),
+    }
 
 
 def counts(conn) -> dict:
@@ -672,8 +951,9 @@ SERVER_SETTINGS = ("wal_level", "max_wal_size", "shared_buffers", "checkpoint_ti
 def server_settings(conn) -> dict:
     """The PostgreSQL settings a load's time depends on (README, "Bulk-load settings")."""
     with conn.cursor() as cur:
-        cur.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
-                    (list(SERVER_SETTINGS),))
+        cur.execute(
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)", (list(SERVER_SETTINGS),)
+        )
         return dict(cur.fetchall())
 
 
@@ -701,8 +981,9 @@ def build(url: str, n: int, seed: int = 2015, workers: int = 2, manifest: str | 
     load_org(conn, org)
     restore_indexes, restore_fks = drop_constraints(conn, BULK_TABLES)
     with conn.cursor() as cur:
-        cur.execute("CREATE UNLOGGED TABLE bench_stage ("
-                    + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS) + ")")
+        cur.execute(
+            "CREATE UNLOGGED TABLE bench_stage (" + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS) + ")"
+        )
     conn.commit()
     t = lap(f"organisation ({len(org.instansi)} instansi, {len(org.units)} units)", t)
 
@@ -727,11 +1008,13 @@ def build(url: str, n: int, seed: int = 2015, workers: int = 2, manifest: str | 
     conn.commit()
     finish_tables(conn, BULK_TABLES)
     maintenance = ["SET maintenance_work_mem = '1GB'", "SET max_parallel_maintenance_workers = 0"]
-    used = run_parallel(url, [ddl for _, ddl in sorted(restore_indexes, key=lambda x: -JOB_COST.get(x[0], 0))],
-                        workers, maintenance)
+    used = run_parallel(
+        url, [ddl for _, ddl in sorted(restore_indexes, key=lambda x: -JOB_COST.get(x[0], 0))], workers, maintenance
+    )
     t = lap(f"{len(restore_indexes)} indexes", t, used)
-    used = run_parallel(url, [ddl for _, ddl in sorted(restore_fks, key=lambda x: -JOB_COST.get(x[0], 0))],
-                        workers, maintenance)
+    used = run_parallel(
+        url, [ddl for _, ddl in sorted(restore_fks, key=lambda x: -JOB_COST.get(x[0], 0))], workers, maintenance
+    )
     t = lap(f"{len(restore_fks)} foreign keys, validated", t, used)
     used = run_parallel(url, [f"ANALYZE {table}" for table in BULK_TABLES + ("instansi", "unit_kerja")], workers)
     t = lap("ANALYZE", t, used)
@@ -745,16 +1028,27 @@ def build(url: str, n: int, seed: int = 2015, workers: int = 2, manifest: str | 
         log(f"monitoring refresh: {monitoring_seconds:.1f} s")
     timings["total"] = round(time.perf_counter() - started, 2)
     result = {
-        "database": _database_name(url), "pegawai": n, "seed": seed, "workers": workers,
+        "database": _database_name(url),
+        "pegawai": n,
+        "seed": seed,
+        "workers": workers,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "timings_seconds": timings, "cpu_seconds": cpu, "workers_cores": os.cpu_count(),
-        "loadavg_at_end": os.getloadavg(), "counts": counts(conn), "server": server_settings(conn),
+        "timings_seconds": timings,
+        "cpu_seconds": cpu,
+        "workers_cores": os.cpu_count(),
+        "loadavg_at_end": os.getloadavg(),
+        "counts": counts(conn),
+        "server": server_settings(conn),
         "staff": accounts,
-        "pns_password": PNS_PASSWORD, "skpd_unit_id": org.skpd_unit_id, "largest_instansi_id": org.instansi[0][0],
+        "pns_password": PNS_PASSWORD,
+        "skpd_unit_id": org.skpd_unit_id,
+        "largest_instansi_id": org.instansi[0][0],
     }
     conn.close()
-    log(f"done in {timings['total']} s (load {timings['load_total']} s, {cpu['load_total']} CPU s), "
-        f"{result['counts']['database_bytes'] / 2**30:.2f} GiB")
+    log(
+        f"done in {timings['total']} s (load {timings['load_total']} s, {cpu['load_total']} CPU s), "
+        f"{result['counts']['database_bytes'] / 2**30:.2f} GiB"
+    )
     if manifest:
         os.makedirs(os.path.dirname(manifest) or ".", exist_ok=True)
         with open(manifest, "w") as f:

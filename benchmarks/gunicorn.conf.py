@@ -13,6 +13,7 @@
   NIP travel in API filters and search forms; app/log_privacy.py): keep it in production,
   whatever `access_log_format` is chosen there (`%(r)s`, `%(q)s`, `%(f)s` are all safe with it).
 """
+
 import multiprocessing
 import os
 
@@ -22,7 +23,7 @@ worker_class = "sync"
 timeout = 120  # the stock FAB baselines count millions of rows per request
 graceful_timeout = 10
 accesslog = os.environ.get("BENCH_ACCESS_LOG", "-")
-access_log_format = '%({x-bench-scenario}i)s %(s)s %(D)s'
+access_log_format = "%({x-bench-scenario}i)s %(s)s %(D)s"
 logger_class = "app.log_privacy.GunicornLogger"
 errorlog = os.environ.get("BENCH_ERROR_LOG", "-")
 loglevel = "warning"

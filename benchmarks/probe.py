@@ -7,6 +7,7 @@ request three times, the fastest kept, with the number of SQL statements it issu
 statement count is what shows an N+1; the time shows a plan gone wrong. benchmarks.run gives
 the real figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,7 @@ from .wsgi import make_app
 
 def client_login(app):
     """`login(username, password)` for Plan: the Cookie header of a test-client session."""
+
     def login(username, password):
         client = app.test_client()
         page = client.get("/login/").get_data(as_text=True)
@@ -31,6 +33,7 @@ def client_login(app):
         if response.status_code != 302:
             raise RuntimeError(f"login of {username} failed: HTTP {response.status_code}")
         return f"session={client.get_cookie('session').value}"
+
     return login
 
 
@@ -56,12 +59,19 @@ def main(argv=None) -> None:
         for _ in range(1 if scenario.consumes else args.repeat):
             statements.clear()
             started = time.perf_counter()
-            response = client.open(request.path, method=request.method,
-                                   headers={"Cookie": request.cookie} if request.cookie else {}, data=request.body,
-                                   content_type="application/x-www-form-urlencoded" if request.body else None)
+            response = client.open(
+                request.path,
+                method=request.method,
+                headers={"Cookie": request.cookie} if request.cookie else {},
+                data=request.body,
+                content_type="application/x-www-form-urlencoded" if request.body else None,
+            )
             times.append((time.perf_counter() - started) * 1000)
-        print(f"{scenario.name:32s} {response.status_code} {min(times):8.1f} ms {len(statements):4d} queries  "
-              f"{request.path[:80]}", flush=True)
+        print(
+            f"{scenario.name:32s} {response.status_code} {min(times):8.1f} ms {len(statements):4d} queries  "
+            f"{request.path[:80]}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ figures table of benchmarks/RESULTS.md.
 
 See benchmarks/README.md for what is measured and how.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,6 +45,7 @@ def log(message: str) -> None:
 # ============================================================================================
 def machine() -> dict:
     """CPU, memory, PostgreSQL and tool versions, load average: the context of the figures."""
+
     def out(*cmd):
         try:
             return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
@@ -51,8 +53,9 @@ def machine() -> dict:
             return ""
 
     lscpu = dict(line.split(":", 1) for line in out("lscpu").splitlines() if ":" in line)
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "0")
+    mem = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0"
+    )
     return {
         "cpu": lscpu.get("Model name", platform.processor()).strip(),
         "cores": os.cpu_count(),
@@ -78,8 +81,11 @@ def _hash_for(seconds: float, _=None) -> int:
 
 def combine_bounds(before: dict, after: dict) -> dict:
     """The mean of two hash-bound measurements, with both kept."""
-    mean = {k: round((before[k] + after[k]) / 2, 2) for k in before if isinstance(before[k], (int, float))
-            and k != "hashes_per_registration"}
+    mean = {
+        k: round((before[k] + after[k]) / 2, 2)
+        for k in before
+        if isinstance(before[k], (int, float)) and k != "hashes_per_registration"
+    }
     return {**before, **mean, "before": before, "after": after}
 
 
@@ -99,8 +105,12 @@ def hash_bound(seconds: float = 5.0) -> dict:
         elapsed = time.perf_counter() - started
     hasher = passwords._hasher
     return {
-        "parameters": {"algorithm": "argon2id", "time_cost": hasher.time_cost,
-                       "memory_kib": hasher.memory_cost, "parallelism": hasher.parallelism},
+        "parameters": {
+            "algorithm": "argon2id",
+            "time_cost": hasher.time_cost,
+            "memory_kib": hasher.memory_cost,
+            "parallelism": hasher.parallelism,
+        },
         "ms_per_hash_one_core": round(per_hash * 1000, 2),
         "hashes_per_second_all_cores": round(total / elapsed, 2),
         "hashes_per_registration": 3,
@@ -117,15 +127,29 @@ class Server:
 
     def __init__(self, database_url: str, port: int, workers: int, access_log: Path):
         self.port, self.access_log = port, access_log
-        self.env = dict(os.environ, DATABASE_URL=database_url, BENCH_BIND=f"127.0.0.1:{port}",
-                        BENCH_WORKERS=str(workers), BENCH_ACCESS_LOG=str(access_log), BENCH_BASELINE="1")
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            BENCH_BIND=f"127.0.0.1:{port}",
+            BENCH_WORKERS=str(workers),
+            BENCH_ACCESS_LOG=str(access_log),
+            BENCH_BASELINE="1",
+        )
         self.process = None
 
     def __enter__(self):
         self.access_log.write_text("")
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", str(HERE / "gunicorn.conf.py"),
-             "benchmarks.wsgi:make_app()"], cwd=ROOT, env=self.env, start_new_session=True)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                str(HERE / "gunicorn.conf.py"),
+                "benchmarks.wsgi:make_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+        )
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
@@ -168,7 +192,8 @@ class Server:
 
         status, page, cookies = self.get("/login/")
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            rb'id="csrf_token"[^>]*value="([^"]+)"', page)
+            rb'id="csrf_token"[^>]*value="([^"]+)"', page
+        )
         body = urlencode({"csrf_token": token.group(1).decode(), "username": username, "password": password})
         status, _, new = self.request("POST", "/login/", body=body, cookie="; ".join(cookies))
         if status != 302 or not new:
@@ -180,8 +205,19 @@ class Server:
 # wrk and the server-side times
 # ============================================================================================
 def run_wrk(url: str, request_file: Path, duration: float, connections: int) -> dict:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "60s",
-               "-s", str(HERE / "wrk" / "scenario.lua"), url, "--", str(request_file)]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(HERE / "wrk" / "scenario.lua"),
+        url,
+        "--",
+        str(request_file),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
     line = next((x for x in done.stdout.splitlines() if x.startswith("{")), None)
     if line is None:
@@ -212,8 +248,13 @@ def measure(server: Server, scenario, workdir: Path, duration: float, connection
     url = f"http://127.0.0.1:{server.port}"
     lines = "\n".join(r.line() for r in scenario.requests) + "\n"
     # A scenario that uses up its data warms up on data of its own (other NIPs).
-    warm_lines = lines if not scenario.consumes else (
-        "\n".join(r.line() for r in scenario.extra.get("warmup", [])) + "\n" if scenario.extra.get("warmup") else "")
+    warm_lines = (
+        lines
+        if not scenario.consumes
+        else (
+            "\n".join(r.line() for r in scenario.extra.get("warmup", [])) + "\n" if scenario.extra.get("warmup") else ""
+        )
+    )
     if warmup and warm_lines.strip():
         warm = workdir / f"{scenario.name}.warmup.tsv"
         warm.write_text(warm_lines)
@@ -226,15 +267,27 @@ def measure(server: Server, scenario, workdir: Path, duration: float, connection
     ok = sum(n for code, n in result["statuses"].items() if int(code) in scenario.expect)
     seconds = result["duration_us"] / 1e6
     return {
-        "name": scenario.name, "group": scenario.group, "label": scenario.label,
-        "baseline_of": scenario.baseline_of, "target_ms": scenario.target_ms, "note": scenario.note,
-        "distinct_requests": len(scenario.requests), "connections": connections,
-        "requests": result["requests"], "rps": round(result["requests"] / seconds, 2),
+        "name": scenario.name,
+        "group": scenario.group,
+        "label": scenario.label,
+        "baseline_of": scenario.baseline_of,
+        "target_ms": scenario.target_ms,
+        "note": scenario.note,
+        "distinct_requests": len(scenario.requests),
+        "connections": connections,
+        "requests": result["requests"],
+        "rps": round(result["requests"] / seconds, 2),
         "client_ms": {k: round(result[f"{k}_us"] / 1000, 2) for k in ("p50", "p95", "p99")},
-        "server_ms": {"p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99),
-                      "mean": round(statistics.fmean(times), 2) if times else None},
-        "statuses": result["statuses"], "expected_share": round(ok / max(1, result["requests"]), 4),
-        "errors": result["errors"], "loadavg_1min_before": round(load, 2),
+        "server_ms": {
+            "p50": percentile(times, 50),
+            "p95": percentile(times, 95),
+            "p99": percentile(times, 99),
+            "mean": round(statistics.fmean(times), 2) if times else None,
+        },
+        "statuses": result["statuses"],
+        "expected_share": round(ok / max(1, result["requests"]), 4),
+        "errors": result["errors"],
+        "loadavg_1min_before": round(load, 2),
     }
 
 
@@ -258,9 +311,15 @@ def render(report: dict) -> str:
         f"{report['wrk']['duration_s']} s per scenario after {report['wrk']['warmup_s']} s of warm-up. "
         f"Database: {report['build']['pegawai']:,} Pegawai "
         f"({report['build']['counts']['database_bytes'] / 2**30:.1f} GiB).",
-        *(["Re-measured later in the same way: " + "; ".join(f"scenarios matching `{x['only']}` ({x['at']})"
-                                                             for x in report["remeasured"]) + "."]
-          if report.get("remeasured") else []),
+        *(
+            [
+                "Re-measured later in the same way: "
+                + "; ".join(f"scenarios matching `{x['only']}` ({x['at']})" for x in report["remeasured"])
+                + "."
+            ]
+            if report.get("remeasured")
+            else []
+        ),
         "",
         "| scenario | server p50 / p95 / p99 ms | client p50 / p95 / p99 ms | req/s | target p95 | "
         "stock FAB server p50 ms | FAB req/s | FAB ÷ ours (p50 server time; req/s) |",
@@ -275,44 +334,69 @@ def render(report: dict) -> str:
             out.append(f"| **{group}** | | | | | | | |")
         s, c = r["server_ms"], r["client_ms"]
         flag = "" if r["expected_share"] >= 0.999 else f" ⚠ {100 * (1 - r['expected_share']):.1f} % unexpected status"
-        target = "" if r["target_ms"] is None else (
-            f"{r['target_ms']:.0f} ms " + ("✔" if s["p95"] is not None and s["p95"] <= r["target_ms"] else "✘"))
+        target = (
+            ""
+            if r["target_ms"] is None
+            else (f"{r['target_ms']:.0f} ms " + ("✔" if s["p95"] is not None and s["p95"] <= r["target_ms"] else "✘"))
+        )
         fab = baselines.get(r["name"])
         fab_cells = ["", "", ""]
         if fab:
             slower = fab["server_ms"]["p50"] / s["p50"] if s["p50"] and fab["server_ms"]["p50"] else None
             rate = r["rps"] / fab["rps"] if fab["rps"] else None
-            fab_cells = [_ms(fab["server_ms"]["p50"]), f"{fab['rps']:,.1f}",
-                         ("–" if slower is None else f"×{slower:,.1f}") + " ; "
-                         + ("–" if rate is None else f"×{rate:,.1f}")]
-        out.append(f"| {r['label']}{flag} | {_ms(s['p50'])} / {_ms(s['p95'])} / {_ms(s['p99'])} | "
-                   f"{_ms(c['p50'])} / {_ms(c['p95'])} / {_ms(c['p99'])} | {r['rps']:,.1f} | {target} | "
-                   + " | ".join(fab_cells) + " |")
+            fab_cells = [
+                _ms(fab["server_ms"]["p50"]),
+                f"{fab['rps']:,.1f}",
+                ("–" if slower is None else f"×{slower:,.1f}") + " ; " + ("–" if rate is None else f"×{rate:,.1f}"),
+            ]
+        out.append(
+            f"| {r['label']}{flag} | {_ms(s['p50'])} / {_ms(s['p95'])} / {_ms(s['p99'])} | "
+            f"{_ms(c['p50'])} / {_ms(c['p95'])} / {_ms(c['p99'])} | {r['rps']:,.1f} | {target} | "
+            + " | ".join(fab_cells)
+            + " |"
+        )
     b = report["build"]
     if b.get("timings_seconds"):
-        steps = ", ".join(f"{name} {seconds:,.0f} s" + (f" ({b['cpu_seconds'][name]:,.0f} CPU s)"
-                                                         if name in b.get("cpu_seconds", {}) else "")
-                          for name, seconds in b["timings_seconds"].items() if name not in ("total", "load_total"))
+        steps = ", ".join(
+            f"{name} {seconds:,.0f} s"
+            + (f" ({b['cpu_seconds'][name]:,.0f} CPU s)" if name in b.get("cpu_seconds", {}) else "")
+            for name, seconds in b["timings_seconds"].items()
+            if name not in ("total", "load_total")
+        )
         when = f" (built {b['built_at']}, before this run)" if b.get("reused") else ""
-        out += ["", f"Build of this database{when}: **{b['timings_seconds']['load_total']:,.0f} s** from an empty server "
-                    f"to the last ANALYZE ({b.get('cpu_seconds', {}).get('load_total', 0):,.0f} CPU seconds of "
-                    f"the builder and its PostgreSQL backends), {b['timings_seconds']['total']:,.0f} s with the "
-                    f"staff accounts and the monitoring refresh: {steps}."
-                    + (" PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in b["server"].items()) + "."
-                       if b.get("server") else "")]
+        out += [
+            "",
+            f"Build of this database{when}: **{b['timings_seconds']['load_total']:,.0f} s** from an empty server "
+            f"to the last ANALYZE ({b.get('cpu_seconds', {}).get('load_total', 0):,.0f} CPU seconds of "
+            f"the builder and its PostgreSQL backends), {b['timings_seconds']['total']:,.0f} s with the "
+            f"staff accounts and the monitoring refresh: {steps}."
+            + (
+                " PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in b["server"].items()) + "." if b.get("server") else ""
+            ),
+        ]
     c = b["counts"]
-    out += ["", "Rows: " + ", ".join(f"{k} {v:,}" for k, v in c.items() if isinstance(v, int) and k != "database_bytes")
-            + "; registrasi by status " + ", ".join(f"{k} {v:,}" for k, v in c["registrasi.status"].items())
-            + "; usulan by status " + ", ".join(f"{k} {v:,}" for k, v in c["usulan.status"].items()) + "."]
+    out += [
+        "",
+        "Rows: "
+        + ", ".join(f"{k} {v:,}" for k, v in c.items() if isinstance(v, int) and k != "database_bytes")
+        + "; registrasi by status "
+        + ", ".join(f"{k} {v:,}" for k, v in c["registrasi.status"].items())
+        + "; usulan by status "
+        + ", ".join(f"{k} {v:,}" for k, v in c["usulan.status"].items())
+        + ".",
+    ]
     h = report["hash_bound"]
     reg = by_name.get("registration")
     if reg:
         share = reg["rps"] / h["registrations_per_second_bound"] if h["registrations_per_second_bound"] else 0
-        out += ["", f"Registrations: **{reg['rps']:.1f}/s** against a bound of "
-                    f"{h['registrations_per_second_bound']:.1f}/s set by the password hash "
-                    f"({h['ms_per_hash_one_core']:.1f} ms per argon2id hash on one core, "
-                    f"{h['hashes_per_second_all_cores']:.1f} hashes/s on all {report['machine']['cores']} cores, "
-                    f"3 hashes per registration): **{100 * share:.0f} %** of the bound (target ≥ 80 %)."]
+        out += [
+            "",
+            f"Registrations: **{reg['rps']:.1f}/s** against a bound of "
+            f"{h['registrations_per_second_bound']:.1f}/s set by the password hash "
+            f"({h['ms_per_hash_one_core']:.1f} ms per argon2id hash on one core, "
+            f"{h['hashes_per_second_all_cores']:.1f} hashes/s on all {report['machine']['cores']} cores, "
+            f"3 hashes per registration): **{100 * share:.0f} %** of the bound (target ≥ 80 %).",
+        ]
     return "\n".join(out)
 
 
@@ -322,7 +406,7 @@ def update_results_md(mode: str, table: str) -> None:
     start, end = f"<!-- results:{mode}:start -->", f"<!-- results:{mode}:end -->"
     block = f"{start}\n{table}\n{end}"
     if start in text and end in text:
-        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + f"\n\n{block}\n"
     path.write_text(text)
@@ -352,15 +436,23 @@ def main(argv=None) -> None:
     parser.add_argument("--database-url", help="default postgresql://postgres@127.0.0.1/bench_<mode>")
     parser.add_argument("--reuse", action="store_true", help="reuse the database of an earlier build")
     parser.add_argument("--duration", type=float, help="seconds per scenario (small 3, national 15)")
-    parser.add_argument("--warmup", type=float,
-                        help="seconds of warm-up per scenario, not measured (small 1, national 2)")
-    parser.add_argument("--connections", type=int, default=os.cpu_count() or 2,
-                        help="wrk connections, i.e. concurrent requests (default: one per core; "
-                             "the password-hash scenarios use twice as many)")
+    parser.add_argument(
+        "--warmup", type=float, help="seconds of warm-up per scenario, not measured (small 1, national 2)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="wrk connections, i.e. concurrent requests (default: one per core; "
+        "the password-hash scenarios use twice as many)",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (default 2 × cores + 1)")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--only", help="run only the scenarios whose name contains this text; their figures "
-                                       "replace those of the last full run in the results")
+    parser.add_argument(
+        "--only",
+        help="run only the scenarios whose name contains this text; their figures "
+        "replace those of the last full run in the results",
+    )
     parser.add_argument("--no-results-md", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -381,9 +473,12 @@ def main(argv=None) -> None:
     workers = args.workers or (os.cpu_count() or 1) * 2 + 1
     RESULTS.mkdir(exist_ok=True)
     manifest_path = RESULTS / f"{mode}-build.json"
-    report = {"mode": mode, "database": urlsplit(url).path.lstrip("/"),
-              "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "machine": machine()}
+    report = {
+        "mode": mode,
+        "database": urlsplit(url).path.lstrip("/"),
+        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
     if args.reuse and database_exists(url) and manifest_path.exists():
         log(f"reusing {url}")
         report["build"] = json.loads(manifest_path.read_text())
@@ -396,8 +491,13 @@ def main(argv=None) -> None:
     report["hash_bound"] = hash_bound()
     log(f"hash bound: {report['hash_bound']}")  # measured again around the registrations
     report["gunicorn"] = {"workers": workers, "worker_class": "sync", "config": "benchmarks/gunicorn.conf.py"}
-    report["wrk"] = {"connections": args.connections, "duration_s": duration, "warmup_s": warmup,
-                     "threads": 1, "script": "benchmarks/wrk/scenario.lua"}
+    report["wrk"] = {
+        "connections": args.connections,
+        "duration_s": duration,
+        "warmup_s": warmup,
+        "threads": 1,
+        "script": "benchmarks/wrk/scenario.lua",
+    }
     access_log = Path(tempfile.gettempdir()) / f"pupns-bench-{mode}-access.log"
     with Server(url, args.port, workers, access_log) as server, tempfile.TemporaryDirectory() as tmp:
         log(f"gunicorn up on 127.0.0.1:{args.port} with {workers} workers; planning the scenarios")
@@ -416,8 +516,10 @@ def main(argv=None) -> None:
             if scenario.consumes:
                 report["hash_bound"] = combine_bounds(before, hash_bound(3.0))
                 log(f"hash bound around {scenario.name}: {report['hash_bound']}")
-            log(f"{scenario.name:32s} server p50 {result['server_ms']['p50']} p95 {result['server_ms']['p95']} ms, "
-                f"{result['rps']} req/s, statuses {result['statuses']}")
+            log(
+                f"{scenario.name:32s} server p50 {result['server_ms']['p50']} p95 {result['server_ms']['p95']} ms, "
+                f"{result['rps']} req/s, statuses {result['statuses']}"
+            )
             results.append(result)
     out = RESULTS / f"{mode}.json"
     if args.only and out.exists():

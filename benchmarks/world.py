@@ -10,6 +10,7 @@ CPNS + gender + a sequence that is unique per (birth date, TMT, gender) by const
 NIK agrees with birth date and gender, TMT CPNS falls after the 18th birthday, golongan
 history ascends in rank and TMT and ends at the current golongan.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -36,8 +37,14 @@ NATIONAL_UNITS = 40_000
 
 # Shares (of active PNS / of approved registrations); see README "The data".
 REGISTRATION_SHARES = (("disetujui", 0.60), ("menunggu", 0.12), ("ditolak", 0.015), ("direset", 0.015))
-USULAN_SHARES = (("draft", 0.06), ("returned", 0.04), ("di_skpd", 0.08), ("di_instansi", 0.08),
-                 ("di_bkn", 0.11), ("selesai", 0.13))
+USULAN_SHARES = (
+    ("draft", 0.06),
+    ("returned", 0.04),
+    ("di_skpd", 0.08),
+    ("di_instansi", 0.08),
+    ("di_bkn", 0.11),
+    ("selesai", 0.13),
+)
 
 GOLONGAN_TINGKAT = (11, 12, 13, 14, 21, 22, 23, 24, 31, 32, 33, 34, 41, 42, 43, 44, 45)
 # Pendidikan terakhir (SIASN kode), share, entry golongan position, ceiling position, titles.
@@ -49,40 +56,118 @@ PENDIDIKAN = (
     ("50", 0.02, 10, 15, ("M.Si.",)),
 )
 JABATAN = (
-    ("Fungsional Tertentu", ("Guru Pertama", "Guru Muda", "Guru Madya", "Perawat Pelaksana",
-                             "Bidan Pelaksana", "Dokter Pertama", "Penyuluh Pertanian", "Pranata Komputer")),
-    ("Fungsional Umum", ("Pengadministrasi Umum", "Pengelola Keuangan", "Pengadministrasi Kepegawaian",
-                         "Bendahara", "Analis Data", "Pengemudi", "Caraka")),
+    (
+        "Fungsional Tertentu",
+        (
+            "Guru Pertama",
+            "Guru Muda",
+            "Guru Madya",
+            "Perawat Pelaksana",
+            "Bidan Pelaksana",
+            "Dokter Pertama",
+            "Penyuluh Pertanian",
+            "Pranata Komputer",
+        ),
+    ),
+    (
+        "Fungsional Umum",
+        (
+            "Pengadministrasi Umum",
+            "Pengelola Keuangan",
+            "Pengadministrasi Kepegawaian",
+            "Bendahara",
+            "Analis Data",
+            "Pengemudi",
+            "Caraka",
+        ),
+    ),
     ("Struktural", ("Kepala Seksi", "Kepala Sub Bagian", "Kepala Bidang", "Sekretaris", "Kepala Dinas")),
 )
 JABATAN_SHARES = (0.55, 0.35, 0.10)
 AGAMA_SHARES = (0.86, 0.06, 0.04, 0.02, 0.01, 0.005, 0.005)
-KAMPUS = ("Universitas Gadjah Mada", "Universitas Indonesia", "Universitas Airlangga",
-          "Universitas Padjadjaran", "Universitas Diponegoro", "Universitas Hasanuddin",
-          "Universitas Sumatera Utara", "Universitas Negeri Yogyakarta", "Universitas Brawijaya",
-          "Universitas Negeri Jakarta", "Universitas Sebelas Maret", "Universitas Udayana",
-          "SMA Negeri 1", "SMK Negeri 2", "Akademi Keperawatan")
-JURUSAN = ("Pendidikan Matematika", "Manajemen", "Ilmu Hukum", "Ilmu Administrasi Negara",
-           "Keperawatan", "Teknik Sipil", "Pendidikan Guru Sekolah Dasar", "Akuntansi", "IPA", "IPS")
+KAMPUS = (
+    "Universitas Gadjah Mada",
+    "Universitas Indonesia",
+    "Universitas Airlangga",
+    "Universitas Padjadjaran",
+    "Universitas Diponegoro",
+    "Universitas Hasanuddin",
+    "Universitas Sumatera Utara",
+    "Universitas Negeri Yogyakarta",
+    "Universitas Brawijaya",
+    "Universitas Negeri Jakarta",
+    "Universitas Sebelas Maret",
+    "Universitas Udayana",
+    "SMA Negeri 1",
+    "SMK Negeri 2",
+    "Akademi Keperawatan",
+)
+JURUSAN = (
+    "Pendidikan Matematika",
+    "Manajemen",
+    "Ilmu Hukum",
+    "Ilmu Administrasi Negara",
+    "Keperawatan",
+    "Teknik Sipil",
+    "Pendidikan Guru Sekolah Dasar",
+    "Akuntansi",
+    "IPA",
+    "IPS",
+)
 INSTANSI_PUSAT = (
-    "Kementerian Agama", "Kementerian Kesehatan", "Kementerian Keuangan", "Kementerian Pendidikan dan Kebudayaan",
-    "Kementerian Hukum dan Hak Asasi Manusia", "Kementerian Dalam Negeri", "Kementerian Pertanian",
-    "Kementerian Perhubungan", "Kementerian Pekerjaan Umum dan Perumahan Rakyat", "Kementerian Sosial",
-    "Badan Pusat Statistik", "Badan Kepegawaian Negara", "Badan Pertanahan Nasional",
-    "Kementerian Lingkungan Hidup dan Kehutanan", "Kementerian Luar Negeri",
+    "Kementerian Agama",
+    "Kementerian Kesehatan",
+    "Kementerian Keuangan",
+    "Kementerian Pendidikan dan Kebudayaan",
+    "Kementerian Hukum dan Hak Asasi Manusia",
+    "Kementerian Dalam Negeri",
+    "Kementerian Pertanian",
+    "Kementerian Perhubungan",
+    "Kementerian Pekerjaan Umum dan Perumahan Rakyat",
+    "Kementerian Sosial",
+    "Badan Pusat Statistik",
+    "Badan Kepegawaian Negara",
+    "Badan Pertanahan Nasional",
+    "Kementerian Lingkungan Hidup dan Kehutanan",
+    "Kementerian Luar Negeri",
     "Badan Meteorologi, Klimatologi, dan Geofisika",
 )
-UNIT_L1 = ("Dinas Pendidikan", "Dinas Kesehatan", "Sekretariat Daerah", "Badan Kepegawaian Daerah",
-           "Dinas Pekerjaan Umum", "Dinas Pertanian", "Dinas Perhubungan", "Dinas Sosial",
-           "Badan Perencanaan Pembangunan Daerah", "Inspektorat", "Dinas Kependudukan dan Pencatatan Sipil",
-           "Badan Keuangan Daerah", "Satuan Polisi Pamong Praja", "Dinas Lingkungan Hidup")
-UNIT_L2 = ("UPT Pelayanan Pendidikan", "Bidang Umum", "Bagian Organisasi", "Bidang Mutasi", "UPTD Puskesmas",
-           "Bidang Anggaran", "Seksi Perencanaan", "Bagian Hukum", "Rumah Sakit Umum Daerah")
+UNIT_L1 = (
+    "Dinas Pendidikan",
+    "Dinas Kesehatan",
+    "Sekretariat Daerah",
+    "Badan Kepegawaian Daerah",
+    "Dinas Pekerjaan Umum",
+    "Dinas Pertanian",
+    "Dinas Perhubungan",
+    "Dinas Sosial",
+    "Badan Perencanaan Pembangunan Daerah",
+    "Inspektorat",
+    "Dinas Kependudukan dan Pencatatan Sipil",
+    "Badan Keuangan Daerah",
+    "Satuan Polisi Pamong Praja",
+    "Dinas Lingkungan Hidup",
+)
+UNIT_L2 = (
+    "UPT Pelayanan Pendidikan",
+    "Bidang Umum",
+    "Bagian Organisasi",
+    "Bidang Mutasi",
+    "UPTD Puskesmas",
+    "Bidang Anggaran",
+    "Seksi Perencanaan",
+    "Bagian Hukum",
+    "Rumah Sakit Umum Daerah",
+)
 UNIT_L3 = ("SD Negeri", "SMP Negeri", "Puskesmas", "SMA Negeri", "Seksi", "Sub Bagian", "Kantor Kecamatan")
 CITIES = tuple(c.upper() for c in _Address.cities)
 STREETS = tuple(_Address.streets)
-REGION_CODES = tuple(f"{p:02d}{k:02d}{c:02d}" for p in (11, 31, 32, 33, 34, 35, 51, 61, 73, 94)
-                     for k in (1, 2, 3, 71) for c in (1, 2, 3, 10))
+REGION_CODES = tuple(
+    f"{p:02d}{k:02d}{c:02d}"
+    for p in (11, 31, 32, 33, 34, 35, 51, 61, 73, 94)
+    for k in (1, 2, 3, 71)
+    for c in (1, 2, 3, 10)
+)
 FIRST_MALE = tuple(n.upper() for n in _Person.first_names_male)
 FIRST_FEMALE = tuple(n.upper() for n in _Person.first_names_female)
 LAST_MALE = tuple(n.upper() for n in _Person.last_names_male)
@@ -184,22 +269,45 @@ def build_org(n_pegawai: int, kanreg_ids: list[int]) -> Org:
             unit_id += 1
             path = f"/{unit_id}/"
             level1.append((unit_id, path))
-            org.units.append((unit_id, f"{kode}.{len(org.units):06d}", UNIT_L1[a % len(UNIT_L1)]
-                              + ("" if a < len(UNIT_L1) else f" {a // len(UNIT_L1) + 1}"), inst_id, None, path))
+            org.units.append(
+                (
+                    unit_id,
+                    f"{kode}.{len(org.units):06d}",
+                    UNIT_L1[a % len(UNIT_L1)] + ("" if a < len(UNIT_L1) else f" {a // len(UNIT_L1) + 1}"),
+                    inst_id,
+                    None,
+                    path,
+                )
+            )
         first_share = max(1, int(l2 * 0.3))
         for a in range(l2):
             parent = level1[0] if a < first_share or l1 == 1 else level1[1 + (a - first_share) % (l1 - 1)]
             unit_id += 1
             path = f"{parent[1]}{unit_id}/"
             level2.append((unit_id, path))
-            org.units.append((unit_id, f"{kode}.{len(org.units):06d}",
-                              f"{UNIT_L2[a % len(UNIT_L2)]} {city} {a + 1}", inst_id, parent[0], path))
+            org.units.append(
+                (
+                    unit_id,
+                    f"{kode}.{len(org.units):06d}",
+                    f"{UNIT_L2[a % len(UNIT_L2)]} {city} {a + 1}",
+                    inst_id,
+                    parent[0],
+                    path,
+                )
+            )
         for a in range(l3):
             parent = level2[a % len(level2)]
             unit_id += 1
-            org.units.append((unit_id, f"{kode}.{len(org.units):06d}",
-                              f"{UNIT_L3[a % len(UNIT_L3)]} {a + 1} {city}", inst_id, parent[0],
-                              f"{parent[1]}{unit_id}/"))
+            org.units.append(
+                (
+                    unit_id,
+                    f"{kode}.{len(org.units):06d}",
+                    f"{UNIT_L3[a % len(UNIT_L3)]} {a + 1} {city}",
+                    inst_id,
+                    parent[0],
+                    f"{parent[1]}{unit_id}/",
+                )
+            )
         if k == 0:
             org.skpd_unit_id = level1[0][0]
     return org
@@ -215,8 +323,16 @@ class People:
         self.days = []
         for b in range(BIRTH_DAYS):
             d = FIRST_BIRTH + dt.timedelta(days=b)
-            self.days.append((d.isoformat(), f"{d:%Y%m%d}", f"{d.day:02d}{d:%m%y}",
-                              f"{d.day + 40:02d}{d:%m%y}", d.year * 12 + d.month - 1, b % 1000))
+            self.days.append(
+                (
+                    d.isoformat(),
+                    f"{d:%Y%m%d}",
+                    f"{d.day:02d}{d:%m%y}",
+                    f"{d.day + 40:02d}{d:%m%y}",
+                    d.year * 12 + d.month - 1,
+                    b % 1000,
+                )
+            )
         self.month_iso = {m: _month_iso(m) for m in range(1970 * 12, 2017 * 12)}
         self.reg_cum = _cumulative(s for _, s in REGISTRATION_SHARES)
         self.usulan_cum = _cumulative(s for _, s in USULAN_SHARES)

@@ -6,6 +6,7 @@ the image captcha off (a load generator cannot read it; its check is one indexed
 monitoring aggregates refreshed by the builder instead of on read (production runs
 `pupns refresh-monitoring` from cron). BENCH_BASELINE adds the stock FAB lists.
 """
+
 import os
 
 from app import create_app
@@ -26,8 +27,10 @@ def bench_config(database_url: str | None = None, **overrides) -> dict:
         "BENCH_BASELINE": os.environ.get("BENCH_BASELINE", "1") not in ("0", "false", "False"),
         # No parallel query for the web requests (README "Settings"): a worker process per
         # 25-row page costs more than it saves and competes for the two cores.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
-                                      "connect_args": {"options": "-c max_parallel_workers_per_gather=0"}},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c max_parallel_workers_per_gather=0"},
+        },
     }
     if os.environ.get("BENCH_SECRET_KEY"):
         config["SECRET_KEY"] = os.environ["BENCH_SECRET_KEY"]

@@ -25,6 +25,7 @@ Usage:
 translations/en holds an intentionally empty catalogue: the msgids are English, so gettext's
 fallback to the msgid is the English text.
 """
+
 import argparse
 import os
 import sys
@@ -48,8 +49,7 @@ BABEL_CFG = ROOT / "babel.cfg"
 TRANSLATED_LOCALES = ("id",)
 # Functions that mark strings in our code (flask_babel's gettext/lazy_gettext and the
 # house aliases `_` and `_l`); pybabel's defaults (_, gettext, ngettext, ...) stay on too.
-KEYWORDS = ("_l", "lazy_gettext", "_", "gettext", "ngettext:1,2", "lazy_ngettext:1,2",
-            "lazy_formatter_gettext:1")
+KEYWORDS = ("_l", "lazy_gettext", "_", "gettext", "ngettext:1,2", "lazy_ngettext:1,2", "lazy_formatter_gettext:1")
 # FAB's own extraction map (babel/babel.cfg in its sdist).
 FAB_MAPPING = "[python: **.py]\n[jinja2: **/templates/**.html]\nencoding = utf-8\n"
 
@@ -71,8 +71,18 @@ def extract_app_catalog(pot_path: Path) -> Catalog:
     keyword_args = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
     # The default --ignore-dirs (".* ._") already skips .venv, .git and .pytest_cache.
     status = _pybabel(
-        "extract", "-F", str(BABEL_CFG), *keyword_args, "-c", "TRANSLATORS:",
-        "--project", "e-PUPNS", "--no-wrap", "-o", str(pot_path), ".",
+        "extract",
+        "-F",
+        str(BABEL_CFG),
+        *keyword_args,
+        "-c",
+        "TRANSLATORS:",
+        "--project",
+        "e-PUPNS",
+        "--no-wrap",
+        "-o",
+        str(pot_path),
+        ".",
     )
     if status:
         raise RuntimeError(f"pybabel extract failed with status {status}")
@@ -97,14 +107,28 @@ def refresh_library_templates() -> list[Path]:
         mapping = Path(tmp) / "babel.cfg"
         mapping.write_text(FAB_MAPPING)
         status = _pybabel(
-            "extract", "-F", str(mapping), *keyword_args, "--project", "Flask-AppBuilder",
-            "--version", flask_appbuilder.__version__, "--sort-by-file", "--no-wrap",
-            "-o", str(FAB_POT), package_dir.name, cwd=package_dir.parent,
+            "extract",
+            "-F",
+            str(mapping),
+            *keyword_args,
+            "--project",
+            "Flask-AppBuilder",
+            "--version",
+            flask_appbuilder.__version__,
+            "--sort-by-file",
+            "--no-wrap",
+            "-o",
+            str(FAB_POT),
+            package_dir.name,
+            cwd=package_dir.parent,
         )
     if status:
         raise RuntimeError(f"pybabel extract failed with status {status}")
-    _stamp(FAB_POT, f"Extracted from the installed Flask-AppBuilder {flask_appbuilder.__version__} "
-                    "(same msgids as babel/messages.pot in its sdist).")
+    _stamp(
+        FAB_POT,
+        f"Extracted from the installed Flask-AppBuilder {flask_appbuilder.__version__} "
+        "(same msgids as babel/messages.pot in its sdist).",
+    )
     wtforms_pot = Path(wtforms.__file__).resolve().parent / "locale" / "wtforms.pot"
     WTFORMS_POT.write_bytes(wtforms_pot.read_bytes())
     _stamp(WTFORMS_POT, f"Copy of wtforms/locale/wtforms.pot from WTForms {wtforms.__version__}.")
@@ -117,8 +141,10 @@ def merged_template(app_catalog: Catalog) -> Catalog:
     sources = [app_catalog]
     for pot in LIBRARY_POTS:
         if not pot.exists():
-            raise SystemExit(f"{pot.relative_to(ROOT)} is missing (a library was upgraded?): "
-                             "run scripts/update_translations.py --refresh-library-pots")
+            raise SystemExit(
+                f"{pot.relative_to(ROOT)} is missing (a library was upgraded?): "
+                "run scripts/update_translations.py --refresh-library-pots"
+            )
         with open(pot, "rb") as fh:
             sources.append(read_po(fh))
     merged = Catalog(project="e-PUPNS", fuzzy=False)
@@ -129,8 +155,12 @@ def merged_template(app_catalog: Catalog) -> Catalog:
             existing = merged.get(message.id, message.context)
             if existing is None:
                 merged.add(
-                    message.id, "", locations=message.locations, flags=message.flags,
-                    auto_comments=message.auto_comments, context=message.context,
+                    message.id,
+                    "",
+                    locations=message.locations,
+                    flags=message.flags,
+                    auto_comments=message.auto_comments,
+                    context=message.context,
                 )
             else:
                 existing.locations.extend(message.locations)
@@ -197,11 +227,16 @@ def check(template: Catalog) -> int:
 def main(argv=None) -> int:
     """Run the update (or only the check); return the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if a catalogue misses, keeps or lacks a "
-                             "translation of a msgid")
-    parser.add_argument("--refresh-library-pots", action="store_true",
-                        help="first rewrite the FAB and WTForms templates from the installed packages")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if a catalogue misses, keeps or lacks a translation of a msgid",
+    )
+    parser.add_argument(
+        "--refresh-library-pots",
+        action="store_true",
+        help="first rewrite the FAB and WTForms templates from the installed packages",
+    )
     args = parser.parse_args(argv)
     if args.refresh_library_pots:
         for path in refresh_library_templates():
@@ -209,8 +244,10 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         template = merged_template(extract_app_catalog(Path(tmp) / "app.pot"))
-        print(f"{len(template)} msgids (e-PUPNS + Flask-AppBuilder {flask_appbuilder.__version__}"
-              f" + WTForms {wtforms.__version__})")
+        print(
+            f"{len(template)} msgids (e-PUPNS + Flask-AppBuilder {flask_appbuilder.__version__}"
+            f" + WTForms {wtforms.__version__})"
+        )
         if args.check:
             return check(template)
 
@@ -219,8 +256,16 @@ def main(argv=None) -> int:
             write_po(fh, template, width=None)
         for locale in TRANSLATED_LOCALES:
             update_args = [
-                "update", "-i", str(template_path), "-d", str(TRANSLATIONS), "-l", locale,
-                "--no-fuzzy-matching", "--ignore-obsolete", "--ignore-pot-creation-date",
+                "update",
+                "-i",
+                str(template_path),
+                "-d",
+                str(TRANSLATIONS),
+                "-l",
+                locale,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+                "--ignore-pot-creation-date",
                 "--no-wrap",
             ]
             if not catalogue_path(locale).exists():
@@ -238,8 +283,9 @@ def main(argv=None) -> int:
         missing = untranslated(locale)
         if missing:
             exit_status = 1
-            _print_list(f"{len(missing)} msgids need a translation in "
-                        f"{catalogue_path(locale).relative_to(ROOT)}:", missing)
+            _print_list(
+                f"{len(missing)} msgids need a translation in {catalogue_path(locale).relative_to(ROOT)}:", missing
+            )
     return exit_status
 
 

@@ -6,6 +6,7 @@
 The diagram is Mermaid text between two markers; tests/test_docs.py fails when it no longer
 matches the table, so the picture cannot drift from the code.
 """
+
 import argparse
 import itertools
 import sys

@@ -3,6 +3,7 @@
 The schema and FAB permissions are built once per database per session; each test then
 starts from empty domain tables (permissions and roles are kept, they never change).
 """
+
 import datetime as dt
 import os
 import re
@@ -29,8 +30,7 @@ from app.services import passwords
 from app.services.reference_data import load_reference_data
 
 # Tables that only `create-permissions` writes; kept between tests.
-PERMISSION_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
-                     "ab_permission_view_role"}
+PERMISSION_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role", "ab_permission_view_role"}
 PASSWORD = "Rahasia-Kuat-2015"
 LIVE_HOST = "127.0.0.1"
 
@@ -53,9 +53,7 @@ def _worker_database(url):
     worker_url = f"{base}/{name}_{worker}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{name}_{worker}"}
-        ).first()
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{name}_{worker}"}).first()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{name}_{worker}"'))
     admin.dispose()
@@ -112,8 +110,7 @@ def _reuse(application, upload_dir):
     application.config["UPLOAD_DIR"] = upload_dir
     if application.config["RATELIMIT_ENABLED"]:
         application.appbuilder.sm.limiter.reset()
-    passwords.configure(application.config["PASSWORD_HASH_TIME_COST"],
-                        application.config["PASSWORD_HASH_MEMORY_KIB"])
+    passwords.configure(application.config["PASSWORD_HASH_TIME_COST"], application.config["PASSWORD_HASH_MEMORY_KIB"])
 
 
 @pytest.fixture
@@ -132,8 +129,7 @@ def app_factory(backend, tmp_path_factory, tmp_path):
         key = (url, repr(sorted(overrides.items())))
         application = None if fresh else _apps.get(key)
         if application is None:
-            application = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": upload_dir,
-                                      **overrides})
+            application = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": upload_dir, **overrides})
             if not fresh:
                 _apps[key] = application
         else:
@@ -209,9 +205,7 @@ class AuthActions:
 
     def login(self, username, password=PASSWORD):
         token = csrf_token(self.client, "/login/")
-        return self.client.post(
-            "/login/", data={"username": username, "password": password, "csrf_token": token}
-        )
+        return self.client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
 
     def logout(self):
         """The menu's logout: a POST with the session's CSRF token."""
@@ -243,8 +237,9 @@ def set_phase(fase, start_offset, end_offset, **where):
     from app.models import Jadwal
 
     today = dt.date.today()
-    row = Jadwal(fase=fase, mulai=today + dt.timedelta(days=start_offset),
-                 selesai=today + dt.timedelta(days=end_offset), **where)
+    row = Jadwal(
+        fase=fase, mulai=today + dt.timedelta(days=start_offset), selesai=today + dt.timedelta(days=end_offset), **where
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -289,8 +284,17 @@ def world(app):
     }
     users["vinstansi_b"] = make_user(app, "vinstansi_b", ROLE_VERIFIKATOR_INSTANSI, instansi=inst_b)
     return {
-        "kanreg_a": kanreg_a, "kanreg_b": kanreg_b, "inst_a": inst_a, "inst_b": inst_b,
-        "unit_a": unit_a, "sub_a": sub_a, "other_a": other_a, "unit_b": unit_b,
-        "peg_a": peg_a, "peg_sub": peg_sub, "peg_other": peg_other, "peg_b": peg_b,
+        "kanreg_a": kanreg_a,
+        "kanreg_b": kanreg_b,
+        "inst_a": inst_a,
+        "inst_b": inst_b,
+        "unit_a": unit_a,
+        "sub_a": sub_a,
+        "other_a": other_a,
+        "unit_b": unit_b,
+        "peg_a": peg_a,
+        "peg_sub": peg_sub,
+        "peg_other": peg_other,
+        "peg_b": peg_b,
         "users": users,
     }

@@ -1,4 +1,5 @@
 """factory_boy factories producing valid, consistent Indonesian personnel data."""
+
 import datetime as dt
 import itertools
 
@@ -69,12 +70,8 @@ class PegawaiFactory(Base):
     tempat_lahir = factory.LazyFunction(fake.city_name)
     tmt_cpns = factory.LazyAttribute(lambda o: add_years(o.tanggal_lahir, 23).replace(day=1))
     tmt_pns = factory.LazyAttribute(lambda o: add_years(o.tmt_cpns, 1))
-    nip = factory.LazyAttribute(
-        lambda o: make_nip(o.tanggal_lahir, o.tmt_cpns, o.jenis_kelamin, next(_seq) % 999 + 1)
-    )
-    nik = factory.LazyAttribute(
-        lambda o: make_nik("327301", o.tanggal_lahir, o.jenis_kelamin, next(_seq) % 9999 + 1)
-    )
+    nip = factory.LazyAttribute(lambda o: make_nip(o.tanggal_lahir, o.tmt_cpns, o.jenis_kelamin, next(_seq) % 999 + 1))
+    nik = factory.LazyAttribute(lambda o: make_nik("327301", o.tanggal_lahir, o.jenis_kelamin, next(_seq) % 9999 + 1))
     email = factory.LazyFunction(fake.email)
     status = Pegawai.STATUS_PNS
     unit_kerja = factory.SubFactory(UnitKerjaFactory)

@@ -5,6 +5,7 @@ app context open for the whole test, and Flask would otherwise reuse it for ever
 every client — the same `g.user`, CSRF token and database session — which hides scope bugs.
 So the database is always re-read after a request (`row_exists`, `fresh`).
 """
+
 import datetime as dt
 import html
 import io
@@ -51,16 +52,35 @@ NOBODY = set()
 
 EXPECTED = {
     # Pegawai and every history/family view: read in scope, CRUD for Verifikator Instansi.
-    "employee": {"list": READERS, "show": READERS, "add": WRITERS, "edit": WRITERS,
-                 "delete": WRITERS, "muldelete": WRITERS},
+    "employee": {
+        "list": READERS,
+        "show": READERS,
+        "add": WRITERS,
+        "edit": WRITERS,
+        "delete": WRITERS,
+        "muldelete": WRITERS,
+    },
     # Documents are attached through the history rows; the list only reads and downloads.
-    "document": {"list": READERS, "show": READERS, "download": READERS, "add": NOBODY,
-                 "edit": NOBODY, "delete": NOBODY, "muldelete": NOBODY},
+    "document": {
+        "list": READERS,
+        "show": READERS,
+        "download": READERS,
+        "add": NOBODY,
+        "edit": NOBODY,
+        "delete": NOBODY,
+        "muldelete": NOBODY,
+    },
     # Reference tables, FAB's security screens and any view nobody has classified yet.
-    "admin": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "add": ADMIN_ONLY, "edit": ADMIN_ONLY,
-              "delete": ADMIN_ONLY, "muldelete": ADMIN_ONLY,
-              # FAB's user screen also carries "my account", open to every logged-in user.
-              "userinfo": set(ALL_ROLES)},
+    "admin": {
+        "list": ADMIN_ONLY,
+        "show": ADMIN_ONLY,
+        "add": ADMIN_ONLY,
+        "edit": ADMIN_ONLY,
+        "delete": ADMIN_ONLY,
+        "muldelete": ADMIN_ONLY,
+        # FAB's user screen also carries "my account", open to every logged-in user.
+        "userinfo": set(ALL_ROLES),
+    },
 }
 
 USERNAMES = {
@@ -322,16 +342,27 @@ def targets(app, world):
         model = view.datamodel.obj
         kind = view_kind(view)
         if type(view) is PegawaiView:
-            t = {"row": peg_a.id, "delete": spare[0], "action_post": spare[1], "action": spare[2],
-                 "marker": peg_a.nip, "in_list": True}
+            t = {
+                "row": peg_a.id,
+                "delete": spare[0],
+                "action_post": spare[1],
+                "action": spare[2],
+                "marker": peg_a.nip,
+                "in_list": True,
+            }
         elif kind == "employee":
             row, marker = fill_row(model, pegawai_id=peg_a.id)
             gone, _ = fill_row(model, pegawai_id=peg_a.id)
-            t = {"row": row.id, "delete": gone.id, "action_post": row.id, "action": row.id,
-                 "marker": marker}
+            t = {"row": row.id, "delete": gone.id, "action_post": row.id, "action": row.id, "marker": marker}
         elif kind == "document":
-            t = {"row": doc_id, "delete": doc_id, "action_post": doc_id, "action": doc_id,
-                 "marker": "ijazah-QXM-doc.png", "in_list": True}
+            t = {
+                "row": doc_id,
+                "delete": doc_id,
+                "action_post": doc_id,
+                "action": doc_id,
+                "marker": "ijazah-QXM-doc.png",
+                "in_list": True,
+            }
         elif is_shared_table(view) or model.__tablename__.startswith("ab_"):
             first = db.session.scalar(select(model).limit(1))
             pk = first.id if first is not None else fill_row(model)[0].id
@@ -339,8 +370,7 @@ def targets(app, world):
         else:
             row, marker = fill_row(model)
             gone, _ = fill_row(model)
-            t = {"row": row.id, "delete": gone.id, "action_post": gone.id, "action": gone.id,
-                 "marker": marker}
+            t = {"row": row.id, "delete": gone.id, "action_post": gone.id, "action": gone.id, "marker": marker}
         t["model"] = model
         result[view.endpoint] = t
     return result
@@ -348,8 +378,7 @@ def targets(app, world):
 
 def _rules_of(app, view):
     prefix = f"{view.endpoint}."
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith(prefix)),
-                  key=lambda r: r.endpoint)
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith(prefix)), key=lambda r: r.endpoint)
 
 
 def _check_endpoint(client, role, view, rule, target, anonymous):
@@ -363,13 +392,18 @@ def _check_endpoint(client, role, view, rule, target, anonymous):
     table = EXPECTED[kind]
     if fab_owned:
         # FAB's own screens declare what they offer at all (e.g. permission lists are read-only).
-        table = {k: (v if f"can_{k}" in view.base_permissions or k == "muldelete" else NOBODY)
-                 for k, v in table.items()}
+        table = {
+            k: (v if f"can_{k}" in view.base_permissions or k == "muldelete" else NOBODY) for k, v in table.items()
+        }
 
     if op in ("list", "show", "add", "edit", "userinfo"):
-        url = {"list": f"{base}/list/", "show": f"{base}/show/{target['row']}",
-               "add": f"{base}/add", "edit": f"{base}/edit/{target['row']}",
-               "userinfo": f"{base}/userinfo/"}[op]
+        url = {
+            "list": f"{base}/list/",
+            "show": f"{base}/show/{target['row']}",
+            "add": f"{base}/add",
+            "edit": f"{base}/edit/{target['row']}",
+            "userinfo": f"{base}/userinfo/",
+        }[op]
         response = client.get(url)
         if role in table[op]:
             if response.status_code != 200:
@@ -491,8 +525,7 @@ def test_vinstansi_cannot_read_or_change_pegawai_of_other_instansi(world, login)
     listing = client.get(f"/pegawaiview/list/?_flt_0_instansi={world['inst_b'].id}")
     assert listing.status_code == 200 and nama_b not in listing.get_data(as_text=True)
 
-    response = client.post(f"/pegawaiview/edit/{peg_b}",
-                           data={**form_b, "nama": "DIUBAH", "csrf_token": token})
+    response = client.post(f"/pegawaiview/edit/{peg_b}", data={**form_b, "nama": "DIUBAH", "csrf_token": token})
     assert post_refused(response)
     assert fresh(Pegawai, peg_b).nama == nama_b
 
@@ -513,8 +546,9 @@ def test_muldelete_with_a_foreign_pk_deletes_nothing(world, login):
     client = login("vinstansi")
     token = token_for(client)
 
-    response = client.post("/pegawaiview/action_post",
-                           data={"action": "muldelete", "rowid": [str(own), str(peg_b)], "csrf_token": token})
+    response = client.post(
+        "/pegawaiview/action_post", data={"action": "muldelete", "rowid": [str(own), str(peg_b)], "csrf_token": token}
+    )
     assert post_refused(response)
     assert row_exists(Pegawai, own) and row_exists(Pegawai, peg_b)
 
@@ -522,8 +556,9 @@ def test_muldelete_with_a_foreign_pk_deletes_nothing(world, login):
     assert post_refused(response) and row_exists(Pegawai, peg_b)
 
     # Control: the action works on his own record alone.
-    response = client.post("/pegawaiview/action_post",
-                           data={"action": "muldelete", "rowid": [str(own)], "csrf_token": token})
+    response = client.post(
+        "/pegawaiview/action_post", data={"action": "muldelete", "rowid": [str(own)], "csrf_token": token}
+    )
     assert response.status_code == 302 and not row_exists(Pegawai, own)
 
 
@@ -540,21 +575,19 @@ def test_child_rows_of_other_instansi_are_out_of_reach(world, login):
         base = f"/{child_view.__name__.lower()}"
         assert marker, f"{model.__name__} has no text column to recognise the row by"
         # B's own edit form, with every marked text changed, posted by A.
-        form_b = {k: ("DIUBAH" if v == marker else v)
-                  for k, v in form_of(client_b, f"{base}/edit/{row_b}").items()}
+        form_b = {k: ("DIUBAH" if v == marker else v) for k, v in form_of(client_b, f"{base}/edit/{row_b}").items()}
         before = {c.key: getattr(fresh(model, row_b), c.key) for c in model.__table__.columns}
         checks = {
             "show": refused(client.get(f"{base}/show/{row_b}"), marker),
             "edit GET": refused(client.get(f"{base}/edit/{row_b}"), marker),
             "list": marker not in client.get(f"{base}/list/").get_data(as_text=True),
-            "edit POST": post_refused(client.post(f"{base}/edit/{row_b}",
-                                                  data={**form_b, "csrf_token": token})),
-            "delete POST": post_refused(client.post(f"{base}/delete/{row_b}",
-                                                    data={"csrf_token": token})),
+            "edit POST": post_refused(client.post(f"{base}/edit/{row_b}", data={**form_b, "csrf_token": token})),
+            "delete POST": post_refused(client.post(f"{base}/delete/{row_b}", data={"csrf_token": token})),
         }
         row = fresh(model, row_b)
-        checks["unchanged"] = row is not None and {
-            c.key: getattr(row, c.key) for c in model.__table__.columns} == before
+        checks["unchanged"] = (
+            row is not None and {c.key: getattr(row, c.key) for c in model.__table__.columns} == before
+        )
         failures += [f"{child_view.__name__}: {name}" for name, ok in checks.items() if not ok]
     assert not failures, failures
 
@@ -605,8 +638,10 @@ def test_pegawai_cannot_be_moved_out_of_the_users_instansi(world, login):
     assert world["inst_a"].nama in page and world["unit_a"].nama in page
 
     form = form_of(client, f"/pegawaiview/edit/{peg_a}")
-    client.post(f"/pegawaiview/edit/{peg_a}", data={**form, "instansi": str(world["inst_b"].id),
-                                                     "unit_kerja": str(world["unit_b"].id)})
+    client.post(
+        f"/pegawaiview/edit/{peg_a}",
+        data={**form, "instansi": str(world["inst_b"].id), "unit_kerja": str(world["unit_b"].id)},
+    )
     client.post(f"/pegawaiview/edit/{peg_a}", data={**form, "instansi": str(world["inst_b"].id)})
     client.post(f"/pegawaiview/edit/{peg_a}", data={**form, "unit_kerja": str(world["unit_b"].id)})
     record = fresh(Pegawai, peg_a)
@@ -629,8 +664,10 @@ def test_admin_cannot_put_a_pegawai_in_a_unit_of_another_instansi(world, login):
     client.post(f"/pegawaiview/edit/{peg_a}", data={**form, "unit_kerja": str(world["unit_b"].id)})
     assert fresh(Pegawai, peg_a).unit_kerja_id == world["unit_a"].id
     # Control: Admin may move the record to B with a unit of B.
-    client.post(f"/pegawaiview/edit/{peg_a}", data={**form, "instansi": str(world["inst_b"].id),
-                                                     "unit_kerja": str(world["unit_b"].id)})
+    client.post(
+        f"/pegawaiview/edit/{peg_a}",
+        data={**form, "instansi": str(world["inst_b"].id), "unit_kerja": str(world["unit_b"].id)},
+    )
     assert fresh(Pegawai, peg_a).instansi_id == world["inst_b"].id
 
 
@@ -646,12 +683,10 @@ def test_wider_read_scope_does_not_widen_write_scope(app, world, login):
     token = token_for(client)
     assert client.get(f"/pegawaiview/show/{peg_b}").status_code == 200
     assert refused(client.get(f"/pegawaiview/edit/{peg_b}"))
-    moved = {**form_b, "instansi": str(world["inst_a"].id), "unit_kerja": str(world["unit_a"].id),
-             "csrf_token": token}
+    moved = {**form_b, "instansi": str(world["inst_a"].id), "unit_kerja": str(world["unit_a"].id), "csrf_token": token}
     assert post_refused(client.post(f"/pegawaiview/edit/{peg_b}", data=moved))
     assert post_refused(client.post(f"/pegawaiview/delete/{peg_b}", data={"csrf_token": token}))
-    client.post("/pegawaiview/action_post",
-                data={"action": "muldelete", "rowid": [str(peg_b)], "csrf_token": token})
+    client.post("/pegawaiview/action_post", data={"action": "muldelete", "rowid": [str(peg_b)], "csrf_token": token})
     record = fresh(Pegawai, peg_b)
     assert record is not None and record.instansi_id == world["inst_b"].id
 
@@ -722,12 +757,13 @@ def test_read_only_roles_cannot_write(role, world, login):
         client.post(f"/pegawaiview/edit/{peg_a}", data={**edit_form, "nama": "DIUBAH", "csrf_token": token}),
         client.post("/pegawaiview/add", data={**add_form, "csrf_token": token}),
         client.post(f"/pegawaiview/delete/{spare}", data={"csrf_token": token}),
-        client.post("/pegawaiview/action_post",
-                    data={"action": "muldelete", "rowid": [str(spare)], "csrf_token": token}),
-        client.post(f"/riwayatgolonganview/edit/{child}",
-                    data={**child_form, "nomor_sk": "DIUBAH", "csrf_token": token}),
-        client.post("/riwayatgolonganview/add",
-                    data={**child_form, "pegawai": str(peg_a), "csrf_token": token}),
+        client.post(
+            "/pegawaiview/action_post", data={"action": "muldelete", "rowid": [str(spare)], "csrf_token": token}
+        ),
+        client.post(
+            f"/riwayatgolonganview/edit/{child}", data={**child_form, "nomor_sk": "DIUBAH", "csrf_token": token}
+        ),
+        client.post("/riwayatgolonganview/add", data={**child_form, "pegawai": str(peg_a), "csrf_token": token}),
         client.post(f"/riwayatgolonganview/delete/{child}", data={"csrf_token": token}),
     ]
     assert all(post_refused(r) for r in responses), [r.status_code for r in responses]
@@ -778,9 +814,13 @@ BAD_LIST_QUERIES = [
     "_flt_0_instansi=abc",
     "_flt_0_nama=a%00b",
 ]
-MALFORMED_PK_URLS = ["/pegawaiview/show/abc", "/pegawaiview/edit/1%20or%201=1",
-                     "/riwayatgolonganview/show/-1", "/dokumenview/show/1.0",
-                     "/pegawaiview/show/99999999999"]  # beyond INTEGER: PostgreSQL would fail
+MALFORMED_PK_URLS = [
+    "/pegawaiview/show/abc",
+    "/pegawaiview/edit/1%20or%201=1",
+    "/riwayatgolonganview/show/-1",
+    "/dokumenview/show/1.0",
+    "/pegawaiview/show/99999999999",
+]  # beyond INTEGER: PostgreSQL would fail
 
 
 def test_bad_list_params_give_400_and_malformed_ids_404(world, login):
@@ -803,8 +843,9 @@ def test_unknown_action_is_400_not_500(world, login):
 
 def test_valid_sort_filter_and_page_work(world, login):
     client = login("vinstansi")
-    response = client.get("/pegawaiview/list/?_oc_PegawaiView=nama&_od_PegawaiView=desc"
-                          "&page_PegawaiView=0&psize_PegawaiView=2")
+    response = client.get(
+        "/pegawaiview/list/?_oc_PegawaiView=nama&_od_PegawaiView=desc&page_PegawaiView=0&psize_PegawaiView=2"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     # Descending by name, two per page: SITI AMINAH and BUDI SANTOSO; AGUS SALIM is on page 2.
@@ -837,10 +878,22 @@ def test_json_login_api_is_rate_limited_like_the_login_form(app_factory):
 def test_production_refuses_the_development_secret():
     for secret in ("dev-only-insecure-secret-key-change-me", "", None):
         with pytest.raises(InsecureConfiguration):
-            create_app({"ENV_NAME": "production", "SECRET_KEY": secret, "TRUSTED_HOSTS": ["x.go.id"],
-                        "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    application = create_app({"ENV_NAME": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-                              "TRUSTED_HOSTS": ["x.go.id"], "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+            create_app(
+                {
+                    "ENV_NAME": "production",
+                    "SECRET_KEY": secret,
+                    "TRUSTED_HOSTS": ["x.go.id"],
+                    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                }
+            )
+    application = create_app(
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "TRUSTED_HOSTS": ["x.go.id"],
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
     assert application.config["SESSION_COOKIE_SECURE"] is True
     assert application.config["FAB_UPDATE_PERMS"] is False
 
@@ -911,9 +964,14 @@ def test_bad_upload_on_a_child_row_is_refused_and_leaves_nothing(upload, world, 
     expected = _upload_rejection(data, filename)
     client = login("vinstansi")
     form = {**_golongan_row_form(client), "pegawai": str(world["peg_a"].id)}
-    page = page_text(client.post("/riwayatgolonganview/add", follow_redirects=True,
-                                 data={**form, "berkas": (io.BytesIO(data), filename)},
-                                 content_type="multipart/form-data"))
+    page = page_text(
+        client.post(
+            "/riwayatgolonganview/add",
+            follow_redirects=True,
+            data={**form, "berkas": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data",
+        )
+    )
     assert expected in page
     assert count(RiwayatGolongan) == 0 and count(Dokumen) == 0
     assert stored_files() == []
@@ -923,8 +981,11 @@ def test_good_upload_on_a_child_row_is_stored_and_downloadable(world, login):
     data = tiny_png("green")
     client = login("vinstansi")
     form = {**_golongan_row_form(client), "pegawai": str(world["peg_a"].id)}
-    client.post("/riwayatgolonganview/add", data={**form, "berkas": (io.BytesIO(data), "sk.png")},
-                content_type="multipart/form-data")
+    client.post(
+        "/riwayatgolonganview/add",
+        data={**form, "berkas": (io.BytesIO(data), "sk.png")},
+        content_type="multipart/form-data",
+    )
     db.session.rollback()
     row = db.session.scalars(select(RiwayatGolongan)).one()
     assert row.dokumen is not None and row.dokumen.content_type == "image/png"

@@ -1,5 +1,6 @@
 """Issue 13 (outside security test): account identity, throttling, single-use links, machine
 accounts. Each test here failed on the code before its fix."""
+
 import threading
 import time
 
@@ -29,8 +30,7 @@ def fresh(model, pk):
 
 def post_login(client, username, password):
     token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password,
-                                        "csrf_token": token})
+    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
 
 
 def logged_in(response) -> bool:
@@ -40,8 +40,14 @@ def logged_in(response) -> bool:
 def register(app, pegawai, password=PNS_PASSWORD) -> Registrasi:
     question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
     return registration.register(
-        db.session, app.appbuilder.sm, nip=pegawai.nip, email="pns.asli@gmail.com",
-        password=password, mother_name="SITI MARYAM", question_id=question.id, answer="kucing",
+        db.session,
+        app.appbuilder.sm,
+        nip=pegawai.nip,
+        email="pns.asli@gmail.com",
+        password=password,
+        mother_name="SITI MARYAM",
+        question_id=question.id,
+        answer="kucing",
     )
 
 
@@ -110,8 +116,7 @@ def test_rejecting_or_resetting_the_registration_leaves_the_staff_account_alone(
     helpdesk = app.test_client()
     assert logged_in(post_login(helpdesk, "helpdesk", PASSWORD))
     url = f"/helpdesk/registrasi/{second.id}/reset"
-    response = helpdesk.post(url, data={"reason": "Tiket 17: email salah",
-                                        "csrf_token": csrf_token(helpdesk, url)})
+    response = helpdesk.post(url, data={"reason": "Tiket 17: email salah", "csrf_token": csrf_token(helpdesk, url)})
     assert response.status_code == 302
     assert fresh(Registrasi, second.id).status == Registrasi.STATUS_DIRESET
     assert not fresh(User, first.user_id).active
@@ -127,10 +132,8 @@ def test_helpdesk_sees_and_unlocks_only_the_pns_account(app, world, boss):
     page = helpdesk.get(f"/helpdesk/registrasi/?q={boss['pegawai'].nip}").get_data(as_text=True)
     assert "kabid" not in page
     token = csrf_token(helpdesk, f"/helpdesk/registrasi/{registrasi.id}/reset")
-    assert helpdesk.post(f"/helpdesk/akun/{boss['id']}/unlock",
-                         data={"csrf_token": token}).status_code == 404
-    assert helpdesk.post(f"/helpdesk/akun/{registrasi.user_id}/unlock",
-                         data={"csrf_token": token}).status_code == 302
+    assert helpdesk.post(f"/helpdesk/akun/{boss['id']}/unlock", data={"csrf_token": token}).status_code == 404
+    assert helpdesk.post(f"/helpdesk/akun/{registrasi.user_id}/unlock", data={"csrf_token": token}).status_code == 302
 
 
 def test_recovery_never_touches_the_staff_account(app, world, boss):
@@ -138,8 +141,9 @@ def test_recovery_never_touches_the_staff_account(app, world, boss):
     registrasi = register(app, boss["pegawai"])
     registration.approve(db.session, admin(), [fresh(Registrasi, registrasi.id)])
     links = []
-    assert recovery.request_password_reset(db.session, boss["pegawai"].nip, registrasi.nomor,
-                                           lambda token: links.append(token) or token)
+    assert recovery.request_password_reset(
+        db.session, boss["pegawai"].nip, registrasi.nomor, lambda token: links.append(token) or token
+    )
     row = db.session.scalars(select(PasswordResetToken)).one()
     assert row.user_id == registrasi.user_id
     recovery.reset_password(db.session, links[0], NEW_PASSWORD)
@@ -147,8 +151,14 @@ def test_recovery_never_touches_the_staff_account(app, world, boss):
     assert staff_state(boss) == before
     # A link made for a staff account (the old code mailed them) is no link at all.
     now = row.created_at
-    db.session.add(PasswordResetToken(user_id=boss["id"], token_hash=recovery.token_hash("staff-link"),
-                                      created_at=now, expires_at=now.replace(year=now.year + 1)))
+    db.session.add(
+        PasswordResetToken(
+            user_id=boss["id"],
+            token_hash=recovery.token_hash("staff-link"),
+            created_at=now,
+            expires_at=now.replace(year=now.year + 1),
+        )
+    )
     db.session.commit()
     with pytest.raises(recovery.RecoveryRefused) as refused:
         recovery.reset_password(db.session, "staff-link", NEW_PASSWORD)
@@ -169,10 +179,18 @@ def test_admin_cannot_give_the_pns_role_to_a_staff_account(app, world, boss):
     pns_role = app.appbuilder.sm.find_role(ROLE_PNS)
     monitor_role = app.appbuilder.sm.find_role(ROLE_MONITOR)
     url = f"/users/edit/{boss['id']}"
-    client.post(url, data={"first_name": "kabid", "last_name": "Test", "username": "kabid",
-                           "active": "y", "email": "kabid@test.go.id",
-                           "roles": [str(pns_role.id), str(monitor_role.id)],
-                           "csrf_token": csrf_token(client, url)})
+    client.post(
+        url,
+        data={
+            "first_name": "kabid",
+            "last_name": "Test",
+            "username": "kabid",
+            "active": "y",
+            "email": "kabid@test.go.id",
+            "roles": [str(pns_role.id), str(monitor_role.id)],
+            "csrf_token": csrf_token(client, url),
+        },
+    )
     assert staff_state(boss)[2] == [ROLE_MONITOR]
 
 
@@ -190,8 +208,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
         pegawai = PegawaiFactory()
         db.session.commit()
         registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"),
-                             [fresh(Registrasi, registrasi.id)])
+        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
         nip, user_id = pegawai.nip, registrasi.user_id
 
     checks, lock = [], threading.Lock()
@@ -248,11 +265,11 @@ def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend)
         pegawai = PegawaiFactory()
         db.session.commit()
         registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"),
-                             [fresh(Registrasi, registrasi.id)])
+        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
         links = []
-        assert recovery.request_password_reset(db.session, pegawai.nip, registrasi.nomor,
-                                               lambda token: links.append(token) or token)
+        assert recovery.request_password_reset(
+            db.session, pegawai.nip, registrasi.nomor, lambda token: links.append(token) or token
+        )
         nip = pegawai.nip
 
     attempts = 10
@@ -266,8 +283,7 @@ def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend)
                 recovery.reset_password(db.session, links[0], f"{NEW_PASSWORD}-{n}")
                 results.append(n)
             except recovery.RecoveryRefused as refused:
-                results.append("used" if refused.message is recovery.TOKEN_USED_MESSAGE
-                               else str(refused.message))
+                results.append("used" if refused.message is recovery.TOKEN_USED_MESSAGE else str(refused.message))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(repr(exc))
             finally:
@@ -304,12 +320,14 @@ def test_integrasi_accounts_cannot_log_in_by_password(app, world):
     # The same answer as an unknown account.
     assert client.get(refused.headers["Location"]).get_data(as_text=True).count("Login failed") == 1
     assert unknown.get(wrong.headers["Location"]).get_data(as_text=True).count("Login failed") == 1
-    jwt = app.test_client().post("/api/v1/security/login",
-                                 json={"username": "api_bpjs", "password": PASSWORD, "provider": "db"})
+    jwt = app.test_client().post(
+        "/api/v1/security/login", json={"username": "api_bpjs", "password": PASSWORD, "provider": "db"}
+    )
     assert jwt.status_code == 401 and "access_token" not in (jwt.get_json() or {})
     # A staff account still gets its JWT.
-    staff = app.test_client().post("/api/v1/security/login",
-                                   json={"username": "vinstansi", "password": PASSWORD, "provider": "db"})
+    staff = app.test_client().post(
+        "/api/v1/security/login", json={"username": "vinstansi", "password": PASSWORD, "provider": "db"}
+    )
     assert staff.status_code == 200
 
 
@@ -321,7 +339,6 @@ def test_integrasi_accounts_keep_their_api_keys(app, world):
     key = apikeys.create(db.session, user, "BPJS")[1]
     response = app.test_client().get("/api/v1/pegawai/", headers={"X-API-Key": key})
     assert response.status_code == 200
-
 
 
 def test_simultaneous_answers_to_one_captcha_only_one_wins(app_factory):

@@ -3,6 +3,7 @@
 Every request runs in its own app context (FreshContextClient), as in production: the `app`
 fixture's single app context would otherwise share `g` (the caller) between requests.
 """
+
 import datetime as dt
 import json
 import re
@@ -73,8 +74,7 @@ def test_a_key_in_either_header_lists_the_records_of_its_scope(api, world):
 
 def test_without_a_valid_key_the_api_answers_401(app, api):
     client = api["client"]
-    expired, revoked, disabled = (
-        apikeys.create(db.session, api["users"]["a"], name)[1] for name in ("e", "r", "d"))
+    expired, revoked, disabled = (apikeys.create(db.session, api["users"]["a"], name)[1] for name in ("e", "r", "d"))
     key_of = {k.name: k for k in db.session.scalars(select(ApiKey))}
     key_of["e"].expires_on = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
@@ -85,9 +85,14 @@ def test_without_a_valid_key_the_api_answers_401(app, api):
     db.session.commit()
     valid = api["keys"]["a"]
     for key, header in [
-        (None, "X-API-Key"), ("", "X-API-Key"), (valid[:-1] + "x", "X-API-Key"),
-        (valid[:-1] + "x", "Authorization"), ("not-a-key-nor-a-jwt", "Authorization"),
-        (expired, "X-API-Key"), (revoked, "X-API-Key"), (gone, "Authorization"),
+        (None, "X-API-Key"),
+        ("", "X-API-Key"),
+        (valid[:-1] + "x", "X-API-Key"),
+        (valid[:-1] + "x", "Authorization"),
+        ("not-a-key-nor-a-jwt", "Authorization"),
+        (expired, "X-API-Key"),
+        (revoked, "X-API-Key"),
+        (gone, "Authorization"),
     ]:
         response = call(client, "/api/v1/pegawai/", key, header=header)
         assert response.status_code == 401, (key, header)
@@ -118,12 +123,12 @@ def test_an_account_without_the_api_permission_gets_403(app, api):
 def test_jwt_from_the_json_login_is_for_staff_never_for_machine_accounts(app, api, world):
     client = api["client"]
     # Integrasi accounts use their API key; a password login gets 401 (issue 13, finding 16).
-    login = client.post("/api/v1/security/login",
-                        json={"username": "api_a", "password": PASSWORD, "provider": "db"})
+    login = client.post("/api/v1/security/login", json={"username": "api_a", "password": PASSWORD, "provider": "db"})
     assert login.status_code == 401 and "access_token" not in (login.get_json() or {})
     # A verifier's JWT authenticates him, but he has no API permission.
-    login = client.post("/api/v1/security/login",
-                        json={"username": "vinstansi", "password": PASSWORD, "provider": "db"})
+    login = client.post(
+        "/api/v1/security/login", json={"username": "vinstansi", "password": PASSWORD, "provider": "db"}
+    )
     token = login.get_json()["access_token"]
     assert call(client, "/api/v1/pegawai/", token, header="Authorization").status_code == 403
 
@@ -145,8 +150,9 @@ def test_each_key_has_its_own_rate_limit(app_factory):
     application = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute")
     application.test_client_class = FreshContextClient
     with application.app_context():
-        keys = [apikeys.create(db.session, make_user(application, f"api_{n}", ROLE_INTEGRASI),
-                               n)[1] for n in ("x", "y")]
+        keys = [
+            apikeys.create(db.session, make_user(application, f"api_{n}", ROLE_INTEGRASI), n)[1] for n in ("x", "y")
+        ]
     client = application.test_client()
     statuses = [call(client, "/api/v1/pegawai/", keys[0]).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
@@ -157,20 +163,17 @@ def test_each_key_has_its_own_rate_limit(app_factory):
 def test_made_up_keys_share_the_budget_of_their_address(app_factory):
     """Finding 13: a new random key per call is no way around the limit; from another
     address, or with a valid key, the calls still go through."""
-    application = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute",
-                              TRUSTED_PROXIES=1)
+    application = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute", TRUSTED_PROXIES=1)
     application.test_client_class = FreshContextClient
     with application.app_context():
         key = apikeys.create(db.session, make_user(application, "api_x", ROLE_INTEGRASI), "x")[1]
     client = application.test_client()
     here = {"X-Forwarded-For": "203.0.113.7"}
-    statuses = [call(client, "/api/v1/pegawai/", f"pupns_fake{n}", headers=dict(here)).status_code
-                for n in range(4)]
+    statuses = [call(client, "/api/v1/pegawai/", f"pupns_fake{n}", headers=dict(here)).status_code for n in range(4)]
     assert statuses == [401, 401, 401, 429]
     bearer = call(client, "/api/v1/pegawai/", "not.a.jwt", header="Authorization", headers=dict(here))
     assert bearer.status_code == 429  # a forged JWT counts against the address as well
-    elsewhere = call(client, "/api/v1/pegawai/", "pupns_fake9",
-                     headers={"X-Forwarded-For": "198.51.100.2"})
+    elsewhere = call(client, "/api/v1/pegawai/", "pupns_fake9", headers={"X-Forwarded-For": "198.51.100.2"})
     assert elsewhere.status_code == 401
     assert call(client, "/api/v1/pegawai/", key, headers=dict(here)).status_code == 200
 
@@ -211,10 +214,23 @@ def test_kanreg_and_national_keys_see_their_own_scope(api, world):
 def test_a_record_is_the_official_one_with_its_verification_date(api, world):
     finished = dt.datetime(2015, 12, 1, 3, 4, 5)
     peg_a = world["peg_a"]
-    db.session.add(Usulan(pegawai_id=peg_a.id, instansi_id=peg_a.instansi_id, status=Usulan.SELESAI,
-                          base_record_version=1, finished_at=finished))
-    db.session.add(Usulan(pegawai_id=world["peg_sub"].id, instansi_id=peg_a.instansi_id,
-                          status=Usulan.DI_INSTANSI, base_record_version=1))
+    db.session.add(
+        Usulan(
+            pegawai_id=peg_a.id,
+            instansi_id=peg_a.instansi_id,
+            status=Usulan.SELESAI,
+            base_record_version=1,
+            finished_at=finished,
+        )
+    )
+    db.session.add(
+        Usulan(
+            pegawai_id=world["peg_sub"].id,
+            instansi_id=peg_a.instansi_id,
+            status=Usulan.DI_INSTANSI,
+            base_record_version=1,
+        )
+    )
     db.session.commit()
     rows = {r["nip"]: r for r in call(api["client"], "/api/v1/pegawai/", api["keys"]["a"]).get_json()["result"]}
     assert rows[peg_a.nip]["tanggal_verifikasi"].startswith("2015-12-01T03:04:05")
@@ -293,8 +309,14 @@ def test_sorting_and_filters_work(api, world):
 
 
 BAD_LIST_ARGUMENTS = [
-    "(", "(page_size:'x')", "(order_column:nik)", "(order_column:password)",
-    "(order_direction:up)", "(columns:!(nip))", "(unknown:1)", "(page:10000001)",
+    "(",
+    "(page_size:'x')",
+    "(order_column:nik)",
+    "(order_column:password)",
+    "(order_direction:up)",
+    "(columns:!(nip))",
+    "(unknown:1)",
+    "(page:10000001)",
     "(filters:!((col:password,opr:eq,value:x)))",
     "(filters:!((col:nip,opr:ct,value:'19')))",
     "(filters:!((col:nip,opr:eq,value:1)))",
@@ -322,14 +344,38 @@ def test_bad_list_arguments_are_400_not_500(api):
 # Malformed `q` of every kind (finding 11): parser crashes (prison's RecursionError and
 # IndexError), floods, wrong columns, operators, value types and page arguments.
 MALFORMED_Q = [
-    "((", "(" * 5000, "!(", "!", "'", "(a:1", "!(" * 3000, "[" * 5000, "{" * 5000,
-    '{"a":' * 3000, "(a:" * 2000, "x" * 20000, "(keys:!(" + "x," * 4000 + "))",
-    "(filters:!((col:nope,opr:eq,value:1)))", "(filters:!((col:id,opr:nope,value:1)))",
-    "(filters:!((col:id,opr:gt,value:'x')))", "(filters:!((col:id,opr:gt,value:!(!(!(1))))))",
-    "(filters:!((col:id,opr:gt,value:-1)))", "(filters:!((col:id,opr:gt,value:1e400)))",
-    "(filters:(col:id))", "(filters:!(" + "(col:id,opr:gt,value:1)," * 11 + "))",
-    "(page_size:-1)", "(page_size:0)", "(page_size:100000000000000000000)", "(page_size:1.5)",
-    "(page:abc)", "(page:-1)", "(page:1e400)", "(order_column:nope)", "1", "!n", '{"page": "0"}',
+    "((",
+    "(" * 5000,
+    "!(",
+    "!",
+    "'",
+    "(a:1",
+    "!(" * 3000,
+    "[" * 5000,
+    "{" * 5000,
+    '{"a":' * 3000,
+    "(a:" * 2000,
+    "x" * 20000,
+    "(keys:!(" + "x," * 4000 + "))",
+    "(filters:!((col:nope,opr:eq,value:1)))",
+    "(filters:!((col:id,opr:nope,value:1)))",
+    "(filters:!((col:id,opr:gt,value:'x')))",
+    "(filters:!((col:id,opr:gt,value:!(!(!(1))))))",
+    "(filters:!((col:id,opr:gt,value:-1)))",
+    "(filters:!((col:id,opr:gt,value:1e400)))",
+    "(filters:(col:id))",
+    "(filters:!(" + "(col:id,opr:gt,value:1)," * 11 + "))",
+    "(page_size:-1)",
+    "(page_size:0)",
+    "(page_size:100000000000000000000)",
+    "(page_size:1.5)",
+    "(page:abc)",
+    "(page:-1)",
+    "(page:1e400)",
+    "(order_column:nope)",
+    "1",
+    "!n",
+    '{"page": "0"}',
 ]
 
 
@@ -338,7 +384,7 @@ def _no_traceback(response):
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.get_data(as_text=True)
     assert "message" in response.get_json()
-    assert "Traceback" not in body and "File \"" not in body
+    assert "Traceback" not in body and 'File "' not in body
     assert len(body) < 1000, len(body)  # a short message, not the input or a stack
 
 
@@ -353,16 +399,15 @@ def test_malformed_q_is_a_short_400_on_every_endpoint(api, resource, caplog):
 
 def test_bad_ids_and_methods_answer_json(api, world):
     client, key = api["client"], api["keys"]["national"]
-    for url in ("/api/v1/pegawai/99999999999", "/api/v1/pegawai/0", "/api/v1/pegawai/abc",
-                "/api/v1/anak/-1"):
+    for url in ("/api/v1/pegawai/99999999999", "/api/v1/pegawai/0", "/api/v1/pegawai/abc", "/api/v1/anak/-1"):
         response = call(client, url, key)
         assert response.status_code == 404 and "message" in response.get_json(), url
     for method in ("post", "put", "delete", "patch"):
-        response = getattr(client, method)(f"/api/v1/pegawai/{world['peg_a'].id}",
-                                           headers={"X-API-Key": key}, json={"nama": "X"})
+        response = getattr(client, method)(
+            f"/api/v1/pegawai/{world['peg_a'].id}", headers={"X-API-Key": key}, json={"nama": "X"}
+        )
         assert response.status_code == 405, method
-        response = getattr(client, method)("/api/v1/pegawai/", headers={"X-API-Key": key},
-                                           json={"nama": "X"})
+        response = getattr(client, method)("/api/v1/pegawai/", headers={"X-API-Key": key}, json={"nama": "X"})
         assert response.status_code == 405, method
     db.session.expire_all()
     assert db.session.get(Pegawai, world["peg_a"].id).nama == "BUDI SANTOSO"
@@ -381,9 +426,15 @@ def test_openapi_spec_is_served_without_a_key(api):
     assert response.status_code == 200
     spec = response.get_json()
     assert spec["openapi"].startswith("3.")
-    assert {"/api/v1/pegawai/", "/api/v1/pegawai/{pk}", "/api/v1/riwayat_golongan/",
-            "/api/v1/riwayat_jabatan/", "/api/v1/riwayat_pendidikan/", "/api/v1/pasangan/",
-            "/api/v1/anak/"} <= set(spec["paths"])
+    assert {
+        "/api/v1/pegawai/",
+        "/api/v1/pegawai/{pk}",
+        "/api/v1/riwayat_golongan/",
+        "/api/v1/riwayat_jabatan/",
+        "/api/v1/riwayat_pendidikan/",
+        "/api/v1/pasangan/",
+        "/api/v1/anak/",
+    } <= set(spec["paths"])
     assert set(spec["components"]["securitySchemes"]) == {"jwt", "api_key"}
     operations = [op for path in spec["paths"].values() for op in path.values()]
     assert {m for path in spec["paths"].values() for m in path} == {"get"}
@@ -398,9 +449,12 @@ def test_admin_makes_a_key_sees_it_once_and_revokes_it(app, api, world):
     AuthActions(admin).login("admin")
     form = admin.get("/apikeys/new").get_data(as_text=True)
     assert "api_a" in form and "vinstansi" not in form  # only Integrasi accounts
-    data = {"name": "SIMPEG Kota Yogyakarta", "owner": str(api["users"]["a"].id),
-            "expires": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
-            "csrf_token": csrf_token(admin, "/apikeys/new")}
+    data = {
+        "name": "SIMPEG Kota Yogyakarta",
+        "owner": str(api["users"]["a"].id),
+        "expires": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "csrf_token": csrf_token(admin, "/apikeys/new"),
+    }
     page = admin.post("/apikeys/new", data=data)
     assert page.status_code == 200 and page.headers["Cache-Control"].startswith("no-store")
     token = re.search(r'<pre id="api-key-token">([^<]+)</pre>', page.get_data(as_text=True)).group(1)
@@ -415,6 +469,7 @@ def test_admin_makes_a_key_sees_it_once_and_revokes_it(app, api, world):
     assert response.status_code == 302
     assert call(api["client"], "/api/v1/pegawai/", token).status_code == 401
     from app.models.audit import AuditLog
+
     events = db.session.scalars(select(AuditLog.event).where(AuditLog.target_type == "ApiKey")).all()
     assert sorted(events)[-2:] == ["apikey.create", "apikey.revoke"]
 
@@ -422,8 +477,7 @@ def test_admin_makes_a_key_sees_it_once_and_revokes_it(app, api, world):
 def test_a_key_is_refused_for_an_account_that_is_not_integrasi(app, api, world):
     admin = app.test_client()
     AuthActions(admin).login("admin")
-    data = {"name": "x", "owner": str(world["users"][ROLE_ADMIN].id),
-            "csrf_token": csrf_token(admin, "/apikeys/new")}
+    data = {"name": "x", "owner": str(world["users"][ROLE_ADMIN].id), "csrf_token": csrf_token(admin, "/apikeys/new")}
     page = admin.post("/apikeys/new", data=data).get_data(as_text=True)
     assert 'id="api-key-token"' not in page
     assert db.session.scalar(select(ApiKey).where(ApiKey.name == "x")) is None
@@ -438,8 +492,7 @@ def test_only_admin_opens_the_keys_screen(app, api):
 
 
 def test_cli_prints_a_working_key_once(app, api, world, runner):
-    result = runner.invoke(args=["pupns", "create-api-key", "--user", "api_a", "--name", "SIMPEG",
-                                 "--days", "10"])
+    result = runner.invoke(args=["pupns", "create-api-key", "--user", "api_a", "--name", "SIMPEG", "--days", "10"])
     assert result.exit_code == 0, result.output
     token = next(line for line in result.output.splitlines() if line.startswith(apikeys.TOKEN_PREFIX))
     assert nips(call(api["client"], "/api/v1/pegawai/", token)) == nip_of(world, *A_PEGAWAI)

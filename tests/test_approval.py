@@ -3,6 +3,7 @@
 Registrations are made with services.registration.register, as the public form makes them;
 every HTTP request runs in its own app context (see tests/test_login.py).
 """
+
 import pytest
 from sqlalchemy import select
 
@@ -34,7 +35,7 @@ def status_of(pk):
 
 
 def dashed(nomor):
-    return "-".join(nomor[i:i + 4] for i in range(0, len(nomor), 4))
+    return "-".join(nomor[i : i + 4] for i in range(0, len(nomor), 4))
 
 
 @pytest.fixture
@@ -67,6 +68,7 @@ def client_and_target(new_client, regs, username):
 
 
 # --- the inbox ------------------------------------------------------------------------------
+
 
 def test_verifier_sees_only_pending_registrations_of_his_instansi_newest_first(app, new_client, world, regs):
     decided = register_pns(app, world["peg_other"])
@@ -129,6 +131,7 @@ def test_search_text_is_escaped(new_client, regs):
 
 # --- approve / reject -----------------------------------------------------------------------
 
+
 def test_approve_activates_the_account_and_the_pns_can_log_in(new_client, world, regs):
     pk, nomor = regs["a1"]
     nip = world["peg_a"].nip
@@ -142,8 +145,12 @@ def test_approve_activates_the_account_and_the_pns_can_log_in(new_client, world,
     registrasi = fresh(Registrasi, pk)
     assert registrasi.status == Registrasi.STATUS_DISETUJUI
     assert registrasi.user.active and registrasi.decided_by.username == "vinstansi"
-    assert db.session.scalar(select(AuditLog.actor_name).where(
-        AuditLog.event == "registration.disetujui", AuditLog.target_id == str(pk))) == "vinstansi"
+    assert (
+        db.session.scalar(
+            select(AuditLog.actor_name).where(AuditLog.event == "registration.disetujui", AuditLog.target_id == str(pk))
+        )
+        == "vinstansi"
+    )
     assert logged_in(post_login(new_client(), nip, PNS_PASSWORD))
     assert logged_in(post_login(new_client(), dashed(nomor).lower(), PNS_PASSWORD))
 
@@ -228,8 +235,11 @@ def test_other_roles_cannot_use_the_inbox(new_client, regs, username):
         else:
             assert response.status_code == 403
         assert nomor not in response.get_data(as_text=True)
-    for url, data in ((f"/persetujuan/approve/{pk}", {}), ("/persetujuan/approve", {"ids": [str(pk)]}),
-                      (f"/persetujuan/reject/{pk}", {"reason": "tidak"})):
+    for url, data in (
+        (f"/persetujuan/approve/{pk}", {}),
+        ("/persetujuan/approve", {"ids": [str(pk)]}),
+        (f"/persetujuan/reject/{pk}", {"reason": "tidak"}),
+    ):
         response = client.post(url, data={**data, "csrf_token": token})
         assert response.status_code in (302, 403), url
     assert status_of(pk) == Registrasi.STATUS_MENUNGGU
@@ -252,11 +262,18 @@ def test_missing_csrf_token_is_refused(new_client, world, regs):
 
 # --- Helpdesk -------------------------------------------------------------------------------
 
+
 def test_helpdesk_lookup_shows_status_but_no_secret(new_client, world, regs):
     pk, nomor = regs["a1"]
     registrasi = fresh(Registrasi, pk)
-    secrets = [registrasi.answer_hash, registrasi.mother_name_hash, registrasi.user.password,
-               MOTHER, "budi.santoso@gmail.com", "$argon2"]
+    secrets = [
+        registrasi.answer_hash,
+        registrasi.mother_name_hash,
+        registrasi.user.password,
+        MOTHER,
+        "budi.santoso@gmail.com",
+        "$argon2",
+    ]
     client = login_as(new_client, "helpdesk")
     for q in (world["peg_a"].nip, dashed(nomor).lower()):
         response = client.get("/helpdesk/registrasi/", query_string={"q": q})
@@ -277,10 +294,14 @@ def test_helpdesk_of_one_kanreg_does_not_see_another(app, new_client, world, reg
     token = staff_token(client)
     pk = regs["a1"][0]
     assert client.get(f"/helpdesk/registrasi/{pk}/reset").status_code == 404
-    assert client.post(f"/helpdesk/registrasi/{pk}/reset",
-                       data={"reason": "tiket", "csrf_token": token}).status_code == 404
-    assert client.post(f"/helpdesk/akun/{fresh(Registrasi, pk).user_id}/unlock",
-                       data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/helpdesk/registrasi/{pk}/reset", data={"reason": "tiket", "csrf_token": token}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/helpdesk/akun/{fresh(Registrasi, pk).user_id}/unlock", data={"csrf_token": token}).status_code
+        == 404
+    )
     assert status_of(pk) == Registrasi.STATUS_MENUNGGU
     # His own Kanreg is in reach.
     page = client.get("/helpdesk/registrasi/", query_string={"q": world["peg_b"].nip}).get_data(as_text=True)
@@ -362,6 +383,7 @@ def test_other_roles_cannot_use_the_helpdesk_tools(new_client, world, regs, user
 
 
 # --- audit log ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("username", ["helpdesk", "vinstansi", "monitor", "pns"])
 def test_audit_log_is_admin_only(new_client, world, username):

@@ -3,6 +3,7 @@ of its own, then every benchmark scenario requested once through the app. No tim
 asserted; what is checked is that the data is valid and every scenario answers as the
 benchmark expects, and that list pages issue the same number of queries whatever their size
 (no N+1). PostgreSQL only (COPY), skipped without TEST_DATABASE_URL."""
+
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,8 +39,13 @@ def bench_app():
 
 def _open(client, request):
     headers = {"Cookie": request.cookie} if request.cookie else {}
-    return client.open(request.path, method=request.method, headers=headers, data=request.body,
-                       content_type="application/x-www-form-urlencoded" if request.body else None)
+    return client.open(
+        request.path,
+        method=request.method,
+        headers=headers,
+        data=request.body,
+        content_type="application/x-www-form-urlencoded" if request.body else None,
+    )
 
 
 def test_builder_makes_valid_data_in_every_state(bench_app):
@@ -56,13 +62,16 @@ def test_builder_makes_valid_data_in_every_state(bench_app):
     with app.app_context():
         # Every foreign key was validated when the builder re-created it; check the domain rules.
         for pegawai in db.session.scalars(select(Pegawai).where(Pegawai.id % 50 == 0)):
-            record = {f: getattr(pegawai, f) for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir",
-                                                       "jenis_kelamin", "tmt_cpns", "tmt_pns")}
+            record = {
+                f: getattr(pegawai, f)
+                for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns")
+            }
             assert rules.check_pegawai(record) == [], pegawai.nip
             history = db.session.execute(
                 select(Golongan.tingkat, RiwayatGolongan.tmt_golongan, Golongan.kode)
                 .join(Golongan, RiwayatGolongan.golongan_id == Golongan.id)
-                .where(RiwayatGolongan.pegawai_id == pegawai.id)).all()
+                .where(RiwayatGolongan.pegawai_id == pegawai.id)
+            ).all()
             assert rules.check_golongan_history(history) == []
             assert max(h[1] for h in history) == pegawai.tmt_golongan
         assert db.session.scalar(text("SELECT count(DISTINCT nip) FROM pegawai")) == SMOKE_PEGAWAI
@@ -75,8 +84,18 @@ def test_every_scenario_answers_as_the_benchmark_expects(bench_app):
     app, _ = bench_app
     scenarios = Plan(app, client_login(app), requests_per_list=3, registrations=3).scenarios()
     names = {s.name for s in scenarios}
-    assert {"nip_lookup", "registration", "login", "pns_home", "proof_pdf", "verification_page",
-            "dashboard", "inbox_bkn_deep", "fab_inbox_bkn_deep", "approval_admin_deep"} <= names
+    assert {
+        "nip_lookup",
+        "registration",
+        "login",
+        "pns_home",
+        "proof_pdf",
+        "verification_page",
+        "dashboard",
+        "inbox_bkn_deep",
+        "fab_inbox_bkn_deep",
+        "approval_admin_deep",
+    } <= names
     # The requests carry their own Cookie header, as wrk sends them.
     client = app.test_client(use_cookies=False)
     for scenario in scenarios:
@@ -92,12 +111,15 @@ def test_every_scenario_answers_as_the_benchmark_expects(bench_app):
             assert "<tbody>" in page and 'rel="prev"' in page, scenario.name
 
 
-@pytest.mark.parametrize("path,user", [
-    ("/verifikasi/?per_page={n}", "bench_bkn"),
-    ("/verifikasi/?per_page={n}&sort=nama", "bench_instansi"),
-    ("/persetujuan/?per_page={n}&status=all", "bench_admin"),
-    ("/pegawaiview/list/?psize_PegawaiView={n}", "bench_admin"),
-])
+@pytest.mark.parametrize(
+    "path,user",
+    [
+        ("/verifikasi/?per_page={n}", "bench_bkn"),
+        ("/verifikasi/?per_page={n}&sort=nama", "bench_instansi"),
+        ("/persetujuan/?per_page={n}&status=all", "bench_admin"),
+        ("/pegawaiview/list/?psize_PegawaiView={n}", "bench_admin"),
+    ],
+)
 def test_list_pages_query_count_does_not_grow_with_rows(bench_app, path, user):
     from benchmarks.build_db import STAFF_PASSWORD
 

@@ -5,6 +5,7 @@ Every write route is hit by parallel bursts. No answer may be a 5xx; the final s
 what the same requests give one after the other; a refused request must say why in
 Indonesian. Runs on SQLite and on PostgreSQL (TEST_DATABASE_URL).
 """
+
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -65,14 +66,18 @@ class Person:
         self.base = base
         self.http = requests.Session()
         token = self.token("/login/")
-        answer = self.http.post(base + "/login/", data={
-            "username": username, "password": password, "csrf_token": token}, allow_redirects=False)
+        answer = self.http.post(
+            base + "/login/",
+            data={"username": username, "password": password, "csrf_token": token},
+            allow_redirects=False,
+        )
         assert answer.status_code == 302 and "/login/" not in answer.headers["Location"], username
 
     def token(self, path):
         page = self.http.get(self.base + path).text
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'id="csrf_token"[^>]*value="([^"]+)"', page)
+            r'id="csrf_token"[^>]*value="([^"]+)"', page
+        )
         assert match, f"no CSRF token on {path}"
         return match.group(1)
 
@@ -130,8 +135,13 @@ def test_every_section_marked_twice_at_once_ends_marked_with_no_error(live_serve
     start_version = usulan.version
     pns = Person(live_server, "pns")
     token = pns.token("/data-saya/data_utama")
-    answers = burst([(pns, f"/data-saya/{section}/diperiksa", {"csrf_token": token})
-                     for section in workflow.SECTIONS for _ in range(2)])
+    answers = burst(
+        [
+            (pns, f"/data-saya/{section}/diperiksa", {"csrf_token": token})
+            for section in workflow.SECTIONS
+            for _ in range(2)
+        ]
+    )
     assert all(a.says(MARKED) for a in answers)
     marks = db.session.scalars(select(UsulanSection).where(UsulanSection.usulan_id == usulan.id)).all()
     assert sorted(m.section for m in marks if m.reviewed_at) == sorted(workflow.SECTIONS)
@@ -147,28 +157,31 @@ def test_parallel_proposals_uploads_and_removals_all_land_once(live_server, worl
     usulan = _draft(world)
     pns = Person(live_server, "pns")
     token = pns.token("/data-saya/organisasi")
-    calls = [(pns, "/data-saya/organisasi/usul", {"csrf_token": token, "nama_organisasi": f"PGRI {n}"},
-              {"berkas": (f"sk{n}.pdf", tiny_pdf(), "application/pdf")}) for n in range(4)]
-    calls += [(pns, f"/data-saya/organisasi/hapus/{row.id}", {"csrf_token": token})
-              for row in rows for _ in range(2)]
-    utama = {"no_hp": "0812 1111 2222", "alamat": "Jl. Malioboro 1", "kode_pos": "55213",
-             "gelar_depan": "Drs."}
-    calls += [(pns, "/data-saya/data_utama/usul", {"csrf_token": token, name: value})
-              for name, value in utama.items()]
+    calls = [
+        (
+            pns,
+            "/data-saya/organisasi/usul",
+            {"csrf_token": token, "nama_organisasi": f"PGRI {n}"},
+            {"berkas": (f"sk{n}.pdf", tiny_pdf(), "application/pdf")},
+        )
+        for n in range(4)
+    ]
+    calls += [(pns, f"/data-saya/organisasi/hapus/{row.id}", {"csrf_token": token}) for row in rows for _ in range(2)]
+    utama = {"no_hp": "0812 1111 2222", "alamat": "Jl. Malioboro 1", "kode_pos": "55213", "gelar_depan": "Drs."}
+    calls += [(pns, "/data-saya/data_utama/usul", {"csrf_token": token, name: value}) for name, value in utama.items()]
     burst(calls)
     items = db.session.scalars(select(UsulanItem).where(UsulanItem.usulan_id == usulan.id)).all()
     added = [i for i in items if i.operation == UsulanItem.OP_ADD]
-    assert sorted(workflow.proposed_values(i)["nama_organisasi"] for i in added) == [
-        f"PGRI {n}" for n in range(4)]
+    assert sorted(workflow.proposed_values(i)["nama_organisasi"] for i in added) == [f"PGRI {n}" for n in range(4)]
     assert all(i.dokumen_id for i in added)
-    assert sorted(i.target_id for i in items if i.operation == UsulanItem.OP_REMOVE) == sorted(
-        r.id for r in rows)
+    assert sorted(i.target_id for i in items if i.operation == UsulanItem.OP_REMOVE) == sorted(r.id for r in rows)
     (change,) = [i for i in items if i.section == "data_utama"]
     assert set(workflow.proposed_values(change)) == set(utama)
 
     # Withdrawing each added row from two tabs: each is gone once, nothing else goes.
-    answers = burst([(pns, f"/data-saya/organisasi/batal/{i.id}", {"csrf_token": token})
-                     for i in added for _ in range(2)])
+    answers = burst(
+        [(pns, f"/data-saya/organisasi/batal/{i.id}", {"csrf_token": token}) for i in added for _ in range(2)]
+    )
     left = db.session.scalars(select(UsulanItem).where(UsulanItem.usulan_id == usulan.id)).all()
     assert {i.operation for i in left if i.section == "organisasi"} == {UsulanItem.OP_REMOVE}
     assert sum(a.says("Usulan perubahan dibatalkan.") for a in answers) >= len(added)
@@ -196,8 +209,13 @@ def _verify_calls(people, pk, action, version, reason=""):
     calls = []
     for person in people:
         token = person.token(f"/verifikasi/{pk}")
-        calls += [(person, f"/verifikasi/{pk}/act",
-                   {"csrf_token": token, "action": action, "version": version, "reason": reason})] * 3
+        calls += [
+            (
+                person,
+                f"/verifikasi/{pk}/act",
+                {"csrf_token": token, "action": action, "version": version, "reason": reason},
+            )
+        ] * 3
     return calls
 
 
@@ -209,9 +227,13 @@ def test_two_verifiers_judging_and_verifying_at_once(app, live_server, world):
     calls = []
     for person in people:
         token = person.token(f"/verifikasi/{pk}")
-        calls += [(person, f"/verifikasi/{pk}/verdict",
-                   {"csrf_token": token, "item_id": item.id, "verdict": UsulanItem.SESUAI,
-                    "reason_code": ""})] * 4
+        calls += [
+            (
+                person,
+                f"/verifikasi/{pk}/verdict",
+                {"csrf_token": token, "item_id": item.id, "verdict": UsulanItem.SESUAI, "reason_code": ""},
+            )
+        ] * 4
     answers = burst(calls)
     assert all(a.says("Tanda pemeriksaan disimpan.") for a in answers), answers
     assert db.session.get(UsulanItem, item.id).verdict == UsulanItem.SESUAI
@@ -287,8 +309,14 @@ def test_registration_decisions_and_helpdesk_actions_at_once(app, live_server, w
 
 def test_two_staff_claim_and_resolve_one_ticket_at_once(live_server, world):
     db.session.rollback()
-    tiket = ticket_service.create(db.session, kategori=Tiket.KATEGORI_BEDA_NAMA, nip=world["peg_a"].nip,
-                                  nama="BUDI", detail="Tanggal lahir salah", email="budi@gmail.com")
+    tiket = ticket_service.create(
+        db.session,
+        kategori=Tiket.KATEGORI_BEDA_NAMA,
+        nip=world["peg_a"].nip,
+        nama="BUDI",
+        detail="Tanggal lahir salah",
+        email="budi@gmail.com",
+    )
     people = [Person(live_server, "helpdesk"), Person(live_server, "admin")]
     calls = []
     for person in people:
@@ -297,9 +325,15 @@ def test_two_staff_claim_and_resolve_one_ticket_at_once(live_server, world):
     burst(calls)
     assert db.session.get(Tiket, tiket.id).status == Tiket.STATUS_DIPROSES
     assert _audits("ticket.claimed", tiket.id) == 1
-    calls = [(person, f"/tiket/{tiket.id}/selesai", {"csrf_token": person.token(f"/tiket/{tiket.id}"),
-                                                     "resolution": "Sudah dibetulkan"})
-             for person in people for _ in range(3)]
+    calls = [
+        (
+            person,
+            f"/tiket/{tiket.id}/selesai",
+            {"csrf_token": person.token(f"/tiket/{tiket.id}"), "resolution": "Sudah dibetulkan"},
+        )
+        for person in people
+        for _ in range(3)
+    ]
     answers = burst(calls)
     assert db.session.get(Tiket, tiket.id).status == Tiket.STATUS_SELESAI
     assert _audits("ticket.resolved", tiket.id) == 1
@@ -308,8 +342,9 @@ def test_two_staff_claim_and_resolve_one_ticket_at_once(live_server, world):
 
 def test_marking_messages_read_from_many_tabs(live_server, world):
     pns_user = world["users"][ROLE_PNS]
-    db.session.add_all([Pesan(user_id=pns_user.id, kind="returned", subject=f"Pesan {n}", body="isi")
-                        for n in range(5)])
+    db.session.add_all(
+        [Pesan(user_id=pns_user.id, kind="returned", subject=f"Pesan {n}", body="isi") for n in range(5)]
+    )
     db.session.commit()
     pns = Person(live_server, "pns")
     token = pns.token("/pesan/")
@@ -332,8 +367,7 @@ def test_a_proposal_that_keeps_losing_is_shown_again_as_typed_with_409(client, a
     auth.login("pns")
     token = csrf_token(client, "/data-saya/data_utama")
     monkeypatch.setattr(workflow.drafts, "_lock_draft", _always_stale)
-    answer = client.post("/data-saya/data_utama/usul",
-                         data={"csrf_token": token, "alamat": "Jl. Kaliurang KM 5"})
+    answer = client.post("/data-saya/data_utama/usul", data={"csrf_token": token, "alamat": "Jl. Kaliurang KM 5"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 409
     assert RELOAD in page
@@ -346,8 +380,11 @@ def test_a_decision_that_keeps_losing_says_so_on_the_page_it_came_from(client, a
     auth.login("vinstansi")
     token = csrf_token(client, "/persetujuan/")
     monkeypatch.setattr(registration, "_locked", _always_stale)
-    answer = client.post(f"/persetujuan/approve/{pending.id}", data={"csrf_token": token},
-                         headers={"Referer": "http://localhost/persetujuan/?q=x"})
+    answer = client.post(
+        f"/persetujuan/approve/{pending.id}",
+        data={"csrf_token": token},
+        headers={"Referer": "http://localhost/persetujuan/?q=x"},
+    )
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/persetujuan/?q=x")
     assert RELOAD in client.get("/persetujuan/").get_data(as_text=True)
     assert db.session.get(Registrasi, pending.id).status == Registrasi.STATUS_MENUNGGU

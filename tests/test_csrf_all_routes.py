@@ -7,6 +7,7 @@ for the public forms) with real ids, once without a token, once with a garbage t
 once with the valid token of another session: always 400 from Flask-WTF's CSRF check, and
 no table changes (the audit log may record the refusal).
 """
+
 import pytest
 from flask_appbuilder import Model
 from flask_wtf.csrf import CSRFProtect
@@ -68,12 +69,23 @@ def targets(app, world):
     SKPD inbox, and the first row of each model view's table."""
     question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
     pending = registration.register(
-        db.session, app.appbuilder.sm, nip=world["peg_sub"].nip, email="siti@example.go.id",
-        password="Kopi-Tubruk-Sleman-88", mother_name="SITI MARYAM", question_id=question.id,
-        answer="kucing belang tiga")
+        db.session,
+        app.appbuilder.sm,
+        nip=world["peg_sub"].nip,
+        email="siti@example.go.id",
+        password="Kopi-Tubruk-Sleman-88",
+        mother_name="SITI MARYAM",
+        question_id=question.id,
+        answer="kucing belang tiga",
+    )
     tiket = ticket_service.create(
-        db.session, kategori="lainnya", nip=world["peg_a"].nip, nama="BUDI SANTOSO",
-        detail="Nama salah", email="budi@example.go.id")
+        db.session,
+        kategori="lainnya",
+        nip=world["peg_a"].nip,
+        nama="BUDI SANTOSO",
+        detail="Nama salah",
+        email="budi@example.go.id",
+    )
     usulan = workflow.open_draft(db.session, world["peg_a"])
     workflow.propose(db.session, usulan, "data_utama", "change", {"no_hp": "0812 3456 7890"})
     for section in workflow.SECTIONS:
@@ -118,10 +130,23 @@ def _url_and_form(app, rule, targets):
         else:  # pk, item_id, target_id
             values[argument] = pk
     url = rule.build(values, append_unknown=False)[1]
-    form = {"action": values.get("name", workflow.VERIFIKASI), "rowid": str(pk), "ids": str(pk),
-            "reason": "CSRF", "resolution": "CSRF", "nama": "CSRF", "version": "1", "item_id": str(pk),
-            "verdict": "tidak_sesuai", "no_hp": "0899", "username": "admin", "password": PASSWORD,
-            "conf_password": "Lain-Sandi-2015-x", "nip": "198005172005031001", "email": "x@y.id"}
+    form = {
+        "action": values.get("name", workflow.VERIFIKASI),
+        "rowid": str(pk),
+        "ids": str(pk),
+        "reason": "CSRF",
+        "resolution": "CSRF",
+        "nama": "CSRF",
+        "version": "1",
+        "item_id": str(pk),
+        "verdict": "tidak_sesuai",
+        "no_hp": "0899",
+        "username": "admin",
+        "password": PASSWORD,
+        "conf_password": "Lain-Sandi-2015-x",
+        "nip": "198005172005031001",
+        "email": "x@y.id",
+    }
     return url, form
 
 
@@ -140,8 +165,7 @@ def clients(app, world):
         client = app.test_client()
         if name in ("admin", "pns"):
             token = csrf_token(client, "/login/")
-            response = client.post("/login/", data={"username": name, "password": PASSWORD,
-                                                    "csrf_token": token})
+            response = client.post("/login/", data={"username": name, "password": PASSWORD, "csrf_token": token})
             assert response.status_code == 302 and "/login/" not in response.headers["Location"], name
         made[name] = client
     return made
@@ -201,8 +225,7 @@ def test_login_form_refuses_a_foreign_token_and_logs_nobody_in(app, world, clien
     """Login CSRF: a page of another site must not log the victim into the attacker's account."""
     client = clients["anonymous"]
     foreign_token = csrf_token(clients["other"], "/login/")
-    response = client.post("/login/", data={"username": "admin", "password": PASSWORD,
-                                            "csrf_token": foreign_token})
+    response = client.post("/login/", data={"username": "admin", "password": PASSWORD, "csrf_token": foreign_token})
     assert response.status_code == 400
     assert client.get("/persetujuan/").status_code == 302  # still anonymous: sent to the login page
     db.session.rollback()

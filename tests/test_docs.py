@@ -1,4 +1,5 @@
 """The project's own documents: the state diagram follows the code, and no link leaves the repo."""
+
 import re
 from pathlib import Path
 
@@ -11,7 +12,8 @@ DOCS = [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").rglob(
 def test_the_state_diagram_in_docs_is_the_transition_table():
     current = workflow_diagram.DOC.read_text(encoding="utf-8")
     assert current == workflow_diagram.render(current), (
-        "docs/workflow.md is stale: run .venv/bin/python scripts/workflow_diagram.py")
+        "docs/workflow.md is stale: run .venv/bin/python scripts/workflow_diagram.py"
+    )
 
 
 def test_every_transition_appears_in_the_diagram():

@@ -5,6 +5,7 @@ What a user or operator would notice: a friendly Indonesian page (JSON under /ap
 instead of a 500, nothing half-written afterwards, and the portal working again by itself
 as soon as the database is back.
 """
+
 import errno
 import io
 import logging
@@ -45,6 +46,7 @@ def rows(model, *where):
 @contextmanager
 def database_fails(engine, when=lambda statement: True, reason="server closed the connection unexpectedly"):
     """Every statement for which `when(statement)` holds fails as a lost connection does."""
+
     def fail(_conn, _cursor, statement, parameters, _context, _many):
         if when(statement):
             raise OperationalError(statement, parameters, Exception(reason))
@@ -68,8 +70,11 @@ def test_an_oversized_upload_gets_a_friendly_indonesian_413(app_factory, world, 
     small.test_client_class = FreshContextClient
     client = small.test_client()
     token = csrf_token(client, "/laporkan/")
-    form = dict(ticket_data(nip=world["peg_a"].nip), csrf_token=token,
-                berkas=(io.BytesIO(b"\0" * (128 * 1024)), "scan-besar.pdf"))
+    form = dict(
+        ticket_data(nip=world["peg_a"].nip),
+        csrf_token=token,
+        berkas=(io.BytesIO(b"\0" * (128 * 1024)), "scan-besar.pdf"),
+    )
     response = client.post("/laporkan/", data=form, content_type="multipart/form-data")
     assert response.status_code == 413
     page = page_text(response)
@@ -86,8 +91,9 @@ def test_an_oversized_api_request_gets_json(app_factory, world):
     def probe_upload():
         return jsonify(files=len(__import__("flask").request.files))
 
-    response = small.test_client().post("/api/v1/_probe_upload", data={"f": (io.BytesIO(b"x" * 4096), "a.pdf")},
-                                        content_type="multipart/form-data")
+    response = small.test_client().post(
+        "/api/v1/_probe_upload", data={"f": (io.BytesIO(b"x" * 4096), "a.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 413 and response.is_json and response.json["message"]
 
 
@@ -120,8 +126,9 @@ def test_disk_full_leaves_no_file_and_no_dokumen_row(app, world, monkeypatch, ca
     assert "No space left on device" in caplog.text
 
 
-def test_disk_full_during_a_ticket_upload_shows_a_message_and_keeps_the_form(app, world, login, monkeypatch,
-                                                                               compiled_catalogue):  # noqa: F811
+def test_disk_full_during_a_ticket_upload_shows_a_message_and_keeps_the_form(
+    app, world, login, monkeypatch, compiled_catalogue
+):  # noqa: F811
     monkeypatch.setattr(documents, "open", _open_on_full_disk, raising=False)
     client = login(None)
     response = file_ticket(client, ticket_data(nip=world["peg_a"].nip), (tiny_png(), "sk.png"))
@@ -139,8 +146,9 @@ def test_disk_full_during_a_ticket_upload_shows_a_message_and_keeps_the_form(app
 # --------------------------------------------------------------------------------------------
 # The database goes away
 # --------------------------------------------------------------------------------------------
-def test_database_failure_gives_a_friendly_503_and_the_next_request_works(app, world, login, caplog,
-                                                                           compiled_catalogue):  # noqa: F811
+def test_database_failure_gives_a_friendly_503_and_the_next_request_works(
+    app, world, login, caplog, compiled_catalogue
+):  # noqa: F811
     staff = login("vinstansi")
     visitor = login(None)
     with database_fails(db.engine):
@@ -183,9 +191,12 @@ def test_a_write_interrupted_by_the_database_leaves_nothing(app, world, login, c
 def _terminate_other_backends(url):
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        killed = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
     admin.dispose()
     return killed
 
@@ -211,8 +222,7 @@ def test_postgresql_restarted_between_requests_the_app_reconnects_by_itself(app,
         assert listing.status_code == 200 and "BUDI SANTOSO" in page_text(listing)
 
 
-def test_postgresql_gone_during_a_request_gives_503_then_recovers(app, world, login, backend,
-                                                                  compiled_catalogue):  # noqa: F811
+def test_postgresql_gone_during_a_request_gives_503_then_recovers(app, world, login, backend, compiled_catalogue):  # noqa: F811
     if backend != "postgresql":
         pytest.skip("terminates PostgreSQL backends")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -279,8 +289,7 @@ def test_registration_failing_half_way_writes_nothing(app, world, open_run, monk
 def test_an_import_batch_failing_half_way_writes_nothing_of_that_batch(app, tmp_path, monkeypatch):
     """Rows 1-2 are one committed batch; in the batch of rows 3-4 a new unit is flushed and
     row 3 is written, then row 4 fails: nothing of rows 3-4 remains, rows 1-2 do."""
-    people = [person(n) for n in range(1, 3)] + [
-        person(3, unit_kode="3471-02", unit_nama="Dinas Kesehatan"), person(4)]
+    people = [person(n) for n in range(1, 3)] + [person(3, unit_kode="3471-02", unit_nama="Dinas Kesehatan"), person(4)]
     path = write_csv(tmp_path / "pegawai.csv", people)
     real_update = importer._update
     real_apply = importer._Importer._apply
@@ -308,10 +317,13 @@ def test_applying_a_submission_stops_whole_when_the_database_fails_half_way(worl
     users = world["users"]
     peg = world["peg_a"]
     old_nama, version = peg.nama, peg.record_version
-    usulan = draft_with(peg, [
-        ("data_utama", "change", {"nama": "BUDI SANTOSO WIBOWO"}, None),
-        ("anak", "add", {"nama": "RARA SANTOSO", "jenis_kelamin": "P"}, None),
-    ])
+    usulan = draft_with(
+        peg,
+        [
+            ("data_utama", "change", {"nama": "BUDI SANTOSO WIBOWO"}, None),
+            ("anak", "add", {"nama": "RARA SANTOSO", "jenis_kelamin": "P"}, None),
+        ],
+    )
     usulan = drive(world, usulan, "di_bkn")
     events_before = len(events_of(usulan.id))
     seen = []
@@ -342,8 +354,7 @@ def test_the_503_log_keeps_no_statement_parameters(app, world, login, caplog):
     token = csrf_token(client, "/login/")
     nip = world["peg_a"].nip
     with caplog.at_level(logging.INFO), database_fails(db.engine):
-        response = client.post("/login/", data={"username": nip, "password": "Rahasia-Salah-1",
-                                                "csrf_token": token})
+        response = client.post("/login/", data={"username": nip, "password": "Rahasia-Salah-1", "csrf_token": token})
     assert response.status_code == 503
     assert "Database unavailable" in caplog.text
     assert nip not in caplog.text and "Rahasia-Salah-1" not in caplog.text
@@ -378,7 +389,8 @@ def _error_records(caplog, request_id):
 
 
 def test_a_broken_query_is_a_500_in_the_layout_logged_with_request_id_and_traceback(
-        app_factory, world, caplog, compiled_catalogue):  # noqa: F811
+    app_factory, world, caplog, compiled_catalogue
+):  # noqa: F811
     probe = _app_with_bugs(app_factory)
     client = probe.test_client()
     with probe.app_context(), caplog.at_level(logging.INFO):
@@ -454,8 +466,11 @@ def test_real_database_errors_are_classified_outage_or_bug(app, backend, tmp_pat
                 return exc
         raise AssertionError(f"no error from {statements}")
 
-    bugs = [error_of("SELECT no_such_column FROM pegawai"), error_of("SELEKT 1"),
-            error_of("INSERT INTO kanreg (id, kode, nama) SELECT id, kode, nama FROM kanreg")]
+    bugs = [
+        error_of("SELECT no_such_column FROM pegawai"),
+        error_of("SELEKT 1"),
+        error_of("INSERT INTO kanreg (id, kode, nama) SELECT id, kode, nama FROM kanreg"),
+    ]
     if backend == "postgresql":
         bugs.append(error_of("SELECT 'abc'::integer"))
         outages = [

@@ -1,6 +1,7 @@
 """Security headers on every response (app.web_security), the CSP nonce on every script,
 personal data kept out of caches, lists, URLs and logs (views.privacy), downloads served
 as attachments to users in scope only."""
+
 import logging
 import re
 from html.parser import HTMLParser
@@ -31,8 +32,11 @@ class _Scripts(HTMLParser):
         if tag == "script":
             self.scripts.append(a)
         self.handlers += [f"{tag}.{name}" for name, _ in attrs if name.startswith("on")]
-        self.handlers += [f"{tag}.{name}" for name, value in attrs
-                          if name in ("href", "src", "action") and (value or "").lower().startswith("javascript:")]
+        self.handlers += [
+            f"{tag}.{name}"
+            for name, value in attrs
+            if name in ("href", "src", "action") and (value or "").lower().startswith("javascript:")
+        ]
 
 
 def csp_of(response) -> dict:
@@ -81,9 +85,18 @@ def test_staff_pages_carry_the_headers_and_no_unnonced_script(app, world, open_r
     AnakFactory(pegawai=peg, nik="3471015501100001")
     db.session.commit()
     pages = {
-        "admin": ["/pegawaiview/list/", f"/pegawaiview/show/{peg.id}", f"/pegawaiview/edit/{peg.id}",
-                  "/users/list/", "/auditlog/", "/persetujuan/", "/helpdesk/registrasi/",
-                  "/anakview/list/", "/verifikasi/", "/tiket/"],
+        "admin": [
+            "/pegawaiview/list/",
+            f"/pegawaiview/show/{peg.id}",
+            f"/pegawaiview/edit/{peg.id}",
+            "/users/list/",
+            "/auditlog/",
+            "/persetujuan/",
+            "/helpdesk/registrasi/",
+            "/anakview/list/",
+            "/verifikasi/",
+            "/tiket/",
+        ],
         "pns": ["/data-saya/", "/pesan/"],
         "monitor": ["/pegawaiview/list/"],
     }
@@ -127,8 +140,12 @@ def test_the_password_reset_link_page_sends_no_referrer(app, world, login):
 def test_strict_transport_security_only_in_production(app_factory, world):
     development = app_factory()
     assert "Strict-Transport-Security" not in development.test_client().get("/login/").headers
-    production = app_factory(ENV_NAME="production", SECRET_KEY="a-long-random-production-secret-0123456789",
-                             TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
+    production = app_factory(
+        ENV_NAME="production",
+        SECRET_KEY="a-long-random-production-secret-0123456789",
+        TRUSTED_HOSTS=["localhost"],
+        RATELIMIT_ENABLED=False,
+    )
     assert production.test_client().get("/login/").headers["Strict-Transport-Security"].startswith("max-age=")
 
 
@@ -193,8 +210,14 @@ def test_nik_cannot_be_searched_through_the_url(app, world, login):
 def test_forms_with_secrets_are_posted_never_sent_in_the_url(app, world, open_run, login):
     """GET forms put their fields in the URL (access logs, browser history, Referer)."""
     client = login(None)
-    for url in ("/login/", "/registrasi/", "/status/", "/status/lupa-nomor", "/status/lupa-kata-kunci",
-                "/status/lupa-jawaban"):
+    for url in (
+        "/login/",
+        "/registrasi/",
+        "/status/",
+        "/status/lupa-nomor",
+        "/status/lupa-kata-kunci",
+        "/status/lupa-jawaban",
+    ):
         html = client.get(url).get_data(as_text=True)
         for form in re.findall(r"<form[^>]*>", html):
             if 'role="search"' in form:
@@ -209,11 +232,13 @@ def _login_ip(application, headers):
     application.test_client_class = FreshContextClient
     client = application.test_client()
     token = csrf_token(client, "/login/")
-    client.post("/login/", data={"username": "vskpd", "password": "wrong-password-1",
-                                 "csrf_token": token}, headers=headers)
+    client.post(
+        "/login/", data={"username": "vskpd", "password": "wrong-password-1", "csrf_token": token}, headers=headers
+    )
     db.session.rollback()
-    return db.session.scalar(select(AuditLog.ip).where(AuditLog.event == "login.failure")
-                             .order_by(AuditLog.id.desc()).limit(1))
+    return db.session.scalar(
+        select(AuditLog.ip).where(AuditLog.event == "login.failure").order_by(AuditLog.id.desc()).limit(1)
+    )
 
 
 def test_the_client_ip_comes_from_the_proxy_only_when_one_is_trusted(app_factory, world):
@@ -232,8 +257,12 @@ def test_production_never_writes_mail_bodies_with_reset_links_to_the_log(app_fac
     from app.models.audit import OutboxMail
 
     for env, expect_body in (("development", True), ("production", False)):
-        application = app_factory(ENV_NAME=env, SECRET_KEY="a-long-random-production-secret-0123456789",
-                                  TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
+        application = app_factory(
+            ENV_NAME=env,
+            SECRET_KEY="a-long-random-production-secret-0123456789",
+            TRUSTED_HOSTS=["localhost"],
+            RATELIMIT_ENABLED=False,
+        )
         caplog.clear()
         with application.app_context(), caplog.at_level(logging.INFO):
             outgoing = OutboxMail(recipient="budi@example.id", subject="Reset", body="https://x/reset/SECRET-TOKEN")

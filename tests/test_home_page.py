@@ -1,5 +1,6 @@
 """After login everyone lands where he works, not on the public landing page (FAB sends every
 login to "/"): views.public.home_url."""
+
 import pytest
 
 from app.roles import ROLE_INTEGRASI

@@ -11,6 +11,7 @@
 The CSRF check of every state-changing route is in tests/test_csrf_all_routes.py; property
 tests of the NIP/NIK/date rules are in tests/test_rules.py.
 """
+
 import csv
 import datetime as dt
 import html
@@ -49,13 +50,17 @@ from .test_ticket import file_ticket, login, pdf_text, ticket_data, tiny_png  # 
 
 pytestmark = pytest.mark.usefixtures("open_run")
 
-HYPOTHESIS = settings(max_examples=25, deadline=None, derandomize=True,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+HYPOTHESIS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def payload(tag: str) -> str:
     """Breaks out of an attribute and opens a script: harmless only when escaped."""
-    return f'"\'><script>{tag}()</script>'
+    return f"\"'><script>{tag}()</script>"
 
 
 def assert_escaped(page: str, text: str, where: str) -> None:
@@ -77,9 +82,30 @@ def assert_literal_in_pdf(data: bytes, text: str, where: str) -> None:
 # ============================================================================ import
 # Cells a careless export or an attacker may put in a spreadsheet.
 NASTY_CELLS = [
-    "", " ", "\t", "\r\n", "'; DROP TABLE pegawai;--", "' OR 1=1--", '=HYPERLINK("http://x")',
-    "<script>alert(1)</script>", "١٩٨٠٠٥١٧٢٠٠٥٠٣١٠٠١", "１９８０", "9" * 300, "2015-02-30", "1980-13-01",
-    "0000-00-00", "17-05-1980", "\ufeff", "\u202e", "NULL", "None", "-1", "1e9", "III/z", "l", "x@",
+    "",
+    " ",
+    "\t",
+    "\r\n",
+    "'; DROP TABLE pegawai;--",
+    "' OR 1=1--",
+    '=HYPERLINK("http://x")',
+    "<script>alert(1)</script>",
+    "١٩٨٠٠٥١٧٢٠٠٥٠٣١٠٠١",
+    "１９８０",
+    "9" * 300,
+    "2015-02-30",
+    "1980-13-01",
+    "0000-00-00",
+    "17-05-1980",
+    "\ufeff",
+    "\u202e",
+    "NULL",
+    "None",
+    "-1",
+    "1e9",
+    "III/z",
+    "l",
+    "x@",
 ]
 cell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80)
 hostile_cell = st.one_of(st.sampled_from(NASTY_CELLS), cell_text)
@@ -170,8 +196,11 @@ def hostile_world(app, world):
     world["inst_a"].nama = payload("instansi")
     jenis = db.session.scalar(select(JenisJabatan).order_by(JenisJabatan.id))
     jenis.nama = payload("jenis")
-    db.session.add(RiwayatJabatan(pegawai=peg, nama_jabatan=payload("rjabatan"), jenis_jabatan=jenis,
-                                  tmt_jabatan=dt.date(2012, 1, 1)))
+    db.session.add(
+        RiwayatJabatan(
+            pegawai=peg, nama_jabatan=payload("rjabatan"), jenis_jabatan=jenis, tmt_jabatan=dt.date(2012, 1, 1)
+        )
+    )
     question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
     question.pertanyaan = payload("tanya")
     db.session.commit()
@@ -222,13 +251,15 @@ def test_master_data_is_escaped_in_registration_and_literal_in_its_proof(app, ho
     assert_escaped(lookup, payload("nama"), "helpdesk lookup")
 
     # Lupa Nomor shows the security question (Admin edits its text).
-    answer_page = public.post("/status/lupa-nomor", data={
-        "nip": peg.nip, "csrf_token": csrf_token(public, "/status/lupa-nomor")}).get_data(as_text=True)
+    answer_page = public.post(
+        "/status/lupa-nomor", data={"nip": peg.nip, "csrf_token": csrf_token(public, "/status/lupa-nomor")}
+    ).get_data(as_text=True)
     assert_escaped(answer_page, payload("tanya"), "Lupa Nomor question")
     # The reset mail quotes the name; Admin reads it in the outbox.
-    public.post("/status/lupa-kata-kunci", data={
-        "nip": peg.nip, "nomor": registrasi.nomor,
-        "csrf_token": csrf_token(public, "/status/lupa-kata-kunci")})
+    public.post(
+        "/status/lupa-kata-kunci",
+        data={"nip": peg.nip, "nomor": registrasi.nomor, "csrf_token": csrf_token(public, "/status/lupa-kata-kunci")},
+    )
     db.session.rollback()
     mail = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc())).first()
     assert mail is not None and payload("nama") in mail.body
@@ -240,8 +271,10 @@ def test_reject_and_reset_reasons_are_escaped(app, world, login):
     pending = register_pns(app, world["peg_sub"], email="siti@example.go.id")
     registration.reject(db.session, world["users"][ROLE_ADMIN], pending, payload("tolak"))
     public = login()
-    status = public.post("/status/", data={"nip": world["peg_sub"].nip, "nomor": pending.nomor,
-                                           "csrf_token": csrf_token(public, "/status/")})
+    status = public.post(
+        "/status/",
+        data={"nip": world["peg_sub"].nip, "nomor": pending.nomor, "csrf_token": csrf_token(public, "/status/")},
+    )
     assert_escaped(status.get_data(as_text=True), payload("tolak"), "Cek Status")
     helpdesk = login("helpdesk")
     lookup = _get(helpdesk, f"/helpdesk/registrasi/?q={world['peg_sub'].nip}").get_data(as_text=True)
@@ -287,8 +320,9 @@ def test_ticket_fields_file_name_and_resolution_are_escaped_and_literal_in_the_p
     public = login()
     # No "/" (a file name has no directory part) and no '"' (the test client cannot send it).
     name = "'><img src=x onerror=file()>.png"
-    response = file_ticket(public, ticket_data(nip=world["peg_a"].nip, nomor_sk=payload("sk")),
-                           upload=(tiny_png(), name))
+    response = file_ticket(
+        public, ticket_data(nip=world["peg_a"].nip, nomor_sk=payload("sk")), upload=(tiny_png(), name)
+    )
     assert response.status_code == 302
     db.session.rollback()
     tiket = db.session.scalars(select(Tiket).order_by(Tiket.id.desc())).first()
@@ -306,15 +340,17 @@ def test_ticket_fields_file_name_and_resolution_are_escaped_and_literal_in_the_p
 
 
 # ============================================================================ uploads
-@pytest.mark.parametrize("name", [
-    'sk"\r\nSet-Cookie: x=1.png',  # a header of its own, if the name reached the header raw
-    "..\\..\\etc\\passwd.png",
-    "sk\u202egnp.exe.png",  # right-to-left override: shows as "sk.exe.png"-like nonsense
-    "\x00\x01.png",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        'sk"\r\nSet-Cookie: x=1.png',  # a header of its own, if the name reached the header raw
+        "..\\..\\etc\\passwd.png",
+        "sk\u202egnp.exe.png",  # right-to-left override: shows as "sk.exe.png"-like nonsense
+        "\x00\x01.png",
+    ],
+)
 def test_hostile_upload_names_are_cleaned_and_the_download_works(app, world, login, name):
-    dokumen = documents.store_upload(db.session, world["peg_a"].id,
-                                     FileStorage(io.BytesIO(tiny_png()), filename=name))
+    dokumen = documents.store_upload(db.session, world["peg_a"].id, FileStorage(io.BytesIO(tiny_png()), filename=name))
     db.session.commit()
     assert not any(ch in dokumen.original_name for ch in "\r\n\x00\u202e/\\")
     response = _get(login("vinstansi"), f"/dokumenview/download/{dokumen.id}")
@@ -324,8 +360,15 @@ def test_hostile_upload_names_are_cleaned_and_the_download_works(app, world, log
 
 
 # ============================================================================ filters and sorting
-SQLISH = ["' OR 1=1--", "1; DROP TABLE pegawai;--", "%' OR '1'='1", '") OR ("1"="1',
-          "1 UNION SELECT password FROM ab_user--", "\\'; --", "2015-01-01' OR '1'='1"]
+SQLISH = [
+    "' OR 1=1--",
+    "1; DROP TABLE pegawai;--",
+    "%' OR '1'='1",
+    '") OR ("1"="1',
+    "1 UNION SELECT password FROM ab_user--",
+    "\\'; --",
+    "2015-01-01' OR '1'='1",
+]
 # Values PostgreSQL refuses for a number or boolean column unless the app stops them first.
 NUMBERISH = ["99999999999", "NaN", "1e999", "-Infinity", "y' OR 'y"]
 SORTISH = ["nama;drop", "nama desc", "(SELECT 1)"]
@@ -340,12 +383,16 @@ def _count(page: str) -> int:
 def _list_views(app):
     from flask_appbuilder import ModelView
 
-    return [v for v in app.appbuilder.baseviews if isinstance(v, ModelView) and "list" in (v.include_route_methods
-            or {"list"}) and f"{type(v).__name__}.list" in app.view_functions]
+    return [
+        v
+        for v in app.appbuilder.baseviews
+        if isinstance(v, ModelView)
+        and "list" in (v.include_route_methods or {"list"})
+        and f"{type(v).__name__}.list" in app.view_functions
+    ]
 
 
-def test_sql_in_filters_and_sort_of_every_list_view_gives_200_without_extra_rows_or_400(
-        app, world, login, backend):
+def test_sql_in_filters_and_sort_of_every_list_view_gives_200_without_extra_rows_or_400(app, world, login, backend):
     if backend == "sqlite" and "postgresql" in BACKENDS:
         # PostgreSQL refuses (with a 500) values SQLite takes in its stride; with both back
         # ends configured this slow sweep runs on the stricter one only.
@@ -370,7 +417,10 @@ def test_sql_in_filters_and_sort_of_every_list_view_gives_200_without_extra_rows
                 elif response.status_code != 400:
                     problems.append(f"{base} _flt_0_{column}={value!r}: {response.status_code}")
         sorts = [(f"_oc_{name}", value) for value in SORTISH] + [
-            (f"_od_{name}", "desc;drop"), (f"psize_{name}", "10 OR 1=1"), (f"page_{name}", "0;--")]
+            (f"_od_{name}", "desc;drop"),
+            (f"psize_{name}", "10 OR 1=1"),
+            (f"page_{name}", "0;--"),
+        ]
         for key, value in sorts:
             status = admin.get(base, query_string={key: value}).status_code
             if status != 400:
@@ -411,10 +461,21 @@ def test_sql_in_the_search_boxes_of_our_own_lists_is_harmless(app, world, login)
 
 
 # ============================================================================ redirects
-OFFSITE = ["//evil.example/x", "https://evil.example/x", "/\\evil.example/x", "\\\\evil.example/x",
-           "\\/evil.example", "/\t/evil.example", " //evil.example", "http:evil.example",
-           "https:/evil.example", "javascript:alert(1)", "//localhost@evil.example/",
-           "http://localhost\\@evil.example/", "%2F%2Fevil.example"]
+OFFSITE = [
+    "//evil.example/x",
+    "https://evil.example/x",
+    "/\\evil.example/x",
+    "\\\\evil.example/x",
+    "\\/evil.example",
+    "/\t/evil.example",
+    " //evil.example",
+    "http:evil.example",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "//localhost@evil.example/",
+    "http://localhost\\@evil.example/",
+    "%2F%2Fevil.example",
+]
 
 
 def _stays_here(location: str) -> bool:
@@ -431,14 +492,16 @@ def test_login_next_never_leaves_our_host(world, login):
     for target in OFFSITE:
         client = login()
         token = csrf_token(client, "/login/")
-        response = client.post("/login/", query_string={"next": target},
-                               data={"username": "admin", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login/",
+            query_string={"next": target},
+            data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+        )
         assert response.status_code == 302
         # Already logged in, /login/?next=… redirects at once: the same rule applies.
         again = client.get("/login/", query_string={"next": target})
         assert again.status_code == 302
-        left += [(target, r.headers["Location"]) for r in (response, again)
-                 if not _stays_here(r.headers["Location"])]
+        left += [(target, r.headers["Location"]) for r in (response, again) if not _stays_here(r.headers["Location"])]
     assert left == []
 
 
@@ -449,8 +512,9 @@ def test_language_switch_and_logout_stay_on_our_host(world, login):
         assert response.status_code == 302, url
         assert _stays_here(response.headers["Location"]), (url, response.headers["Location"])
     token = csrf_token(client, "/logout/")
-    response = client.post("/logout/?next=//evil.example", data={"csrf_token": token},
-                           headers={"Referer": "https://evil.example/"})
+    response = client.post(
+        "/logout/?next=//evil.example", data={"csrf_token": token}, headers={"Referer": "https://evil.example/"}
+    )
     assert response.status_code == 302 and _stays_here(response.headers["Location"])
     assert client.get("/lang/evil.example").status_code == 404
 
@@ -515,8 +579,11 @@ def _public_forms(known_nip, nomor):
         ("login", "/login/", lambda nip: {"username": nip, "password": "Salah-Sekali-99"}),
         ("cek status", "/status/", lambda nip: {"nip": nip, "nomor": "RXXXXXXXXXX"}),
         ("lupa kata kunci", "/status/lupa-kata-kunci", lambda nip: {"nip": nip, "nomor": "RXXXXXXXXXX"}),
-        ("lupa jawaban", "/status/lupa-jawaban",
-         lambda nip: {"nip": nip, "mother_name": "BUKAN IBUNYA", "question": "1", "answer": "apa saja"}),
+        (
+            "lupa jawaban",
+            "/status/lupa-jawaban",
+            lambda nip: {"nip": nip, "mother_name": "BUKAN IBUNYA", "question": "1", "answer": "apa saja"},
+        ),
     ]
 
 
@@ -561,8 +628,11 @@ def test_public_forms_take_about_as_long_for_a_known_and_an_unknown_nip(app, wor
 
         known, unknown = _interleaved_medians(lambda: ask(known_nip), lambda: ask(UNKNOWN_NIP))
         results[name] = (known, unknown)
-    slow = {name: f"{k * 1000:.1f} ms vs {u * 1000:.1f} ms" for name, (k, u) in results.items()
-            if max(k, u) / min(k, u) > MAX_TIME_RATIO}
+    slow = {
+        name: f"{k * 1000:.1f} ms vs {u * 1000:.1f} ms"
+        for name, (k, u) in results.items()
+        if max(k, u) / min(k, u) > MAX_TIME_RATIO
+    }
     assert slow == {}
 
 
@@ -570,8 +640,9 @@ def test_registration_step_1_says_taken_without_revealing_the_account(app, world
     """Step 1 tells whether a NIP is registered (by design, DESIGN.md §3), but nothing more:
     not the email, not the nomor, not the status."""
     client = login()
-    response = client.post("/registrasi/", data={"nip": world["peg_a"].nip,
-                                                 "csrf_token": csrf_token(client, "/registrasi/")})
+    response = client.post(
+        "/registrasi/", data={"nip": world["peg_a"].nip, "csrf_token": csrf_token(client, "/registrasi/")}
+    )
     page = response.get_data(as_text=True)
     assert "budi.santoso@gmail.com" not in page and approved_pns not in page
     assert MOTHER not in page and PNS_PASSWORD not in page
@@ -591,13 +662,17 @@ def test_a_title_is_only_a_title_on_every_path(app, world, login, tmp_path):  # 
 
     peg = world["peg_a"]
     pns = login("pns")
-    response = pns.post("/data-saya/data_utama/usul", data={
-        "gelar_depan": INJECTED_TITLE, "csrf_token": csrf_token(pns, "/data-saya/data_utama")})
+    response = pns.post(
+        "/data-saya/data_utama/usul",
+        data={"gelar_depan": INJECTED_TITLE, "csrf_token": csrf_token(pns, "/data-saya/data_utama")},
+    )
     assert response.status_code == 400 and "has-error" in response.get_data(as_text=True)
     db.session.rollback()
     assert not [i for i in db.session.scalars(select(UsulanItem)) if "71=71" in (i.values_json or "")]
-    good = pns.post("/data-saya/data_utama/usul", data={
-        "gelar_depan": "Dra.", "csrf_token": csrf_token(pns, "/data-saya/data_utama")})
+    good = pns.post(
+        "/data-saya/data_utama/usul",
+        data={"gelar_depan": "Dra.", "csrf_token": csrf_token(pns, "/data-saya/data_utama")},
+    )
     assert good.status_code == 302  # a real title still goes into the draft
 
     staff = login("vinstansi")

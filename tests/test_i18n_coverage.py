@@ -1,4 +1,5 @@
 """Every user-visible text in our templates and views goes through gettext."""
+
 import ast
 import re
 from html.parser import HTMLParser
@@ -40,7 +41,8 @@ def untranslated_template_texts(source: str) -> list[str]:
     collector = _TextCollector()
     collector.feed(JINJA.sub(" ", source))
     return [
-        t for t in collector.texts
+        t
+        for t in collector.texts
         if not set(re.findall(r"[A-Za-z][A-Za-z-]*", t)) <= NEUTRAL_WORDS and re.search(r"[A-Za-z]{2}", t)
     ]
 

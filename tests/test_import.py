@@ -1,4 +1,5 @@
 """`pupns import-pegawai`: CSV/XLSX upsert by NIP with a row-level error report."""
+
 import csv
 import datetime as dt
 import re
@@ -90,11 +91,16 @@ def pegawai_by_nip():
 def snapshot():
     """Everything an idempotent re-import must leave untouched."""
     rows = db.session.execute(
-        select(Pegawai.nip, Pegawai.record_version, Pegawai.updated_at, Pegawai.email,
-               Pegawai.golongan_id, Pegawai.unit_kerja_id).order_by(Pegawai.nip)
+        select(
+            Pegawai.nip,
+            Pegawai.record_version,
+            Pegawai.updated_at,
+            Pegawai.email,
+            Pegawai.golongan_id,
+            Pegawai.unit_kerja_id,
+        ).order_by(Pegawai.nip)
     ).all()
-    org = (db.session.scalar(select(func.count(Instansi.id))),
-           db.session.scalar(select(func.count(UnitKerja.id))))
+    org = (db.session.scalar(select(func.count(Instansi.id))), db.session.scalar(select(func.count(UnitKerja.id))))
     return rows, org
 
 
@@ -175,8 +181,7 @@ def test_rows_of_the_wrong_width_are_rejected_whole(app, tmp_path):
 
 
 def test_semicolon_csv_with_byte_order_mark_as_excel_saves_it(app, tmp_path):
-    path = write_csv(tmp_path / "excel.csv", [person(1), person(2)], delimiter=";",
-                     encoding="utf-8-sig")
+    path = write_csv(tmp_path / "excel.csv", [person(1), person(2)], delimiter=";", encoding="utf-8-sig")
     report = run(path)
     assert (report.created, report.rejected) == (2, 0)
     assert pegawai_by_nip()[person(1)["nip"]].alamat == "Jl. Malioboro No. 1, Yogyakarta"
@@ -189,20 +194,26 @@ def test_bad_rows_are_reported_by_row_and_field_and_good_rows_still_imported(app
     arabic_digit = person(5)
     arabic_digit["nip"] = arabic_digit["nip"][:-1] + "\u0661"  # ARABIC-INDIC DIGIT ONE
     rows = [
-        good_first,                                                        # row 2
-        wrong_structure,                                                   # row 3
+        good_first,  # row 2
+        wrong_structure,  # row 3
         person(4, nik=make_nik("347101", dt.date(1986, 3, 14), "L", 4)),  # row 4: NIK vs birth
-        arabic_digit,                                                      # row 5
-        person(6, golongan="III/z"),                                       # row 6
-        person(7, instansi_kode="9999", instansi_nama=""),                 # row 7
-        person(8, tanggal_lahir="14-03-1985"),                             # row 8
-        good_last,                                                         # row 9
+        arabic_digit,  # row 5
+        person(6, golongan="III/z"),  # row 6
+        person(7, instansi_kode="9999", instansi_nama=""),  # row 7
+        person(8, tanggal_lahir="14-03-1985"),  # row 8
+        good_last,  # row 9
     ]
     report = run(write_csv(tmp_path / "mixed.csv", rows))
 
     assert (report.created, report.rejected) == (2, 6)
-    assert {(3, "nip"), (4, "nik"), (5, "nip"), (6, "golongan"), (7, "instansi_kode"),
-            (8, "tanggal_lahir")} <= errors_of(report)
+    assert {
+        (3, "nip"),
+        (4, "nik"),
+        (5, "nip"),
+        (6, "golongan"),
+        (7, "instansi_kode"),
+        (8, "tanggal_lahir"),
+    } <= errors_of(report)
     assert {e.row_number for e in report.errors} == {3, 4, 5, 6, 7, 8}
     assert set(pegawai_by_nip()) == {good_first["nip"], good_last["nip"]}
     with force_locale("en"):
@@ -238,8 +249,11 @@ def test_each_domain_rule_rejects_the_row_naming_the_field(app, tmp_path, overri
 
 
 def test_unknown_instansi_is_created_only_with_a_name_and_a_kanreg(app, tmp_path):
-    existing = Instansi(kode="3404", nama="Pemerintah Kabupaten Sleman",
-                        kanreg=db.session.scalar(select(Kanreg).where(Kanreg.kode == "I")))
+    existing = Instansi(
+        kode="3404",
+        nama="Pemerintah Kabupaten Sleman",
+        kanreg=db.session.scalar(select(Kanreg).where(Kanreg.kode == "I")),
+    )
     db.session.add(existing)
     db.session.commit()
     rows = [
@@ -345,8 +359,7 @@ def test_a_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(app, tmp
 
 
 def test_progress_is_reported_for_every_row(app, tmp_path):
-    source = read_rows(write_csv(tmp_path / "p.csv", [person(n) for n in range(1, 8)]
-                                 + [person(8, nip="salah")]))
+    source = read_rows(write_csv(tmp_path / "p.csv", [person(n) for n in range(1, 8)] + [person(8, nip="salah")]))
     seen = []
     import_pegawai(db.session, source, kanreg="I", progress=seen.append, batch_size=3)
     assert source.total == 8 and sum(seen) == 8 and len(seen) > 1
@@ -367,8 +380,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
         ("foto.xlsx", lambda p: p.write_bytes(PNG_BYTES)),
         ("arsip.xlsx", _zip_that_is_not_xlsx),
         ("data.txt", lambda p: write_csv(p, [person(1)])),
-        ("latin1.csv", lambda p: write_csv(p, [person(1, tempat_lahir="Pématang")],
-                                           encoding="latin-1")),
+        ("latin1.csv", lambda p: write_csv(p, [person(1, tempat_lahir="Pématang")], encoding="latin-1")),
         ("kolom.csv", lambda p: p.write_text("nip,nama\n198503142010011001,BUDI\n")),
         ("kosong.csv", lambda p: p.write_text("")),
         ("kosong.xlsx", lambda p: openpyxl.Workbook().save(p)),
@@ -400,8 +412,7 @@ def test_invalid_utf8_late_in_a_csv_is_caught_before_anything_is_written(app, tm
 def test_moving_to_another_instansi_needs_the_new_unit(app, tmp_path):
     row = person(1)
     run(write_csv(tmp_path / "v1.csv", [row]))
-    moved = dict(row, instansi_kode="3404", instansi_nama="Pemerintah Kabupaten Sleman",
-                 unit_kode="", unit_nama="")
+    moved = dict(row, instansi_kode="3404", instansi_nama="Pemerintah Kabupaten Sleman", unit_kode="", unit_nama="")
     refused = run(write_csv(tmp_path / "v2.csv", [moved]))
     assert errors_of(refused) == {(2, "unit_kode")}
     assert pegawai_by_nip()[row["nip"]].instansi.kode == "3471"
@@ -415,12 +426,10 @@ def test_moving_to_another_instansi_needs_the_new_unit(app, tmp_path):
 
 
 def test_cli_prints_progress_summary_and_rejected_rows_and_writes_report(app, runner, tmp_path):
-    path = write_csv(tmp_path / "cli.csv", [person(1), person(2, nik="347101١٤٠٣٨٥0002"),
-                                            person(3, golongan="V/a")])
+    path = write_csv(tmp_path / "cli.csv", [person(1), person(2, nik="347101١٤٠٣٨٥0002"), person(3, golongan="V/a")])
     report_path = tmp_path / "errors.csv"
 
-    result = runner.invoke(args=["pupns", "import-pegawai", str(path), "--kanreg", "I",
-                                 "--report", str(report_path)])
+    result = runner.invoke(args=["pupns", "import-pegawai", str(path), "--kanreg", "I", "--report", str(report_path)])
 
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
@@ -433,8 +442,7 @@ def test_cli_prints_progress_summary_and_rejected_rows_and_writes_report(app, ru
     assert {(r["row"], r["field"]) for r in written} == {("3", "nik"), ("4", "golongan")}
     assert len(pegawai_by_nip()) == 1
 
-    again = runner.invoke(args=["pupns", "import-pegawai", str(write_csv(tmp_path / "ok.csv",
-                                                                         [person(1)]))])
+    again = runner.invoke(args=["pupns", "import-pegawai", str(write_csv(tmp_path / "ok.csv", [person(1)]))])
     assert again.exit_code == 0, again.output
 
 
@@ -446,9 +454,9 @@ def test_cli_refuses_a_file_of_the_wrong_type_with_exit_code_2(app, runner, tmp_
     assert "foto.csv" in result.output
     assert db.session.scalar(select(func.count(Pegawai.id))) == 0
 
-    unknown_kanreg = runner.invoke(args=["pupns", "import-pegawai",
-                                         str(write_csv(tmp_path / "ok.csv", [person(1)])),
-                                         "--kanreg", "XX"])
+    unknown_kanreg = runner.invoke(
+        args=["pupns", "import-pegawai", str(write_csv(tmp_path / "ok.csv", [person(1)])), "--kanreg", "XX"]
+    )
     assert unknown_kanreg.exit_code == 2
     assert db.session.scalar(select(func.count(Pegawai.id))) == 0
 
@@ -457,13 +465,11 @@ def test_the_sample_file_for_operators_imports_cleanly_and_only_once(app, runner
     sample = str(Path(__file__).parent / "data" / "pegawai_contoh.csv")
     first = runner.invoke(args=["pupns", "import-pegawai", sample, "--kanreg", "I"])
     assert first.exit_code == 0, first.output
-    assert any(re.findall(r"\d+", line) == ["3", "3", "0", "0", "0"]
-               for line in first.output.splitlines())
+    assert any(re.findall(r"\d+", line) == ["3", "3", "0", "0", "0"] for line in first.output.splitlines())
     before = snapshot()
     second = runner.invoke(args=["pupns", "import-pegawai", sample])
     assert second.exit_code == 0, second.output
-    assert any(re.findall(r"\d+", line) == ["3", "0", "0", "3", "0"]
-               for line in second.output.splitlines())
+    assert any(re.findall(r"\d+", line) == ["3", "0", "0", "3", "0"] for line in second.output.splitlines())
     assert snapshot() == before
     cpns = pegawai_by_nip()["199611022024061003"]
     assert cpns.status == Pegawai.STATUS_CPNS and cpns.pendidikan_terakhir.nama == "SLTA"

@@ -7,6 +7,7 @@ walked tomorrow. ModelViews are walked through FAB's own arguments (`_oc_`, `_od
 `_flt_`); our own list views through what their pages offer: every option of their GET forms
 (sort, status, level …) and every link to another page of the same view.
 """
+
 import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -90,16 +91,20 @@ def model_views(app):
 
 def page_views(app):
     """Our own (non-CRUD) views with GET pages, and FAB's other screens."""
-    return [v for v in app.appbuilder.baseviews
-            if isinstance(v, BaseView) and not isinstance(v, BaseCRUDView)
-            and not v.route_base.startswith("/api/")]
+    return [
+        v
+        for v in app.appbuilder.baseviews
+        if isinstance(v, BaseView) and not isinstance(v, BaseCRUDView) and not v.route_base.startswith("/api/")
+    ]
 
 
 def get_rules(app, view):
     prefix = f"{view.endpoint}."
-    return [r for r in app.url_map.iter_rules()
-            if r.endpoint.startswith(prefix) and "GET" in r.methods
-            and not r.endpoint.startswith(SKIP_ENDPOINT_PREFIXES)]
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith(prefix) and "GET" in r.methods and not r.endpoint.startswith(SKIP_ENDPOINT_PREFIXES)
+    ]
 
 
 def walk_model_view(walk, view, directions=("asc", "desc"), full=True, ids=True):
@@ -218,8 +223,15 @@ def test_every_list_and_detail_page_survives_every_sort_and_bad_input(app, world
         failures += walk.failures
         requests += walk.requests
     # The walk is real: the lists of every kind were reached and walked.
-    assert {"PegawaiView", "JadwalView", "InstansiView", "UnitKerjaView", "RiwayatGolonganView",
-            "PupnsUserDBModelView", "OutboxMailView"} <= reached
+    assert {
+        "PegawaiView",
+        "JadwalView",
+        "InstansiView",
+        "UnitKerjaView",
+        "RiwayatGolonganView",
+        "PupnsUserDBModelView",
+        "OutboxMailView",
+    } <= reached
     assert {"RegistrationView", "StatusView", "TicketView"} <= public
     assert requests > 1000, requests
     assert not failures, f"{len(failures)} of {requests} requests failed:\n" + "\n".join(failures[:60])

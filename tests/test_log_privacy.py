@@ -1,6 +1,7 @@
 """No NIK or NIP from a query string reaches a log (finding 14): werkzeug's request log, the
 app's own lines, gunicorn's access and error logs as benchmarks/gunicorn.conf.py sets them up.
 """
+
 import datetime as dt
 import logging
 import runpy
@@ -33,8 +34,7 @@ def _serve_once(app, path, headers=None):
     thread = threading.Thread(target=server.handle_request)
     thread.start()
     try:
-        request = urllib.request.Request(f"http://127.0.0.1:{server.server_port}{path}",
-                                         headers=headers or {})
+        request = urllib.request.Request(f"http://127.0.0.1:{server.server_port}{path}", headers=headers or {})
         try:
             status = urllib.request.urlopen(request, timeout=30).status  # noqa: S310 - local
         except urllib.error.HTTPError as error:
@@ -73,8 +73,15 @@ def _gunicorn_logger(tmp_path, **overrides):
 
 def _access(logger, uri, referer="-"):
     path, _, query = uri.partition("?")
-    environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": path, "QUERY_STRING": query,
-               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.7", "HTTP_REFERER": referer}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": uri,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.7",
+        "HTTP_REFERER": referer,
+    }
     request = SimpleNamespace(headers=[("X-BENCH-SCENARIO", "api_list"), ("REFERER", referer)])
     response = SimpleNamespace(status="200 OK", sent=512, headers=[])
     logger.access(response, request, environ, dt.timedelta(microseconds=1234))
@@ -83,8 +90,8 @@ def _access(logger, uri, referer="-"):
 def test_gunicorn_logs_hold_no_query_string_in_any_format(tmp_path):
     # A production format with every atom that can carry a query string.
     logger = _gunicorn_logger(
-        tmp_path, loglevel="info",
-        access_log_format='%(h)s "%(r)s" %(s)s %(U)s q=%(q)s "%(f)s" "%({referer}i)s" %(D)s')
+        tmp_path, loglevel="info", access_log_format='%(h)s "%(r)s" %(s)s %(U)s q=%(q)s "%(f)s" "%({referer}i)s" %(D)s'
+    )
     _access(logger, API_URL, referer=f"https://epupns.example/laporkan/?nip={NIP}")
     logger.error("Error handling request %s", FORM_URL)
     access = (tmp_path / "access.log").read_text()

@@ -3,6 +3,7 @@
 Every request runs in its own app context (as in production), so the tests re-read the
 database after each request (`fresh`, `audit_events`).
 """
+
 import datetime as dt
 import re
 
@@ -19,6 +20,7 @@ from app.models import User
 from app.services import registration
 
 from .conftest import PASSWORD, csrf_token
+
 # The compiled Indonesian catalogue (fixtures of the translation tests).
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
 
@@ -52,8 +54,7 @@ def new_client(app):
 
 def post_login(client, username, password):
     token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password,
-                                        "csrf_token": token})
+    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
 
 
 def logged_in(response) -> bool:
@@ -72,8 +73,14 @@ def register_pns(app, pegawai, email="budi.santoso@gmail.com", password=PNS_PASS
     """A pending registration of `pegawai`, made the way the public form makes it."""
     question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
     return registration.register(
-        db.session, app.appbuilder.sm, nip=pegawai.nip, email=email, password=password,
-        mother_name=MOTHER, question_id=question.id, answer=ANSWER,
+        db.session,
+        app.appbuilder.sm,
+        nip=pegawai.nip,
+        email=email,
+        password=password,
+        mother_name=MOTHER,
+        question_id=question.id,
+        answer=ANSWER,
     )
 
 
@@ -93,8 +100,7 @@ def audit_events(*events, target=None):
     db.session.rollback()
     stmt = select(AuditLog.event).where(AuditLog.event.in_(events)).order_by(AuditLog.id)
     if target is not None:
-        stmt = stmt.where(AuditLog.target_type == type(target).__name__,
-                          AuditLog.target_id == str(target.id))
+        stmt = stmt.where(AuditLog.target_type == type(target).__name__, AuditLog.target_id == str(target.id))
     return list(db.session.scalars(stmt))
 
 
@@ -113,6 +119,7 @@ def approved(app, world):
 
 # --- the page -------------------------------------------------------------------------------
 
+
 def test_login_page_reads_nip_or_nomor_and_kata_kunci(new_client, compiled_catalogue):
     client = new_client("id")
     html = client.get("/login/").get_data(as_text=True)
@@ -125,8 +132,11 @@ def test_login_page_reads_nip_or_nomor_and_kata_kunci(new_client, compiled_catal
 
 def test_login_page_links_to_recovery_status_and_registration_when_they_exist(app, new_client):
     html = new_client().get("/login/").get_data(as_text=True)
-    expected = {"StatusView.forgot_password": "Forgot your password?",
-                "StatusView.index": "Check status", "RegistrationView.index": "Sign up"}
+    expected = {
+        "StatusView.forgot_password": "Forgot your password?",
+        "StatusView.index": "Check status",
+        "RegistrationView.index": "Sign up",
+    }
     for endpoint, text in expected.items():
         if endpoint in app.view_functions:
             with app.test_request_context():
@@ -138,6 +148,7 @@ def test_login_page_links_to_recovery_status_and_registration_when_they_exist(ap
 
 # --- who can log in -------------------------------------------------------------------------
 
+
 def test_login_with_nip(new_client, approved, world):
     client = new_client()
     assert logged_in(post_login(client, world["peg_a"].nip, PNS_PASSWORD))
@@ -147,7 +158,7 @@ def test_login_with_nip(new_client, approved, world):
 @pytest.mark.parametrize("shape", ["dashed-lowercase", "plain"])
 def test_login_with_nomor_registrasi(new_client, approved, shape):
     _id, nomor, _user = approved
-    typed = "-".join(nomor[i:i + 4] for i in range(0, 12, 4)).lower() if shape != "plain" else nomor
+    typed = "-".join(nomor[i : i + 4] for i in range(0, 12, 4)).lower() if shape != "plain" else nomor
     assert logged_in(post_login(new_client(), typed, PNS_PASSWORD))
 
 
@@ -173,6 +184,7 @@ def test_wrong_password_is_refused(new_client, approved, world):
 
 
 # --- lockout --------------------------------------------------------------------------------
+
 
 def fail_five_times(new_client, identifier):
     for _ in range(5):
@@ -206,8 +218,11 @@ def test_a_waiting_account_answers_like_a_wrong_password_and_an_unknown_nip(new_
     nip = world["peg_a"].nip
     fail_five_times(new_client, nip)
     pages = []
-    for identifier, password in ((nip, PNS_PASSWORD), (nip, "Salah-Sekali-99"),
-                                 ("199001012015011999", "Salah-Sekali-99")):
+    for identifier, password in (
+        (nip, PNS_PASSWORD),
+        (nip, "Salah-Sekali-99"),
+        ("199001012015011999", "Salah-Sekali-99"),
+    ):
         client = new_client()
         response = post_login(client, identifier, password)
         assert not logged_in(response)
@@ -275,10 +290,8 @@ def test_every_login_outcome_is_audited(new_client, approved, world):
     helpdesk.post(f"/helpdesk/akun/{user_id}/unlock", data={"csrf_token": token})
 
     user = fresh(User, user_id)
-    events = audit_events("login.success", "login.failure", "login.lockout", "account.unlock",
-                          target=user)
-    assert events == (["login.success"] + ["login.failure"] * 5
-                      + ["login.lockout", "account.unlock"])
+    events = audit_events("login.success", "login.failure", "login.lockout", "account.unlock", target=user)
+    assert events == (["login.success"] + ["login.failure"] * 5 + ["login.lockout", "account.unlock"])
     unlock = db.session.scalar(select(AuditLog).where(AuditLog.event == "account.unlock"))
     assert unlock.actor_name == "helpdesk" and unlock.ip == "127.0.0.1"
     # An unknown NIP leaves a failure row too (without an account to point at).
@@ -290,6 +303,7 @@ def test_every_login_outcome_is_audited(new_client, approved, world):
 
 # --- no account enumeration -----------------------------------------------------------------
 
+
 def _without_tokens(html: str) -> str:
     # CSRF tokens and the per-response CSP nonce differ on every page.
     return re.sub(r'(value|nonce)="[^"]{20,}"', r'\1="TOKEN"', html)
@@ -299,13 +313,13 @@ def test_unknown_and_known_nip_get_the_same_answer(new_client, approved, world):
     known, unknown = new_client(), new_client()
     r_known = post_login(known, world["peg_a"].nip, "Salah-Sekali-99")
     r_unknown = post_login(unknown, "199001012015011999", "Salah-Sekali-99")
-    assert (r_known.status_code, r_known.headers["Location"]) == (
-        r_unknown.status_code, r_unknown.headers["Location"])
+    assert (r_known.status_code, r_known.headers["Location"]) == (r_unknown.status_code, r_unknown.headers["Location"])
     assert r_known.get_data() == r_unknown.get_data()
     assert _without_tokens(page_after(known, r_known)) == _without_tokens(page_after(unknown, r_unknown))
 
 
 # --- rate limit -----------------------------------------------------------------------------
+
 
 def test_login_posts_are_rate_limited_per_ip(app_factory):
     limited = app_factory(RATELIMIT_ENABLED=True)
@@ -313,8 +327,9 @@ def test_login_posts_are_rate_limited_per_ip(app_factory):
     client = limited.test_client()
     token = csrf_token(client, "/login/")
     statuses = [
-        client.post("/login/", data={"username": f"1990010120150110{i:02d}", "password": "x" * 9,
-                                     "csrf_token": token}).status_code
+        client.post(
+            "/login/", data={"username": f"1990010120150110{i:02d}", "password": "x" * 9, "csrf_token": token}
+        ).status_code
         for i in range(11)
     ]
     assert statuses[:10] == [302] * 10

@@ -1,5 +1,6 @@
 """Logout changes state, so it is a POST with the session's CSRF token (SECURITY.md
 "State-changing GETs"): a link or an image on another site cannot end a user's sessions."""
+
 import re
 
 from .conftest import csrf_token
@@ -33,8 +34,7 @@ def test_post_logout_with_the_token_ends_the_session(world, login):  # noqa: F81
 def test_the_menu_logs_out_with_a_form(world, login):  # noqa: F811
     client = login("vskpd")
     html = client.get("/users/userinfo/").get_data(as_text=True)
-    form = re.search(r'<form method="post" action="/logout/" class="pupns-logout-form">(.*?)</form>',
-                     html, re.S)
+    form = re.search(r'<form method="post" action="/logout/" class="pupns-logout-form">(.*?)</form>', html, re.S)
     assert form, "the user menu has a logout form"
     assert 'name="csrf_token"' in form.group(1)
     assert 'href="/logout/"' not in html

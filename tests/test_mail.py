@@ -1,5 +1,6 @@
 """Mail: delivered by a real SMTP server on loopback when MAIL_SERVER is set; otherwise kept in
 the outbox, logged for the dev console, readable by Admin (only) and by `pupns outbox`."""
+
 import logging
 import re
 import socket
@@ -72,8 +73,13 @@ def registered(application):
     pegawai = PegawaiFactory()
     db.session.commit()
     reg = registration.register(
-        db.session, application.appbuilder.sm, nip=pegawai.nip, email=EMAIL, password=PASSWORD,
-        mother_name="Sri Wahyuni", question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
+        db.session,
+        application.appbuilder.sm,
+        nip=pegawai.nip,
+        email=EMAIL,
+        password=PASSWORD,
+        mother_name="Sri Wahyuni",
+        question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
         answer="siti aminah",
     )
     admin = make_user(application, "admin", ROLE_ADMIN)
@@ -83,8 +89,9 @@ def registered(application):
 
 def ask_for_reset(client, reg):
     token = csrf_token(client, "/status/lupa-kata-kunci")
-    response = client.post("/status/lupa-kata-kunci",
-                           data={"nip": reg.pegawai.nip, "nomor": reg.nomor, "csrf_token": token})
+    response = client.post(
+        "/status/lupa-kata-kunci", data={"nip": reg.pegawai.nip, "nomor": reg.nomor, "csrf_token": token}
+    )
     assert response.status_code == 200
     return response
 
@@ -96,8 +103,9 @@ def outbox():
 
 def test_reset_mail_is_delivered_by_smtp(app_factory, smtp_server):
     controller, inbox = smtp_server
-    application = make_app(app_factory, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                           MAIL_DEFAULT_SENDER="noreply@pupns.test")
+    application = make_app(
+        app_factory, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_DEFAULT_SENDER="noreply@pupns.test"
+    )
     with application.app_context():
         reg = registered(application)
         client = application.test_client()
@@ -161,8 +169,11 @@ def admin_world(app_factory):
     application = make_app(app_factory, MAIL_SERVER="")
     with application.app_context():
         reg = registered(application)
-        for username, role in (("helpdesk", ROLE_HELPDESK), ("monitor", ROLE_MONITOR),
-                               ("vinstansi", ROLE_VERIFIKATOR_INSTANSI)):
+        for username, role in (
+            ("helpdesk", ROLE_HELPDESK),
+            ("monitor", ROLE_MONITOR),
+            ("vinstansi", ROLE_VERIFIKATOR_INSTANSI),
+        ):
             make_user(application, username, role)
         ask_for_reset(application.test_client(), reg)
         mail.send(db.session, "lain@example.co.id", "Pesan kedua", "Isi pesan kedua")
@@ -190,8 +201,7 @@ def test_admin_reads_the_outbox_newest_first(admin_world):
     assert shown.status_code == 200
     assert LINK.search(first.body).group(0) in shown.get_data(as_text=True)
     # Read-only: there is no route to add, change or delete a mail.
-    for url in ("/outboxmailview/add", f"/outboxmailview/edit/{first.id}",
-                f"/outboxmailview/delete/{first.id}"):
+    for url in ("/outboxmailview/add", f"/outboxmailview/edit/{first.id}", f"/outboxmailview/delete/{first.id}"):
         assert client.get(url).status_code == 404
     assert len(outbox()) == 2
 

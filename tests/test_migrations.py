@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models declare, on an empty database."""
+
 import os
 import uuid
 
@@ -42,8 +43,12 @@ def test_upgrade_on_empty_database_matches_models(empty_database):
             diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("pegawai")}
-        assert {"ix_pegawai_instansi_status_nama", "ix_pegawai_unit_status_nama",
-                "ix_pegawai_status", "ix_pegawai_nik"} <= indexes
+        assert {
+            "ix_pegawai_instansi_status_nama",
+            "ix_pegawai_unit_status_nama",
+            "ix_pegawai_status",
+            "ix_pegawai_nik",
+        } <= indexes
         downgrade(revision="base")
         assert "pegawai" not in set(inspect(db.engine).get_table_names())
         db.engine.dispose()
@@ -59,20 +64,39 @@ def test_upgrade_rebuilds_unit_paths_from_the_tree(empty_database):
         now = "2026-01-01 00:00:00"
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO kanreg (id, kode, nama) VALUES (1, 'I', 'Yogyakarta')"))
-            conn.execute(text("INSERT INTO instansi (id, kode, nama, jenis, kanreg_id, created_at, updated_at) "
-                              "VALUES (1, 'K1', 'Kota', 'daerah', 1, :t, :t)"), {"t": now})
+            conn.execute(
+                text(
+                    "INSERT INTO instansi (id, kode, nama, jenis, kanreg_id, created_at, updated_at) "
+                    "VALUES (1, 'K1', 'Kota', 'daerah', 1, :t, :t)"
+                ),
+                {"t": now},
+            )
             # 8 -> 9 -> 10 stored, then 10 moved under 11 (its path kept "/8/9/10/"), 12 added
             # under 10 with "/", 13 and 14 each other's parent.
-            for unit_id, parent_id, path in ((8, None, "/8/"), (9, 8, "/8/9/"), (11, None, "/"),
-                                             (10, 11, "/8/9/10/"), (12, 10, "/"), (13, None, "/13/"),
-                                             (14, 13, "/13/14/")):
-                conn.execute(text("INSERT INTO unit_kerja (id, kode, nama, instansi_id, parent_id, path, aktif, "
-                                  "created_at, updated_at) VALUES (:i, :k, 'Unit', 1, :p, :path, :a, :t, :t)"),
-                             {"i": unit_id, "k": f"U{unit_id}", "p": parent_id, "path": path, "a": True, "t": now})
+            for unit_id, parent_id, path in (
+                (8, None, "/8/"),
+                (9, 8, "/8/9/"),
+                (11, None, "/"),
+                (10, 11, "/8/9/10/"),
+                (12, 10, "/"),
+                (13, None, "/13/"),
+                (14, 13, "/13/14/"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO unit_kerja (id, kode, nama, instansi_id, parent_id, path, aktif, "
+                        "created_at, updated_at) VALUES (:i, :k, 'Unit', 1, :p, :path, :a, :t, :t)"
+                    ),
+                    {"i": unit_id, "k": f"U{unit_id}", "p": parent_id, "path": path, "a": True, "t": now},
+                )
             conn.execute(text("UPDATE unit_kerja SET parent_id = 14 WHERE id = 13"))
-            conn.execute(text("INSERT INTO rekap_unit (kanreg_id, instansi_id, unit_kerja_id, unit_path, jumlah_pns, "
-                              "terdaftar, disetujui, belum_daftar, menunggu, belum_kirim, dikembalikan, di_skpd, "
-                              "di_instansi, di_bkn, selesai) VALUES (1, 1, 12, '/', 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)"))
+            conn.execute(
+                text(
+                    "INSERT INTO rekap_unit (kanreg_id, instansi_id, unit_kerja_id, unit_path, jumlah_pns, "
+                    "terdaftar, disetujui, belum_daftar, menunggu, belum_kirim, dikembalikan, di_skpd, "
+                    "di_instansi, di_bkn, selesai) VALUES (1, 1, 12, '/', 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)"
+                )
+            )
         upgrade()
         with db.engine.connect() as conn:
             paths = dict(conn.execute(text("SELECT id, path FROM unit_kerja")).all())

@@ -1,5 +1,6 @@
 """Monitoring (DESIGN.md §3): the figures of a known world, the refresh, the drill-down, the
 scope of every role, the lists, the CSV / XLSX exports, the verifiers' workload."""
+
 import csv
 import datetime as dt
 import io
@@ -35,7 +36,6 @@ from .test_login import (  # noqa: F401 - new_client is a fixture
     post_login,
     register_pns,
 )
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,37 +77,53 @@ def known(app, world, open_run):
     w["n1"] = PegawaiFactory(unit_kerja=None, instansi=w["inst_a"], nama="NINA TANPA UNIT")
     w["b1"] = PegawaiFactory(unit_kerja=w["unit_b"], nama="BAYU SURABAYA")
     db.session.commit()
-    w["vskpd_other"] = make_user(app, "vskpd_other", ROLE_VERIFIKATOR_SKPD, instansi=w["inst_a"],
-                                 unit_kerja=w["other_a"])
+    w["vskpd_other"] = make_user(
+        app, "vskpd_other", ROLE_VERIFIKATOR_SKPD, instansi=w["inst_a"], unit_kerja=w["other_a"]
+    )
     w["vskpd_b"] = make_user(app, "vskpd_b", ROLE_VERIFIKATOR_SKPD, instansi=w["inst_b"], unit_kerja=w["unit_b"])
     pns_b = make_user(app, "pns_b", ROLE_PNS, pegawai=w["peg_b"])
 
     register_pns(app, w["a1"], email="a1@example.go.id")
-    regs = {name: register_pns(app, w[name], email=f"{name}@example.go.id")
-            for name in ("a2", "peg_sub", "peg_other", "o1")}
+    regs = {
+        name: register_pns(app, w[name], email=f"{name}@example.go.id") for name in ("a2", "peg_sub", "peg_other", "o1")
+    }
     for reg in regs.values():
         approve_directly(reg)
     pns = {name: db.session.get(type(users[ROLE_PNS]), reg.user_id) for name, reg in regs.items()}
 
-    _send(w["peg_a"], users[ROLE_PNS])                                   # di_skpd
+    _send(w["peg_a"], users[ROLE_PNS])  # di_skpd
     returned = _send(w["peg_sub"], pns["peg_sub"])
     _act(users[ROLE_VERIFIKATOR_SKPD], returned, workflow.KEMBALIKAN, "BTS")  # dikembalikan
     done = _send(w["peg_other"], pns["peg_other"])
     _act(w["vskpd_other"], done)
-    _act(users["Verifikator Instansi"], done)                             # selesai
+    _act(users["Verifikator Instansi"], done)  # selesai
     at_instansi = _send(w["o1"], pns["o1"])
-    _act(w["vskpd_other"], at_instansi)                                   # di_instansi
+    _act(w["vskpd_other"], at_instansi)  # di_instansi
     at_bkn = _send(w["peg_b"], pns_b, {"nama": "DEWI LESTARI PUTRI"})
     _act(w["vskpd_b"], at_bkn)
-    _act(users["vinstansi_b"], at_bkn)                                    # di_bkn
-    w["usulan"] = {"di_skpd": None, "dikembalikan": returned, "selesai": done,
-                   "di_instansi": at_instansi, "di_bkn": at_bkn}
+    _act(users["vinstansi_b"], at_bkn)  # di_bkn
+    w["usulan"] = {
+        "di_skpd": None,
+        "dikembalikan": returned,
+        "selesai": done,
+        "di_instansi": at_instansi,
+        "di_bkn": at_bkn,
+    }
     return w
 
 
 EXPECTED_NATIONAL = {
-    "jumlah_pns": 10, "terdaftar": 5, "disetujui": 4, "belum_daftar": 3, "menunggu": 1,
-    "belum_kirim": 1, "dikembalikan": 1, "di_skpd": 1, "di_instansi": 1, "di_bkn": 1, "selesai": 1,
+    "jumlah_pns": 10,
+    "terdaftar": 5,
+    "disetujui": 4,
+    "belum_daftar": 3,
+    "menunggu": 1,
+    "belum_kirim": 1,
+    "dikembalikan": 1,
+    "di_skpd": 1,
+    "di_instansi": 1,
+    "di_bkn": 1,
+    "selesai": 1,
 }
 
 
@@ -142,7 +158,11 @@ def test_figures_match_the_known_world(known):
     assert len(rows) == 14  # every Kanreg, with or without PNS
     assert by_kanreg[known["kanreg_a"].id].jumlah_pns == 8
     assert as_dict(by_kanreg[known["kanreg_b"].id]) == {
-        **{k: 0 for k in EXPECTED_NATIONAL}, "jumlah_pns": 2, "belum_daftar": 1, "di_bkn": 1}
+        **{k: 0 for k in EXPECTED_NATIONAL},
+        "jumlah_pns": 2,
+        "belum_daftar": 1,
+        "di_bkn": 1,
+    }
 
     # Kanreg A -> instansi A -> its top units and the PNS without a unit.
     _, rows = monitoring.figures(db.session, node(monitoring.KANREG, known["kanreg_a"]))
@@ -238,17 +258,17 @@ def test_monitor_drills_down_from_his_kanreg_to_a_unit(known, new_client):
     assert "Data as of" in html
     assert _figure(html, "jumlah_pns") == "8" and _figure(html, "selesai") == "1"
     assert _figure(html, "capaian") == "12.5%"
-    assert f'/monitoring/?instansi={known["inst_a"].id}' in html
+    assert f"/monitoring/?instansi={known['inst_a'].id}" in html
 
-    html = client.get(f'/monitoring/?instansi={known["inst_a"].id}').get_data(as_text=True)
+    html = client.get(f"/monitoring/?instansi={known['inst_a'].id}").get_data(as_text=True)
     assert "Dinas Pendidikan" in html and "Without a work unit" in html
-    assert f'/monitoring/?unit={known["unit_a"].id}' in html
+    assert f"/monitoring/?unit={known['unit_a'].id}" in html
 
-    html = client.get(f'/monitoring/?unit={known["unit_a"].id}').get_data(as_text=True)
+    html = client.get(f"/monitoring/?unit={known['unit_a'].id}").get_data(as_text=True)
     assert _figure(html, "jumlah_pns") == "5" and _figure(html, "dikembalikan") == "1"
     assert "SD Negeri 1" in html and "Directly in this unit" in html
     # The breadcrumb leads back up: Indonesia is outside his scope, so not a link.
-    crumbs = html[html.index('class="breadcrumb'):html.index("</ol>")]
+    crumbs = html[html.index('class="breadcrumb') : html.index("</ol>")]
     assert "Indonesia" in crumbs and "/monitoring/?kanreg=" in crumbs and 'href="/monitoring/"' not in crumbs
 
     # Admin starts at Indonesia, one row per Kanreg.
@@ -282,17 +302,25 @@ def test_each_role_sees_only_his_areas(world, new_client, username):
         assert client.get(f"/monitoring/?{_query(world, name)}").status_code == 200, name
     for name in forbidden:
         q = _query(world, name)
-        for url in (f"/monitoring/?{q}", f"/monitoring/daftar/belum_daftar?{q}",
-                    f"/monitoring/ekspor/belum_daftar.csv?{q}", f"/monitoring/ekspor/terverifikasi.xlsx?{q}",
-                    f"/monitoring/antrian/?{q}"):
+        for url in (
+            f"/monitoring/?{q}",
+            f"/monitoring/daftar/belum_daftar?{q}",
+            f"/monitoring/ekspor/belum_daftar.csv?{q}",
+            f"/monitoring/ekspor/terverifikasi.xlsx?{q}",
+            f"/monitoring/antrian/?{q}",
+        ):
             assert client.get(url).status_code == 404, url
 
 
 @pytest.mark.parametrize("username", ["helpdesk", "pns", None])
 def test_roles_without_monitoring_are_refused(world, new_client, username):
     client = staff(new_client, username) if username else new_client()
-    for url in ("/monitoring/", "/monitoring/daftar/belum_daftar", "/monitoring/antrian/",
-                "/monitoring/ekspor/belum_daftar.csv"):
+    for url in (
+        "/monitoring/",
+        "/monitoring/daftar/belum_daftar",
+        "/monitoring/antrian/",
+        "/monitoring/ekspor/belum_daftar.csv",
+    ):
         response = client.get(url)
         assert response.status_code in (302, 403), url
         if response.status_code == 302:
@@ -302,9 +330,15 @@ def test_roles_without_monitoring_are_refused(world, new_client, username):
 
 def test_bad_area_and_list_arguments_are_404(world, new_client):
     client = staff(new_client, "admin")
-    for url in ("/monitoring/?unit=abc", "/monitoring/?instansi=99999", "/monitoring/?kanreg=-1",
-                "/monitoring/?unit=99999999999999", "/monitoring/daftar/semua", "/monitoring/ekspor/belum_daftar.pdf",
-                "/monitoring/ekspor/rahasia.csv"):
+    for url in (
+        "/monitoring/?unit=abc",
+        "/monitoring/?instansi=99999",
+        "/monitoring/?kanreg=-1",
+        "/monitoring/?unit=99999999999999",
+        "/monitoring/daftar/semua",
+        "/monitoring/ekspor/belum_daftar.pdf",
+        "/monitoring/ekspor/rahasia.csv",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -367,8 +401,9 @@ def test_list_is_sorted_and_paginated(world, new_client):
     html = client.get("/monitoring/daftar/belum_daftar?sort=-nip").get_data(as_text=True)
     assert re.findall(r'class="pm-nip">(\d{18})<', html) == [p.nip for p in expected]
     by_name = sorted(everyone, key=lambda p: p.nama)
-    pages = [client.get(f"/monitoring/daftar/belum_daftar?per_page=1&page={n}").get_data(as_text=True)
-             for n in (1, 2, 3, 4)]
+    pages = [
+        client.get(f"/monitoring/daftar/belum_daftar?per_page=1&page={n}").get_data(as_text=True) for n in (1, 2, 3, 4)
+    ]
     assert [re.findall(r'class="pm-nip">(\d{18})<', p) for p in pages] == [[p.nip] for p in by_name]
     # A page size above the maximum is capped, not obeyed.
     html = client.get("/monitoring/daftar/belum_daftar?per_page=100000").get_data(as_text=True)
@@ -438,7 +473,7 @@ def test_verified_data_export(known, new_client):
 
 
 def test_exports_cannot_start_formulas(world, new_client):
-    names = ["=HYPERLINK(\"http://x\";\"klik\")", "+62 SUM", "-1+1", "@SUM(A1)"]
+    names = ['=HYPERLINK("http://x";"klik")', "+62 SUM", "-1+1", "@SUM(A1)"]
     for nama in names:
         PegawaiFactory(unit_kerja=world["unit_b"], nama=nama)
     db.session.commit()
@@ -455,7 +490,16 @@ def test_exports_cannot_start_formulas(world, new_client):
 
 def test_csv_safe_escapes_every_formula_start():
     assert [monitoring.csv_safe(v) for v in ("=1", "+1", "-1", "@x", "\tx", "\rx", "ok", None, 5)] == [
-        "'=1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "ok", "", 5]
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "",
+        5,
+    ]
 
 
 def test_xlsx_starts_a_new_sheet_past_the_row_limit(monkeypatch):
@@ -466,7 +510,10 @@ def test_xlsx_starts_a_new_sheet_past_the_row_limit(monkeypatch):
     workbook = load_workbook(target, read_only=True)
     assert count == 5
     assert [[r[0] for r in s.iter_rows(values_only=True)] for s in workbook.worksheets] == [
-        ["A", "0", "1"], ["A", "2", "3"], ["A", "4"]]
+        ["A", "0", "1"],
+        ["A", "2", "3"],
+        ["A", "4"],
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,8 +533,11 @@ def test_workload_oldest_and_median_per_queue(world, app, open_run):
         ids.append(_send(extra, make_user(app, f"pns_extra{n}", ROLE_PNS, pegawai=extra)))
     now = utcnow()
     for usulan_id, days in zip(ids, (10, 6, 1)):
-        db.session.execute(update(UsulanEvent).where(UsulanEvent.usulan_id == usulan_id)
-                           .values(created_at=now - dt.timedelta(days=days)))
+        db.session.execute(
+            update(UsulanEvent)
+            .where(UsulanEvent.usulan_id == usulan_id)
+            .values(created_at=now - dt.timedelta(days=days))
+        )
     db.session.commit()
     monitoring.refresh(db.session)
     queue = db.session.scalars(select(RekapAntrian).where(RekapAntrian.unit_kerja_id == world["unit_a"].id)).one()
@@ -495,8 +545,9 @@ def test_workload_oldest_and_median_per_queue(world, app, open_run):
     assert abs(queue.oldest_since - (now - dt.timedelta(days=10))) < dt.timedelta(seconds=1)
     assert abs(queue.median_since - (now - dt.timedelta(days=6))) < dt.timedelta(seconds=1)
     # One of them arrived earlier after all: 10, 8 and 6 days ago.
-    db.session.execute(update(UsulanEvent).where(UsulanEvent.usulan_id == ids[2])
-                       .values(created_at=now - dt.timedelta(days=8)))
+    db.session.execute(
+        update(UsulanEvent).where(UsulanEvent.usulan_id == ids[2]).values(created_at=now - dt.timedelta(days=8))
+    )
     db.session.commit()
     monitoring.refresh(db.session)
     queue = db.session.scalars(select(RekapAntrian).where(RekapAntrian.unit_kerja_id == world["unit_a"].id)).one()
@@ -524,14 +575,16 @@ def test_seed_demo_leaves_a_dashboard_with_every_stage(app, runner):
     assert monitoring.refreshed_at(db.session) is not None  # refreshed at the end of the seed
     total = monitoring.node_total(db.session, node(monitoring.NASIONAL))
     assert total.jumlah_pns == db.session.scalar(
-        select(func.count(Pegawai.id)).where(Pegawai.status.in_(Pegawai.ACTIVE_STATUSES)))
+        select(func.count(Pegawai.id)).where(Pegawai.status.in_(Pegawai.ACTIVE_STATUSES))
+    )
     for stage in ("belum_daftar", "menunggu", "belum_kirim", "dikembalikan", "di_skpd", "selesai"):
         assert getattr(total, stage) > 0, stage
     # The finished ones were applied to the official record, with its history.
     done = db.session.scalars(select(Usulan).where(Usulan.status == Usulan.SELESAI)).all()
     assert done and all(u.finished_at for u in done)
-    changes = db.session.scalar(select(func.count(RecordChange.id)).where(
-        RecordChange.usulan_id.in_([u.id for u in done])))
+    changes = db.session.scalar(
+        select(func.count(RecordChange.id)).where(RecordChange.usulan_id.in_([u.id for u in done]))
+    )
     assert changes == len(done)
 
 

@@ -9,6 +9,7 @@ limits, a login lockout and an uploaded document made on one host hold on the ot
 Needs TEST_DATABASE_URL (PostgreSQL) and Redis on 127.0.0.1:6379: skipped without them on
 a developer machine, failed under CI (env CI), where .ci/run provides both.
 """
+
 import io
 import os
 import re
@@ -88,8 +89,10 @@ def _multipart(fields: dict, files: dict):
         out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
         out.write(str(value).encode() + b"\r\n")
     for name, (filename, data, content_type) in files.items():
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                  f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode())
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+        )
         out.write(data + b"\r\n")
     out.write(f"--{boundary}--\r\n".encode())
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
@@ -112,8 +115,9 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        request = urllib.request.Request(host + path, data=body, headers=headers,
-                                         method="POST" if body is not None else "GET")
+        request = urllib.request.Request(
+            host + path, data=body, headers=headers, method="POST" if body is not None else "GET"
+        )
         try:
             response = _OPENER.open(request, timeout=30)
         except urllib.error.HTTPError as error:
@@ -138,7 +142,8 @@ class Browser:
     def csrf_token(self, host, path) -> str:
         page = self.get(host, path).text
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'id="csrf_token"[^>]*value="([^"]+)"', page)
+            r'id="csrf_token"[^>]*value="([^"]+)"', page
+        )
         assert match, f"no CSRF token on {host}{path}"
         return match.group(1)
 
@@ -216,9 +221,15 @@ def _seed(application) -> dict:
         make_user(application, "vinstansi", ROLE_VERIFIKATOR_INSTANSI, instansi=instansi)
         question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
         registrasi = registration.register(
-            db.session, application.appbuilder.sm, nip=pns.nip, email="budi@example.go.id",
-            password=PNS_PASSWORD, mother_name="SITI MARYAM", question_id=question.id,
-            answer="kucing belang tiga")
+            db.session,
+            application.appbuilder.sm,
+            nip=pns.nip,
+            email="budi@example.go.id",
+            password=PNS_PASSWORD,
+            mother_name="SITI MARYAM",
+            question_id=question.id,
+            answer="kucing belang tiga",
+        )
         registration.approve(db.session, admin, [registrasi])
         facts = {"nip": pns.nip, "colleague_id": colleague.id, "nomor": registrasi.nomor}
         db.session.remove()
@@ -282,11 +293,28 @@ def deployment(tmp_path_factory):
             port = _free_port()
             log = open(workdir / f"gunicorn-{name}.log", "w+")  # closed in the finally below
             logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers", "1",
-                 "--threads", "4", "--timeout", "60", "run:app"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "--bind",
+                        f"{HOST}:{port}",
+                        "--workers",
+                        "1",
+                        "--threads",
+                        "4",
+                        "--timeout",
+                        "60",
+                        "run:app",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
             hosts.append(f"http://{HOST}:{port}")
         facts = _seed(application)  # while the hosts boot
         for process, host, log in zip(processes, hosts, logs, strict=True):
@@ -346,9 +374,11 @@ def test_a_session_made_on_one_host_works_on_the_other(deployment, hosts):
     current = PASSWORD
     for shown_by, posted_to, password in ((host_b, host_a, "Teh-Manis-Bantul-77"), (host_a, host_b, PASSWORD)):
         token = browser.csrf_token(shown_by, "/resetmypassword/form")
-        changed = browser.post(posted_to, "/resetmypassword/form", {
-            "current_password": current, "password": password, "conf_password": password,
-            "csrf_token": token})
+        changed = browser.post(
+            posted_to,
+            "/resetmypassword/form",
+            {"current_password": current, "password": password, "conf_password": password, "csrf_token": token},
+        )
         current = password
         assert changed.status == 302, changed.text[:2000]
         # The new password is in the shared database: the other host accepts it.
@@ -380,14 +410,16 @@ def test_rate_limits_are_counted_across_hosts(deployment, hosts):
     statuses = []
     for attempt in range(allowed + 2):
         host = hosts[attempt % 2]
-        response = browser.post(host, "/status/", {
-            "nip": deployment.facts["nip"], "nomor": f"R{attempt:09d}", "csrf_token": tokens[host]})
+        response = browser.post(
+            host, "/status/", {"nip": deployment.facts["nip"], "nomor": f"R{attempt:09d}", "csrf_token": tokens[host]}
+        )
         statuses.append(response.status)
     # Each host alone saw only 6 of the 12 POSTs: a per-process counter would allow them all.
     assert statuses == [200] * allowed + [429, 429], statuses
     # Another NIP is not limited by those tries.
-    other = browser.post(hosts[1], "/status/", {"nip": "198001012005011002", "nomor": "X",
-                                                "csrf_token": tokens[hosts[1]]})
+    other = browser.post(
+        hosts[1], "/status/", {"nip": "198001012005011002", "nomor": "X", "csrf_token": tokens[hosts[1]]}
+    )
     assert other.status == 200
 
 
@@ -403,8 +435,8 @@ def test_a_lockout_after_failures_on_both_hosts_holds_on_both(deployment, hosts)
         page = browser.get(host, refused.location.replace(host, "") or "/login/").text
         assert FAILED_TEXT in page, host
     (locked_until,) = deployment.query(
-        "SELECT locked_until FROM ab_user u JOIN pegawai p ON p.id = u.pegawai_id WHERE p.nip = :nip",
-        nip=nip)[0]
+        "SELECT locked_until FROM ab_user u JOIN pegawai p ON p.id = u.pegawai_id WHERE p.nip = :nip", nip=nip
+    )[0]
     assert locked_until is not None
 
 
@@ -414,16 +446,20 @@ def test_a_document_uploaded_on_one_host_is_served_by_the_other(deployment, host
     assert logged_in(browser.login(host_a, "vinstansi", PASSWORD))
     parser = _FormParser()
     parser.feed(browser.get(host_a, "/riwayatgolonganview/add").text)
-    form = {**parser.fields, "pegawai": str(deployment.facts["colleague_id"]),
-            "tmt_golongan": "2012-04-01", "nomor_sk": "SK-MULTIHOST-1"}
+    form = {
+        **parser.fields,
+        "pegawai": str(deployment.facts["colleague_id"]),
+        "tmt_golongan": "2012-04-01",
+        "nomor_sk": "SK-MULTIHOST-1",
+    }
     data = tiny_png("blue")
-    saved = browser.post(host_a, "/riwayatgolonganview/add", form,
-                         files={"berkas": ("sk-pangkat.png", data, "image/png")})
+    saved = browser.post(
+        host_a, "/riwayatgolonganview/add", form, files={"berkas": ("sk-pangkat.png", data, "image/png")}
+    )
     assert saved.status == 302, saved.text[:2000]
     ((dokumen_id,),) = deployment.query(
-        "SELECT d.id FROM dokumen d JOIN riwayat_golongan r ON r.dokumen_id = d.id "
-        "WHERE r.nomor_sk = 'SK-MULTIHOST-1'")
+        "SELECT d.id FROM dokumen d JOIN riwayat_golongan r ON r.dokumen_id = d.id WHERE r.nomor_sk = 'SK-MULTIHOST-1'"
+    )
     download = browser.get(host_b, f"/dokumenview/download/{dokumen_id}")
     assert download.status == 200 and download.body == data
     assert download.headers.get("Content-Type") == "image/png"
-

@@ -1,7 +1,8 @@
-""""Data Saya" (DESIGN.md §3): the PNS proposes changes to his own record in a draft, marks
+""" "Data Saya" (DESIGN.md §3): the PNS proposes changes to his own record in a draft, marks
 every section "sudah diperiksa" and sends it (Kirim); the official record stays unchanged.
 
 Every request runs in its own app context (as in production), so the database is re-read."""
+
 import re
 
 import pytest
@@ -64,16 +65,23 @@ def test_pns_proposes_reviews_and_sends(world, login):
     page = client.get("/data-saya/").get_data(as_text=True)
     assert peg_a.nama in page and 'data-status="draft"' in page
 
-    response = post(client, "/data-saya/data_utama/usul", {"gelar_belakang": "S.Kom."},
-                    page="/data-saya/data_utama")
+    response = post(client, "/data-saya/data_utama/usul", {"gelar_belakang": "S.Kom."}, page="/data-saya/data_utama")
     assert response.status_code == 302
     page = client.get("/data-saya/data_utama").get_data(as_text=True)
     assert 'data-changed="gelar_belakang"' in page and "S.Kom." in page
 
-    response = post(client, "/data-saya/anak/usul",
-                    {"nama": "RARA SANTOSO", "tanggal_lahir": "2015-03-02", "jenis_kelamin": "P",
-                     "status_anak": "kandung", "status_hidup": "hidup"},
-                    page="/data-saya/anak")
+    response = post(
+        client,
+        "/data-saya/anak/usul",
+        {
+            "nama": "RARA SANTOSO",
+            "tanggal_lahir": "2015-03-02",
+            "jenis_kelamin": "P",
+            "status_anak": "kandung",
+            "status_hidup": "hidup",
+        },
+        page="/data-saya/anak",
+    )
     assert response.status_code == 302
     page = client.get("/data-saya/anak").get_data(as_text=True)
     assert "RARA SANTOSO" in page
@@ -97,8 +105,9 @@ def test_pns_proposes_reviews_and_sends(world, login):
     # Locked: a further proposal is refused and nothing changes.
     page = client.get("/data-saya/data_utama").get_data(as_text=True)
     assert 'id="section_form"' not in page  # no form once sent
-    response = post(client, "/data-saya/data_utama/usul", {"gelar_belakang": "M.Kom."},
-                    page="/laporkan/")  # the session's CSRF token, from any form
+    response = post(
+        client, "/data-saya/data_utama/usul", {"gelar_belakang": "M.Kom."}, page="/laporkan/"
+    )  # the session's CSRF token, from any form
     assert response.status_code == 302
     page = client.get("/data-saya/data_utama").get_data(as_text=True)
     assert "can no longer be changed" in page or "tidak dapat diubah" in page
@@ -119,10 +128,11 @@ def test_kirim_refused_lists_unreviewed_sections(world, login):
 
 def test_invalid_value_shown_on_page(world, login):
     client = login("pns")
-    response = post(client, "/data-saya/anak/usul", {"nama": "X", "tanggal_lahir": "not a date"},
-                    page="/data-saya/anak")
+    response = post(
+        client, "/data-saya/anak/usul", {"nama": "X", "tanggal_lahir": "not a date"}, page="/data-saya/anak"
+    )
     assert response.status_code == 400
-    assert 'has-error' in response.get_data(as_text=True)
+    assert "has-error" in response.get_data(as_text=True)
 
 
 def test_others_cannot_touch_his_draft(app, world, login):
@@ -164,8 +174,9 @@ def test_change_remove_and_withdraw_rows(world, login):
     client = login("pns")
     page = client.get(f"/data-saya/anak?edit={first_id}").get_data(as_text=True)
     assert 'value="ANAK PERTAMA"' in page  # the change form is pre-filled with the row
-    response = post(client, f"/data-saya/anak/usul?target_id={first_id}",
-                    {"nama": "ANAK PERTAMA SEKALI"}, page="/data-saya/anak")
+    response = post(
+        client, f"/data-saya/anak/usul?target_id={first_id}", {"nama": "ANAK PERTAMA SEKALI"}, page="/data-saya/anak"
+    )
     assert response.status_code == 302
     response = post(client, f"/data-saya/anak/hapus/{second_id}", page="/data-saya/anak")
     assert response.status_code == 302
@@ -188,10 +199,10 @@ def test_returned_submission_shows_reason_and_items(world, login):
     usulan = usulan_of(world["peg_a"].id)
     assert usulan.status == Usulan.DI_SKPD
     verifier = world["users"][ROLE_VERIFIKATOR_SKPD]
-    workflow.set_verdict(db.session, verifier, usulan.id, usulan.items[0].id, "tidak_sesuai",
-                         "BTS", "Ijazah tidak terlampir")
-    workflow.transition(db.session, verifier, usulan.id, workflow.KEMBALIKAN,
-                        reason="Gelar belum didukung ijazah")
+    workflow.set_verdict(
+        db.session, verifier, usulan.id, usulan.items[0].id, "tidak_sesuai", "BTS", "Ijazah tidak terlampir"
+    )
+    workflow.transition(db.session, verifier, usulan.id, workflow.KEMBALIKAN, reason="Gelar belum didukung ijazah")
 
     page = client.get("/data-saya/").get_data(as_text=True)
     assert 'id="returned"' in page and 'data-status="draft"' in page

@@ -3,6 +3,7 @@ proposal, checked by content, shown on the draft, downloadable by the PNS himsel
 verifiers of that submission only.
 
 Every request runs in its own app context (as in production), so the database is re-read."""
+
 import io
 import re
 
@@ -64,8 +65,7 @@ def propose(client, section, data, file=None, query=""):
     if file is not None:
         content, name = file
         form["berkas"] = (io.BytesIO(content), name)
-    return client.post(f"/data-saya/{section}/usul{query}", data=form,
-                       content_type="multipart/form-data")
+    return client.post(f"/data-saya/{section}/usul{query}", data=form, content_type="multipart/form-data")
 
 
 def attachment_ok(response, content):
@@ -97,17 +97,22 @@ def test_data_utama_change_carries_its_document(app, world, login):
     assert item.dokumen.pegawai_id == world["peg_a"].id
 
     page = client.get("/data-saya/data_utama").get_data(as_text=True)
-    assert f'/data-saya/dokumen/{item.dokumen_id}' in page and "ijazah.pdf" in page
+    assert f"/data-saya/dokumen/{item.dokumen_id}" in page and "ijazah.pdf" in page
     response = client.get(f"/data-saya/dokumen/{item.dokumen_id}")
     attachment_ok(response, png)
-    assert 'filename=ijazah.png' in response.headers["Content-Disposition"]
+    assert "filename=ijazah.png" in response.headers["Content-Disposition"]
 
 
 def test_added_row_keeps_its_document_when_edited_without_a_new_file(app, world, login):
     client = login("pns")
     pdf = pdf_bytes()
-    child = {"nama": "RARA SANTOSO", "tanggal_lahir": "2015-03-02", "jenis_kelamin": "P",
-             "status_anak": "kandung", "status_hidup": "hidup"}
+    child = {
+        "nama": "RARA SANTOSO",
+        "tanggal_lahir": "2015-03-02",
+        "jenis_kelamin": "P",
+        "status_anak": "kandung",
+        "status_hidup": "hidup",
+    }
     assert propose(client, "anak", child, (pdf, "akta kelahiran.pdf")).status_code == 302
     item = usulan_of(world["peg_a"].id).items[0]
     first = item.dokumen_id
@@ -135,19 +140,23 @@ def test_changed_official_row_carries_a_document(app, world, login):
     child = AnakFactory(pegawai=world["peg_a"], nama="ANAK PERTAMA")
     db.session.commit()
     client = login("pns")
-    response = propose(client, "anak", {"nama": "ANAK PERTAMA SEKALI"}, (pdf_bytes(), "kk.pdf"),
-                       query=f"?target_id={child.id}")
+    response = propose(
+        client, "anak", {"nama": "ANAK PERTAMA SEKALI"}, (pdf_bytes(), "kk.pdf"), query=f"?target_id={child.id}"
+    )
     assert response.status_code == 302
     item = usulan_of(world["peg_a"].id).items[0]
     assert item.target_id == child.id and item.dokumen is not None
     assert db.session.get(Anak, child.id).dokumen_id is None  # official row untouched until applied
 
 
-@pytest.mark.parametrize("content, name, message", [
-    (b"Ini bukan dokumen, hanya teks.\n" * 10, "sk.pdf", "PDF, JPG, atau PNG"),
-    (b"%PDF-1.4 rusak", "sk.pdf", "PDF, JPG, atau PNG"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024), "besar.png", "melebihi 2 MB"),
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"Ini bukan dokumen, hanya teks.\n" * 10, "sk.pdf", "PDF, JPG, atau PNG"),
+        (b"%PDF-1.4 rusak", "sk.pdf", "PDF, JPG, atau PNG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * (2 * 1024 * 1024), "besar.png", "melebihi 2 MB"),
+    ],
+)
 def test_bad_upload_is_refused_next_to_the_field(app, world, login, content, name, message):
     client = login("pns")
     before = dokumen_count()
@@ -164,8 +173,9 @@ def test_bad_upload_is_refused_next_to_the_field(app, world, login, content, nam
 def test_refused_proposal_leaves_no_file_behind(app, world, login):
     client = login("pns")
     # The form accepts the text; the service refuses it as a number: nothing stays stored.
-    response = propose(client, "riwayat_skp", {"tahun": "2015", "nilai_skp": "sembilan puluh"},
-                       (png_bytes(), "skp.png"))
+    response = propose(
+        client, "riwayat_skp", {"tahun": "2015", "nilai_skp": "sembilan puluh"}, (png_bytes(), "skp.png")
+    )
     assert response.status_code == 400
     assert "has-error" in response.get_data(as_text=True)
     assert dokumen_count() == 0 and stored_files(app) == []
@@ -175,8 +185,14 @@ def test_refused_proposal_leaves_no_file_behind(app, world, login):
 def sent_with_document(app, world, login):
     """peg_a's submission, sent with a PNG behind a data-utama change and an official child
     row (with a document on record) proposed for change; ids of the usulan and documents."""
-    record_doc = Dokumen(pegawai_id=world["peg_a"].id, stored_name="a" * 32, original_name="akta-lama.pdf",
-                         content_type=documents.PDF, size_bytes=4, sha256="0" * 64)
+    record_doc = Dokumen(
+        pegawai_id=world["peg_a"].id,
+        stored_name="a" * 32,
+        original_name="akta-lama.pdf",
+        content_type=documents.PDF,
+        size_bytes=4,
+        sha256="0" * 64,
+    )
     db.session.add(record_doc)
     db.session.flush()
     documents.path_for(record_doc.stored_name).parent.mkdir(parents=True, exist_ok=True)
@@ -186,13 +202,11 @@ def sent_with_document(app, world, login):
     png = png_bytes()
     client = login("pns")
     assert propose(client, "data_utama", {"no_hp": "0812 3456 7890"}, (png, "sk.png")).status_code == 302
-    assert propose(client, "anak", {"nama": "ANAK PERTAMA SEKALI"},
-                   query=f"?target_id={child.id}").status_code == 302
+    assert propose(client, "anak", {"nama": "ANAK PERTAMA SEKALI"}, query=f"?target_id={child.id}").status_code == 302
     usulan = usulan_of(world["peg_a"].id)
     proposed = next(i.dokumen_id for i in usulan.items if i.section == "data_utama")
     send(world, usulan.id)
-    return {"usulan": usulan.id, "proposed": proposed, "record": record_doc.id, "png": png,
-            "client": client}
+    return {"usulan": usulan.id, "proposed": proposed, "record": record_doc.id, "png": png, "client": client}
 
 
 def test_verifier_in_scope_downloads_the_documents_of_the_items(world, login, sent_with_document):
@@ -225,8 +239,14 @@ def test_documents_are_refused_to_everyone_else(app, world, login, sent_with_doc
             assert response.data != s["png"]
 
     # A document of another submission, asked through this one: not on this page.
-    foreign = Dokumen(pegawai_id=world["peg_sub"].id, stored_name="b" * 32, original_name="x.pdf",
-                      content_type=documents.PDF, size_bytes=4, sha256="0" * 64)
+    foreign = Dokumen(
+        pegawai_id=world["peg_sub"].id,
+        stored_name="b" * 32,
+        original_name="x.pdf",
+        content_type=documents.PDF,
+        size_bytes=4,
+        sha256="0" * 64,
+    )
     db.session.add(foreign)
     db.session.commit()
     response = login("vskpd").get(f"/verifikasi/{s['usulan']}/dokumen/{foreign.id}")

@@ -1,6 +1,7 @@
 """Lists at national scale (services.paging, services.copies, views.capped_interface): keyset
 pages reach every row once in both directions, counts stop at a cap, the inboxes' copies of
 Pegawai fields follow the Pegawai."""
+
 import datetime as dt
 import re
 
@@ -21,8 +22,14 @@ def test_cursor_round_trip_and_bad_tokens_are_ignored():
     token = paging.encode_cursor(values)
     assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
     assert paging.decode_cursor(token, 3) == values
-    for bad in ("", "not-a-cursor", token[:-4], token + "A" * 500, paging.encode_cursor((1, 2)),
-                paging.encode_cursor(("x",)) + "=="):
+    for bad in (
+        "",
+        "not-a-cursor",
+        token[:-4],
+        token + "A" * 500,
+        paging.encode_cursor((1, 2)),
+        paging.encode_cursor(("x",)) + "==",
+    ):
         assert paging.decode_cursor(bad, 3) is None
 
 
@@ -42,8 +49,16 @@ def test_keyset_pages_walk_every_row_once_forwards_and_back(app):
     expected = [p.id for p in db.session.scalars(stmt.order_by(Pegawai.nama, Pegawai.id))]
 
     def page(**kw):
-        return paging.paginate(db.session, stmt, keys=keys, descending=False, key_of=lambda r: (r.nama, r.id),
-                               size=3, execute=lambda s: db.session.scalars(s).all(), **kw)
+        return paging.paginate(
+            db.session,
+            stmt,
+            keys=keys,
+            descending=False,
+            key_of=lambda r: (r.nama, r.id),
+            size=3,
+            execute=lambda s: db.session.scalars(s).all(),
+            **kw,
+        )
 
     pages, current = [], page()
     assert (current.total, current.capped, current.pages, current.prev_cursor) == (11, False, 4, None)
@@ -82,9 +97,16 @@ def test_a_list_that_fits_on_its_first_page_is_not_counted_again(app, monkeypatc
     monkeypatch.setattr(paging, "capped_count", lambda *a, **kw: counted.append(1) or real_count(*a, **kw))
 
     def page(size, **kw):
-        return paging.paginate(db.session, stmt, keys=(Pegawai.nama, Pegawai.id), descending=False,
-                               key_of=lambda r: (r.nama, r.id), size=size,
-                               execute=lambda s: db.session.scalars(s).all(), **kw)
+        return paging.paginate(
+            db.session,
+            stmt,
+            keys=(Pegawai.nama, Pegawai.id),
+            descending=False,
+            key_of=lambda r: (r.nama, r.id),
+            size=size,
+            execute=lambda s: db.session.scalars(s).all(),
+            **kw,
+        )
 
     whole = page(5)
     assert (whole.total, whole.capped, whole.pages, whole.next_cursor, len(whole.rows)) == (5, False, 1, None, 5)
@@ -106,9 +128,14 @@ def test_fab_list_says_more_than_when_the_count_is_capped(app, client, auth, wor
 
 
 def _usulan(pegawai, status, minutes):
-    return Usulan(pegawai_id=pegawai.id, status=status, instansi_id=pegawai.instansi_id,
-                  unit_kerja_id=pegawai.unit_kerja_id, base_record_version=1,
-                  submitted_at=dt.datetime(2015, 10, 1, 8, 0) + dt.timedelta(minutes=minutes))
+    return Usulan(
+        pegawai_id=pegawai.id,
+        status=status,
+        instansi_id=pegawai.instansi_id,
+        unit_kerja_id=pegawai.unit_kerja_id,
+        base_record_version=1,
+        submitted_at=dt.datetime(2015, 10, 1, 8, 0) + dt.timedelta(minutes=minutes),
+    )
 
 
 def test_inbox_next_and_previous_links_continue_from_the_rows_shown(app, client, auth, world):
@@ -136,8 +163,17 @@ def test_copies_follow_the_pegawai(app, world):
     other = InstansiFactory()
     other_unit = UnitKerjaFactory(instansi=other)
     db.session.add(_usulan(peg, Usulan.DI_SKPD, 0))
-    db.session.add(Registrasi(nomor="BENCHCOPY001", pegawai=peg, user=world["users"]["Admin"], email="a@b.id",
-                              security_question_id=1, answer_hash="x", mother_name_hash="x"))
+    db.session.add(
+        Registrasi(
+            nomor="BENCHCOPY001",
+            pegawai=peg,
+            user=world["users"]["Admin"],
+            email="a@b.id",
+            security_question_id=1,
+            answer_hash="x",
+            mother_name_hash="x",
+        )
+    )
     db.session.commit()
     usulan = db.session.scalar(select(Usulan).where(Usulan.pegawai_id == peg.id))
     registrasi = db.session.scalar(select(Registrasi).where(Registrasi.nomor == "BENCHCOPY001"))
@@ -149,5 +185,8 @@ def test_copies_follow_the_pegawai(app, world):
     db.session.expire_all()
     usulan, registrasi = db.session.get(Usulan, usulan.id), db.session.get(Registrasi, registrasi.id)
     assert (usulan.instansi_id, usulan.unit_kerja_id, usulan.pegawai_nama) == (
-        other.id, other_unit.id, "BUDI SANTOSO WIBOWO")
+        other.id,
+        other_unit.id,
+        "BUDI SANTOSO WIBOWO",
+    )
     assert registrasi.instansi_id == other.id

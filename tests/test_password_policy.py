@@ -2,6 +2,7 @@
 current password to change one's own: FAB's "Reset my password", Admin's "Reset Password"
 and add-user forms, FAB's CLI (create-admin, create-user, reset-password), the security
 manager's add_user, the reset link. (Registration: tests/test_registration.py.)"""
+
 import html
 
 import pytest
@@ -45,15 +46,19 @@ def stored_hash(username):
 
 def weak_cases(world):
     """(password, message) pairs every path refuses; the NIP one for the PNS of `world`."""
-    return [("a", TOO_SHORT), ("12345678", TOO_COMMON), ("aaaaaaaaaa", TOO_COMMON),
-            (f"x{world['peg_a'].nip}", HAS_NIP)]
+    return [("a", TOO_SHORT), ("12345678", TOO_COMMON), ("aaaaaaaaaa", TOO_COMMON), (f"x{world['peg_a'].nip}", HAS_NIP)]
 
 
 # ------------------------------------------------------------------- the policy itself
-@pytest.mark.parametrize("password, username, refused", [
-    ("admin2024!", "admin", True), ("ADMIN", "admin", True), ("Demo-Admin-2015!", "admin", False),
-    ("Kopi-Tubruk-88", "vskpd", False),
-])
+@pytest.mark.parametrize(
+    "password, username, refused",
+    [
+        ("admin2024!", "admin", True),
+        ("ADMIN", "admin", True),
+        ("Demo-Admin-2015!", "admin", False),
+        ("Kopi-Tubruk-88", "vskpd", False),
+    ],
+)
 def test_the_user_name_dressed_up_is_refused(password, username, refused):
     problems = passwords.password_problems(password, username=username)
     assert (str(IS_USERNAME) in map(str, problems)) is refused
@@ -113,12 +118,10 @@ def test_admin_reset_refuses_a_weak_password_at_the_field(app, world, login):  #
     url = f"/resetpassword/form?pk={pns.id}"
     before = stored_hash("pns")
     for weak, message in weak_cases(world):
-        response = admin.post(url, data={"password": weak, "conf_password": weak,
-                                         "csrf_token": csrf_token(admin, url)})
+        response = admin.post(url, data={"password": weak, "conf_password": weak, "csrf_token": csrf_token(admin, url)})
         assert response.status_code == 200 and t(message) in page(response), (weak, message)
     assert stored_hash("pns") == before
-    response = admin.post(url, data={"password": STRONG, "conf_password": STRONG,
-                                     "csrf_token": csrf_token(admin, url)})
+    response = admin.post(url, data={"password": STRONG, "conf_password": STRONG, "csrf_token": csrf_token(admin, url)})
     assert response.status_code == 302 and passwords.verify_password(stored_hash("pns"), STRONG)
 
 
@@ -127,10 +130,20 @@ def test_admin_add_user_refuses_a_weak_password_and_hashes_with_argon2(app, worl
     role = app.appbuilder.sm.find_role(ROLE_VERIFIKATOR_SKPD)
 
     def add(username, password):
-        return admin.post("/users/add", data={
-            "first_name": "Rina", "last_name": "Wati", "username": username, "active": "y",
-            "email": f"{username}@test.go.id", "roles": [str(role.id)], "password": password,
-            "conf_password": password, "csrf_token": csrf_token(admin, "/users/add")})
+        return admin.post(
+            "/users/add",
+            data={
+                "first_name": "Rina",
+                "last_name": "Wati",
+                "username": username,
+                "active": "y",
+                "email": f"{username}@test.go.id",
+                "roles": [str(role.id)],
+                "password": password,
+                "conf_password": password,
+                "csrf_token": csrf_token(admin, "/users/add"),
+            },
+        )
 
     for weak, message in [("a", TOO_SHORT), ("12345678", TOO_COMMON), ("rina2015", IS_USERNAME)]:
         response = add("rina", weak)
@@ -141,12 +154,39 @@ def test_admin_add_user_refuses_a_weak_password_and_hashes_with_argon2(app, worl
 
 
 # ----------------------------------------------------------------- FAB's CLI, add_user
-@pytest.mark.parametrize("args", [
-    ["create-admin", "--username", "root2", "--firstname", "R", "--lastname", "T",
-     "--email", "root2@test.go.id", "--password", "12345678"],
-    ["create-user", "--role", ROLE_ADMIN, "--username", "root2", "--firstname", "R",
-     "--lastname", "T", "--email", "root2@test.go.id", "--password", "a"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "create-admin",
+            "--username",
+            "root2",
+            "--firstname",
+            "R",
+            "--lastname",
+            "T",
+            "--email",
+            "root2@test.go.id",
+            "--password",
+            "12345678",
+        ],
+        [
+            "create-user",
+            "--role",
+            ROLE_ADMIN,
+            "--username",
+            "root2",
+            "--firstname",
+            "R",
+            "--lastname",
+            "T",
+            "--email",
+            "root2@test.go.id",
+            "--password",
+            "a",
+        ],
+    ],
+)
 def test_fab_cli_refuses_a_weak_password_for_a_new_account(app, runner, args):
     result = runner.invoke(fab, args=args)
     assert result.exit_code != 0
@@ -165,6 +205,7 @@ def test_fab_cli_reset_password_refuses_a_weak_password(app, world, runner):
 def test_add_user_refuses_a_weak_password(app):
     sm = app.appbuilder.sm
     with app.test_request_context(), pytest.raises(passwords.PasswordRefused):
-        sm.add_user("199001012015011001", "Budi", "S", "b@test.go.id", sm.find_role(ROLE_PNS),
-                    password="x199001012015011001")
+        sm.add_user(
+            "199001012015011001", "Budi", "S", "b@test.go.id", sm.find_role(ROLE_PNS), password="x199001012015011001"
+        )
     assert stored_hash("199001012015011001") is None

@@ -1,4 +1,5 @@
 """Schedule phases, PDF isolation and password policy: the shared services behind the flows."""
+
 import datetime as dt
 import socket
 
@@ -74,6 +75,7 @@ def test_pdf_static_files_and_inline_images_are_allowed(app):
 
 def test_pdf_rendering_opens_no_network_connection(app, monkeypatch, tmp_path):
     """A remote image in the HTML is skipped, never fetched."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access during PDF rendering: {args}")
 
@@ -89,8 +91,14 @@ def test_pdf_rendering_opens_no_network_connection(app, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     "password, ok",
-    [("Rahasia-Kuat-2015", True), ("short7!", False), ("12345678", False), ("aaaaaaaaaa", False),
-     ("Indonesia", False), ("x196708171992102001y", False)],
+    [
+        ("Rahasia-Kuat-2015", True),
+        ("short7!", False),
+        ("12345678", False),
+        ("aaaaaaaaaa", False),
+        ("Indonesia", False),
+        ("x196708171992102001y", False),
+    ],
 )
 def test_password_policy(app, password, ok):
     with app.test_request_context():
@@ -123,8 +131,9 @@ def test_hashes_of_the_old_argon2_cost_still_verify_and_need_rehash(app_factory)
 
     from config import Config
 
-    app_factory(PASSWORD_HASH_TIME_COST=Config.PASSWORD_HASH_TIME_COST,
-                PASSWORD_HASH_MEMORY_KIB=Config.PASSWORD_HASH_MEMORY_KIB)
+    app_factory(
+        PASSWORD_HASH_TIME_COST=Config.PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_KIB=Config.PASSWORD_HASH_MEMORY_KIB
+    )
 
     old = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash("Rahasia-Kuat-2015")
     assert passwords.verify_password(old, "Rahasia-Kuat-2015")

@@ -1,6 +1,7 @@
 """The history of an official record ("Riwayat Perubahan"): values shown by name, the PNS's and
 the staff's history pages, staff edits and imports writing history and bumping record_version
 (an open submission then shows a conflict to its verifier)."""
+
 import datetime as dt
 import html
 import re
@@ -67,8 +68,11 @@ def submit(world, pegawai, user, values):
 def verify_up_to(world, usulan_id, status):
     """Verify level by level until the Usulan is at `status`."""
     users = world["users"]
-    by_status = {Usulan.DI_SKPD: ROLE_VERIFIKATOR_SKPD, Usulan.DI_INSTANSI: ROLE_VERIFIKATOR_INSTANSI,
-                 Usulan.DI_BKN: ROLE_VERIFIKATOR_BKN}
+    by_status = {
+        Usulan.DI_SKPD: ROLE_VERIFIKATOR_SKPD,
+        Usulan.DI_INSTANSI: ROLE_VERIFIKATOR_INSTANSI,
+        Usulan.DI_BKN: ROLE_VERIFIKATOR_BKN,
+    }
     while True:
         db.session.expire_all()
         usulan = db.session.get(Usulan, usulan_id)
@@ -132,8 +136,12 @@ def test_diff_shows_names_not_ids(world, login):
     iii_c, iii_a = golongan("III/c"), golongan("III/a")
     s2 = db.session.scalars(select(TingkatPendidikan).where(TingkatPendidikan.nama == "S-2")).one()
     peg = world["peg_a"]
-    usulan_id = submit(world, peg, world["users"][ROLE_PNS],
-                       {"golongan_id": iii_c.id, "pendidikan_terakhir_id": s2.id, "tmt_golongan": "2016-04-01"})
+    usulan_id = submit(
+        world,
+        peg,
+        world["users"][ROLE_PNS],
+        {"golongan_id": iii_c.id, "pendidikan_terakhir_id": s2.id, "tmt_golongan": "2016-04-01"},
+    )
 
     page = login("vskpd").get(f"/verifikasi/{usulan_id}")
     text = text_of(page)
@@ -204,8 +212,9 @@ def test_staff_sees_history_in_scope_only(world, finished, login):
 def test_history_pages_are_paged(world, login):
     peg = world["peg_a"]
     for n in range(60):
-        workflow.record_changes(db.session, peg.id, workflow.DATA_UTAMA, peg.id,
-                                {"no_hp": f"0811{n:04d}"}, {"no_hp": f"0812{n:04d}"})
+        workflow.record_changes(
+            db.session, peg.id, workflow.DATA_UTAMA, peg.id, {"no_hp": f"0811{n:04d}"}, {"no_hp": f"0812{n:04d}"}
+        )
     db.session.commit()
     client = login("pns")
     first = text_of(client.get("/data-saya/riwayat-perubahan"))
@@ -230,12 +239,17 @@ def test_staff_edit_of_pegawai_writes_history_and_bumps_version(world, login):
     client.post(f"/pegawaiview/edit/{peg}", data=form)
     assert changes_of(peg) == [] and fresh(Pegawai, peg).record_version == version
 
-    client.post(f"/pegawaiview/edit/{peg}", data={**form, "golongan": str(golongan("III/b").id),
-                                                  "no_hp": "0813 0000 1111"})
+    client.post(
+        f"/pegawaiview/edit/{peg}", data={**form, "golongan": str(golongan("III/b").id), "no_hp": "0813 0000 1111"}
+    )
     changes = {c.field: c for c in changes_of(peg)}
     assert set(changes) == {"golongan_id", "no_hp"}
-    assert all(c.source == RecordChange.SOURCE_STAFF and c.usulan_id is None
-               and c.actor_id == world["users"][ROLE_VERIFIKATOR_INSTANSI].id for c in changes.values())
+    assert all(
+        c.source == RecordChange.SOURCE_STAFF
+        and c.usulan_id is None
+        and c.actor_id == world["users"][ROLE_VERIFIKATOR_INSTANSI].id
+        for c in changes.values()
+    )
     assert fresh(Pegawai, peg).record_version == version + 1
 
     text = text_of(client.get(f"/pegawaiview/show/{peg}"))
@@ -255,8 +269,10 @@ def test_staff_edit_of_a_history_row_conflicts_with_an_open_submission(world, lo
     client = login("vinstansi")
     assert "record_version_conflict" not in client.get(f"/verifikasi/{usulan_id}").get_data(as_text=True)
     form = form_of(client, f"/riwayatgolonganview/edit/{row_id}")
-    client.post(f"/riwayatgolonganview/edit/{row_id}",
-                data={**form, "nomor_sk": "823/0002/BKD", "golongan": str(golongan("III/b").id)})
+    client.post(
+        f"/riwayatgolonganview/edit/{row_id}",
+        data={**form, "nomor_sk": "823/0002/BKD", "golongan": str(golongan("III/b").id)},
+    )
     assert fresh(RiwayatGolongan, row_id).nomor_sk == "823/0002/BKD"
     changes = {c.field: c for c in changes_of(peg.id, section="riwayat_golongan")}
     assert set(changes) == {"nomor_sk", "golongan_id"} and changes["nomor_sk"].row_id == row_id
@@ -284,8 +300,14 @@ def test_staff_add_and_delete_of_a_row_write_history(world, login):
     peg = world["peg_a"].id
     client = login("vinstansi")
     form = form_of(client, f"/riwayatgolonganview/add?_flt_0_pegawai={peg}")
-    form.update({"pegawai": str(peg), "golongan": str(golongan("III/b").id),
-                 "tmt_golongan": "2014-04-01", "nomor_sk": "SK-TAMBAH-1"})
+    form.update(
+        {
+            "pegawai": str(peg),
+            "golongan": str(golongan("III/b").id),
+            "tmt_golongan": "2014-04-01",
+            "nomor_sk": "SK-TAMBAH-1",
+        }
+    )
     client.post(f"/riwayatgolonganview/add?_flt_0_pegawai={peg}", data=form)
     db.session.rollback()
     row_id = db.session.scalars(select(RiwayatGolongan.id).where(RiwayatGolongan.pegawai_id == peg)).one()
@@ -327,8 +349,7 @@ def test_import_writes_history_for_changed_rows_only(app, tmp_path):
     changed_nip, same_nip = rows[0]["nip"], rows[1]["nip"]
     versions = {nip: p.record_version for nip, p in by_nip.items()}
 
-    rows[0].update(golongan="III/b", email="baru@jogjakota.go.id", unit_kode="3471-02",
-                   unit_nama="Dinas Kesehatan")
+    rows[0].update(golongan="III/b", email="baru@jogjakota.go.id", unit_kode="3471-02", unit_nama="Dinas Kesehatan")
     rows[2].update(email="")  # an empty cell keeps the stored value: unchanged
     with QueryCounter("INSERT INTO RECORD_CHANGE") as inserts:
         report = run(write_csv(tmp_path / "second.csv", rows))
@@ -338,8 +359,9 @@ def test_import_writes_history_for_changed_rows_only(app, tmp_path):
     changed = by_nip[changed_nip].id
     history = {c.field: c for c in changes_of(changed)}
     assert set(history) == {"golongan_id", "email", "unit_kerja_id"}
-    assert all(c.source == RecordChange.SOURCE_IMPORT and c.actor_id is None and c.usulan_id is None
-               for c in history.values())
+    assert all(
+        c.source == RecordChange.SOURCE_IMPORT and c.actor_id is None and c.usulan_id is None for c in history.values()
+    )
     assert history["golongan_id"].old_value == str(golongan("III/a").id)
     assert history["golongan_id"].new_value == str(golongan("III/b").id)
     total = db.session.scalar(select(func.count()).select_from(RecordChange))

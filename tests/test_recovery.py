@@ -3,6 +3,7 @@ Lupa Jawaban, Lupa Kata Kunci — every path, the generic answers, rate limits a
 
 Every request runs in its own app context (as in production), so the database is re-read
 after each request (`fresh`)."""
+
 import datetime as dt
 import hashlib
 import html
@@ -88,8 +89,14 @@ def register(app, pegawai=None, *, email=EMAIL, answer=ANSWER, mother=MOTHER, qu
     db.session.commit()
     question = question or questions()[0]
     registrasi = registration.register(
-        db.session, app.appbuilder.sm, nip=pegawai.nip, email=email, password=PASSWORD,
-        mother_name=mother, question_id=question.id, answer=answer,
+        db.session,
+        app.appbuilder.sm,
+        nip=pegawai.nip,
+        email=email,
+        password=PASSWORD,
+        mother_name=mother,
+        question_id=question.id,
+        answer=answer,
     )
     return registrasi
 
@@ -158,9 +165,9 @@ def test_cek_status_wrong_nip_and_wrong_nomor_get_the_same_page(app, web, reg):
     nip, nomor = reg.pegawai.nip, reg.nomor
 
     pages = [
-        post(web, "/status/", {"nip": nip, "nomor": other.nomor}),           # wrong nomor
-        post(web, "/status/", {"nip": other.pegawai.nip, "nomor": nomor}),   # registered NIP, not his
-        post(web, "/status/", {"nip": unregistered.nip, "nomor": nomor}),    # NIP never registered
+        post(web, "/status/", {"nip": nip, "nomor": other.nomor}),  # wrong nomor
+        post(web, "/status/", {"nip": other.pegawai.nip, "nomor": nomor}),  # registered NIP, not his
+        post(web, "/status/", {"nip": unregistered.nip, "nomor": nomor}),  # NIP never registered
         post(web, "/status/", {"nip": "199001012015011999", "nomor": nomor}),  # NIP not in BKN data
         post(web, "/status/", {"nip": nip, "nomor": "ZZZZ-ZZZZ-ZZZZ"}),
     ]
@@ -173,11 +180,14 @@ def test_cek_status_wrong_nip_and_wrong_nomor_get_the_same_page(app, web, reg):
         assert secret not in body
 
 
-@pytest.mark.parametrize("nip, nomor, message", [
-    ("12345", "ABCD-EFGH-JKMN", "A NIP has exactly 18 digits."),
-    ("١٩٨٠٠١٠١٢٠٠٥٠١١٠٠١", "ABCD-EFGH-JKMN", "A NIP has exactly 18 digits."),  # Arabic-Indic digits
-    ("", "ABCD-EFGH-JKMN", "Enter your NIP."),
-])
+@pytest.mark.parametrize(
+    "nip, nomor, message",
+    [
+        ("12345", "ABCD-EFGH-JKMN", "A NIP has exactly 18 digits."),
+        ("١٩٨٠٠١٠١٢٠٠٥٠١١٠٠١", "ABCD-EFGH-JKMN", "A NIP has exactly 18 digits."),  # Arabic-Indic digits
+        ("", "ABCD-EFGH-JKMN", "Enter your NIP."),
+    ],
+)
 def test_cek_status_refuses_malformed_input(web, nip, nomor, message):
     response = post(web, "/status/", {"nip": nip, "nomor": nomor})
     assert response.status_code == 200
@@ -202,8 +212,12 @@ def test_lupa_nomor_shows_the_question_then_the_number_and_cetak(app, web, reg):
 
     with web.session_transaction() as s:
         assert "registrasi_id" not in s
-    done = post(web, "/status/lupa-nomor/jawaban", {"nip": reg.pegawai.nip, "answer": "  Siti  AMINAH "},
-                form_url="/status/lupa-nomor")
+    done = post(
+        web,
+        "/status/lupa-nomor/jawaban",
+        {"nip": reg.pegawai.nip, "answer": "  Siti  AMINAH "},
+        form_url="/status/lupa-nomor",
+    )
     text = text_of(done)
     assert reg.nomor_tampil in text and "Cetak" in text
     assert f'href="/registrasi/bukti/{reg.nomor}.pdf"' in done.get_data(as_text=True)
@@ -218,8 +232,12 @@ def test_lupa_nomor_shows_the_question_then_the_number_and_cetak(app, web, reg):
 
 
 def test_lupa_nomor_wrong_answer_shows_nothing_and_is_audited(web, reg):
-    response = post(web, "/status/lupa-nomor/jawaban", {"nip": reg.pegawai.nip, "answer": "siti aminah s"},
-                    form_url="/status/lupa-nomor")
+    response = post(
+        web,
+        "/status/lupa-nomor/jawaban",
+        {"nip": reg.pegawai.nip, "answer": "siti aminah s"},
+        form_url="/status/lupa-nomor",
+    )
     text = text_of(response)
     assert t(recovery.WRONG_ANSWER_MESSAGE) in text
     assert reg.nomor_tampil not in text and reg.nomor not in text
@@ -267,15 +285,15 @@ def test_lupa_nomor_answer_costs_one_argon2_check_with_or_without_registration(w
     db.session.commit()
     for nip in (reg.pegawai.nip, never.nip, "199001012015011999"):
         calls.clear()
-        response = post(web, "/status/lupa-nomor/jawaban", {"nip": nip, "answer": "salah"},
-                        form_url="/status/lupa-nomor")
+        response = post(
+            web, "/status/lupa-nomor/jawaban", {"nip": nip, "answer": "salah"}, form_url="/status/lupa-nomor"
+        )
         assert response.status_code == 200
         assert len(calls) == 1, f"{nip}: {len(calls)} argon2 verifications"
 
 
 def test_lupa_nomor_step_two_with_a_forged_nip_starts_again(web, reg):
-    response = post(web, "/status/lupa-nomor/jawaban", {"nip": "abc", "answer": ANSWER},
-                    form_url="/status/lupa-nomor")
+    response = post(web, "/status/lupa-nomor/jawaban", {"nip": "abc", "answer": ANSWER}, form_url="/status/lupa-nomor")
     assert response.status_code == 302 and response.headers["Location"].endswith("/status/lupa-nomor")
     assert web.get("/status/lupa-nomor/jawaban").status_code == 302
 
@@ -285,13 +303,18 @@ def test_lupa_nomor_step_two_with_a_forged_nip_starts_again(web, reg):
 # --------------------------------------------------------------------------------------------
 def test_lupa_jawaban_sets_a_new_question_and_answer(app, web, reg):
     new_question = questions()[2]
-    response = post(web, "/status/lupa-jawaban", {
-        "nip": reg.pegawai.nip, "mother_name": "  sri   WAHYUNI ", "question": str(new_question.id),
-        "answer": "Kucing Belang",
-    })
+    response = post(
+        web,
+        "/status/lupa-jawaban",
+        {
+            "nip": reg.pegawai.nip,
+            "mother_name": "  sri   WAHYUNI ",
+            "question": str(new_question.id),
+            "answer": "Kucing Belang",
+        },
+    )
     text = text_of(response)
-    assert t("Your new security question and answer are saved. Use them to recover your "
-             "registration number.") in text
+    assert t("Your new security question and answer are saved. Use them to recover your registration number.") in text
     for secret in ("sri   WAHYUNI", "Kucing Belang", ANSWER):
         assert secret not in text
     stored = fresh(Registrasi, reg.id)
@@ -301,11 +324,16 @@ def test_lupa_jawaban_sets_a_new_question_and_answer(app, web, reg):
 
     # Lupa Nomor now asks the new question; the old answer fails and the new one works.
     assert new_question.pertanyaan in text_of(post(web, "/status/lupa-nomor", {"nip": reg.pegawai.nip}))
-    old = post(web, "/status/lupa-nomor/jawaban", {"nip": reg.pegawai.nip, "answer": ANSWER},
-               form_url="/status/lupa-nomor")
+    old = post(
+        web, "/status/lupa-nomor/jawaban", {"nip": reg.pegawai.nip, "answer": ANSWER}, form_url="/status/lupa-nomor"
+    )
     assert t(recovery.WRONG_ANSWER_MESSAGE) in text_of(old) and reg.nomor_tampil not in text_of(old)
-    new = post(web, "/status/lupa-nomor/jawaban", {"nip": reg.pegawai.nip, "answer": "kucing belang"},
-               form_url="/status/lupa-nomor")
+    new = post(
+        web,
+        "/status/lupa-nomor/jawaban",
+        {"nip": reg.pegawai.nip, "answer": "kucing belang"},
+        form_url="/status/lupa-nomor",
+    )
     assert reg.nomor_tampil in text_of(new)
 
 
@@ -318,28 +346,42 @@ def test_lupa_jawaban_with_a_wrong_mother_name_changes_nothing(app, web, reg):
     unknown = post(web, "/status/lupa-jawaban", {**data, "nip": never.nip})
     assert t(recovery.WRONG_MOTHER_NAME_MESSAGE) in text_of(wrong)
     # Apart from the NIP he typed (given back to correct a typo), the pages are the same.
-    assert without_csrf(wrong).replace(reg.pegawai.nip, "NIP") == \
-        without_csrf(unknown).replace(never.nip, "NIP"), "a registered NIP must not answer differently"
+    assert without_csrf(wrong).replace(reg.pegawai.nip, "NIP") == without_csrf(unknown).replace(never.nip, "NIP"), (
+        "a registered NIP must not answer differently"
+    )
     assert "Sri Wahyuningsih" not in text_of(wrong)
     assert fresh(Registrasi, reg.id).answer_hash == before
     assert fresh(Registrasi, reg.id).security_question_id == questions()[0].id
 
 
-@pytest.mark.parametrize("change", [
-    {"question": "999999"}, {"question": "abc"}, {"answer": ""}, {"answer": "   "},
-    {"mother_name": ""}, {"mother_name": "x" * 201}, {"nip": "1234"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"question": "999999"},
+        {"question": "abc"},
+        {"answer": ""},
+        {"answer": "   "},
+        {"mother_name": ""},
+        {"mother_name": "x" * 201},
+        {"nip": "1234"},
+    ],
+)
 def test_lupa_jawaban_refuses_bad_input(web, reg, change):
     before = fresh(Registrasi, reg.id).answer_hash
-    data = {"nip": reg.pegawai.nip, "mother_name": MOTHER, "question": str(questions()[1].id),
-            "answer": "baru", **change}
+    data = {
+        "nip": reg.pegawai.nip,
+        "mother_name": MOTHER,
+        "question": str(questions()[1].id),
+        "answer": "baru",
+        **change,
+    }
     response = post(web, "/status/lupa-jawaban", data)
     assert response.status_code == 200
     text = text_of(response)
-    assert "has-error" in text or t(recovery.WRONG_MOTHER_NAME_MESSAGE) in text or \
-        t("Enter the new answer.") in text
-    assert t("Your new security question and answer are saved. Use them to recover your "
-             "registration number.") not in text
+    assert "has-error" in text or t(recovery.WRONG_MOTHER_NAME_MESSAGE) in text or t("Enter the new answer.") in text
+    assert (
+        t("Your new security question and answer are saved. Use them to recover your registration number.") not in text
+    )
     assert MOTHER not in text and 'value="baru"' not in text, "names and answers are not echoed"
     assert fresh(Registrasi, reg.id).answer_hash == before
 
@@ -397,8 +439,9 @@ def test_reset_link_sets_a_new_password_once(app, web, approved):
     assert page.headers["Referrer-Policy"] == "no-referrer"
 
     done = post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert t("Your password has been changed. Log in with your NIP or registration number and "
-             "the new password.") in text_of(done)
+    assert t(
+        "Your password has been changed. Log in with your NIP or registration number and the new password."
+    ) in text_of(done)
     assert accounts.authenticate(db.session, nip, PASSWORD) is None
     assert accounts.authenticate(db.session, nip, NEW_PASSWORD) is not None
     assert count(AuditLog, AuditLog.event == "password.reset") == 1
@@ -408,8 +451,9 @@ def test_reset_link_sets_a_new_password_once(app, web, approved):
     # The same link again: refused, clearly, with no form; a replayed POST changes nothing.
     again = web.get(link)
     assert t(recovery.TOKEN_USED_MESSAGE) in text_of(again) and 'name="password"' not in again.get_data(as_text=True)
-    replay = post(web, link, {"password": "Lain-Lagi-Kuat-77", "confirm": "Lain-Lagi-Kuat-77"},
-                  form_url="/status/lupa-kata-kunci")
+    replay = post(
+        web, link, {"password": "Lain-Lagi-Kuat-77", "confirm": "Lain-Lagi-Kuat-77"}, form_url="/status/lupa-kata-kunci"
+    )
     assert t(recovery.TOKEN_USED_MESSAGE) in text_of(replay)
     assert accounts.authenticate(db.session, nip, "Lain-Lagi-Kuat-77") is None
     assert count(AuditLog, AuditLog.event == "password.reset") == 1
@@ -418,8 +462,10 @@ def test_reset_link_sets_a_new_password_once(app, web, approved):
 def test_login_page_accepts_the_new_password(app, web, approved):
     link, _ = request_reset(web, approved)
     post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    login = web.post("/login/", data={"username": approved.nomor_tampil, "password": NEW_PASSWORD,
-                                      "csrf_token": csrf_token(web, "/login/")})
+    login = web.post(
+        "/login/",
+        data={"username": approved.nomor_tampil, "password": NEW_PASSWORD, "csrf_token": csrf_token(web, "/login/")},
+    )
     assert login.status_code == 302 and "/login" not in login.headers["Location"]
 
 
@@ -431,35 +477,39 @@ def test_expired_reset_link_is_refused(web, approved):
     db.session.commit()
     page = web.get(link)
     assert t(recovery.TOKEN_EXPIRED_MESSAGE) in text_of(page) and 'name="password"' not in page.get_data(as_text=True)
-    response = post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-                    form_url="/status/lupa-kata-kunci")
+    response = post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, form_url="/status/lupa-kata-kunci")
     assert t(recovery.TOKEN_EXPIRED_MESSAGE) in text_of(response)
     assert accounts.authenticate(db.session, approved.pegawai.nip, NEW_PASSWORD) is None
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
-    lambda t: t[:20],
-    lambda t: t + "x",
-    lambda t: "x" * 43,
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t[:20],
+        lambda t: t + "x",
+        lambda t: "x" * 43,
+    ],
+)
 def test_tampered_reset_link_is_refused(web, approved, tamper):
     _, token = request_reset(web, approved)
     link = f"/status/reset/{tamper(token)}"
     assert t(recovery.TOKEN_UNKNOWN_MESSAGE) in text_of(web.get(link))
-    response = post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-                    form_url="/status/lupa-kata-kunci")
+    response = post(web, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, form_url="/status/lupa-kata-kunci")
     assert t(recovery.TOKEN_UNKNOWN_MESSAGE) in text_of(response)
     assert accounts.authenticate(db.session, approved.pegawai.nip, NEW_PASSWORD) is None
     assert count(PasswordResetToken, PasswordResetToken.used_at.is_not(None)) == 0
 
 
-@pytest.mark.parametrize("password, confirm, message", [
-    ("12345678", "12345678", "This password is too common; choose another."),
-    ("Pendek1", "Pendek1", "The password must have at least 8 characters."),
-    ("Kunci-Baru-Sekali-9", "Kunci-Baru-Sekali-8", "The two passwords are not the same."),
-    (None, None, "The password must not contain your NIP."),
-])
+@pytest.mark.parametrize(
+    "password, confirm, message",
+    [
+        ("12345678", "12345678", "This password is too common; choose another."),
+        ("Pendek1", "Pendek1", "The password must have at least 8 characters."),
+        ("Kunci-Baru-Sekali-9", "Kunci-Baru-Sekali-8", "The two passwords are not the same."),
+        (None, None, "The password must not contain your NIP."),
+    ],
+)
 def test_weak_or_mismatched_new_password_is_refused(web, approved, password, confirm, message):
     link, _ = request_reset(web, approved)
     if password is None:
@@ -513,20 +563,25 @@ def test_rate_limit_per_nip(limited_web):
     nip = "199001012015011999"
     # Writing the NIP in groups does not make it another NIP for the limit.
     spellings = [nip, f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}", f" {nip[:9]}  {nip[9:]}"]
-    codes = [web.post("/status/", data={"nip": spellings[i % 3], "nomor": "AAAA",
-                                        "csrf_token": token}).status_code
-             for i in range(11)]
+    codes = [
+        web.post("/status/", data={"nip": spellings[i % 3], "nomor": "AAAA", "csrf_token": token}).status_code
+        for i in range(11)
+    ]
     assert codes[:10] == [200] * 10 and codes[10] == 429
     # Another NIP from the same address is still served.
-    assert web.post("/status/", data={"nip": "199001012015011998", "nomor": "AAAA",
-                                      "csrf_token": token}).status_code == 200
+    assert (
+        web.post("/status/", data={"nip": "199001012015011998", "nomor": "AAAA", "csrf_token": token}).status_code
+        == 200
+    )
 
 
 def test_rate_limit_per_ip_across_nips(limited_web):
     application, web = limited_web
     token = csrf_token(web, "/status/lupa-nomor")
-    codes = [web.post("/status/lupa-nomor", data={"nip": f"1990010120150119{i:02d}", "csrf_token": token}
-                      ).status_code for i in range(31)]
+    codes = [
+        web.post("/status/lupa-nomor", data={"nip": f"1990010120150119{i:02d}", "csrf_token": token}).status_code
+        for i in range(31)
+    ]
     assert codes[:30] == [200] * 30 and codes[30] == 429
 
 
@@ -535,19 +590,25 @@ def test_rate_limit_applies_to_answer_guessing(limited_web):
     register(application)
     nip = db.session.scalars(select(Registrasi)).one().pegawai.nip
     token = csrf_token(web, "/status/lupa-nomor")
-    codes = [web.post("/status/lupa-nomor/jawaban", data={"nip": nip, "answer": f"tebak {i}",
-                                                          "csrf_token": token}).status_code
-             for i in range(11)]
+    codes = [
+        web.post(
+            "/status/lupa-nomor/jawaban", data={"nip": nip, "answer": f"tebak {i}", "csrf_token": token}
+        ).status_code
+        for i in range(11)
+    ]
     assert codes[10] == 429 and 429 not in codes[:10]
 
 
-@pytest.mark.parametrize("url, data", [
-    ("/status/", {"nip": "NIP", "nomor": "NOMOR"}),
-    ("/status/lupa-nomor", {"nip": "NIP"}),
-    ("/status/lupa-nomor/jawaban", {"nip": "NIP", "answer": ANSWER}),
-    ("/status/lupa-jawaban", {"nip": "NIP", "mother_name": MOTHER, "question": "QID", "answer": "baru"}),
-    ("/status/lupa-kata-kunci", {"nip": "NIP", "nomor": "NOMOR"}),
-])
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        ("/status/", {"nip": "NIP", "nomor": "NOMOR"}),
+        ("/status/lupa-nomor", {"nip": "NIP"}),
+        ("/status/lupa-nomor/jawaban", {"nip": "NIP", "answer": ANSWER}),
+        ("/status/lupa-jawaban", {"nip": "NIP", "mother_name": MOTHER, "question": "QID", "answer": "baru"}),
+        ("/status/lupa-kata-kunci", {"nip": "NIP", "nomor": "NOMOR"}),
+    ],
+)
 def test_posts_without_csrf_token_are_refused(web, approved, url, data):
     values = {"NIP": approved.pegawai.nip, "NOMOR": approved.nomor, "QID": str(questions()[1].id)}
     data = {k: values.get(v, v) for k, v in data.items()}

@@ -7,6 +7,7 @@ person can meet on the way; and two people registering one NIP at the same momen
 Each request runs in its own app context (as in production), so the database is re-read
 with `fresh()` after requests.
 """
+
 import datetime as dt
 import html
 import io
@@ -67,8 +68,7 @@ def fresh(model, pk):
 def live_registrations(pegawai_id):
     db.session.rollback()
     return db.session.scalars(
-        select(Registrasi).where(Registrasi.pegawai_id == pegawai_id,
-                                 Registrasi.status.in_(Registrasi.LIVE_STATUSES))
+        select(Registrasi).where(Registrasi.pegawai_id == pegawai_id, Registrasi.status.in_(Registrasi.LIVE_STATUSES))
     ).all()
 
 
@@ -110,8 +110,13 @@ def reach_step2(client, nip, email=EMAIL):
 def step2_form(client, **overrides):
     """The step-2 fields as a person fills them in (GET the page first: CSRF, captcha)."""
     data = {
-        "csrf_token": csrf_token(client, STEP2), "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD,
-        "mother_name": MOTHER, "question": str(question_id()), "answer": ANSWER, "captcha": "",
+        "csrf_token": csrf_token(client, STEP2),
+        "password": GOOD_PASSWORD,
+        "confirm": GOOD_PASSWORD,
+        "mother_name": MOTHER,
+        "question": str(question_id()),
+        "answer": ANSWER,
+        "captcha": "",
     }
     data.update(overrides)
     return data
@@ -253,9 +258,11 @@ def test_step1_refusals_explain_and_offer_a_ticket(app, client, world, open_run,
         nip = pegawai.nip
         expected, kategori, with_nip = registration.LOOKUP_REGISTERED, "lainnya", True
     else:
-        nip = {"letters": pegawai.nip[:17] + "A",
-               "arabic_indic": "".join(chr(0x0660 + int(d)) for d in pegawai.nip),
-               "too_short": pegawai.nip[:17]}[case]
+        nip = {
+            "letters": pegawai.nip[:17] + "A",
+            "arabic_indic": "".join(chr(0x0660 + int(d)) for d in pegawai.nip),
+            "too_short": pegawai.nip[:17],
+        }[case]
         expected, kategori, with_nip = registration.LOOKUP_INVALID, "tidak_ada", False
     before = registration_count()
 
@@ -308,8 +315,9 @@ def test_the_nip_comes_from_the_session_never_from_a_form_field(app, client, wor
 # --------------------------------------------------------------------------------------------
 # Step 2 refusals
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("case", ["mismatch", "short", "common", "contains_nip", "no_question",
-                                  "empty_answer", "empty_mother"])
+@pytest.mark.parametrize(
+    "case", ["mismatch", "short", "common", "contains_nip", "no_question", "empty_answer", "empty_mother"]
+)
 def test_step2_bad_input_registers_nothing(app, client, world, open_run, compiled_catalogue, case):
     pegawai = world["peg_sub"]
     fields = {
@@ -378,7 +386,9 @@ def test_wrong_captcha_is_refused_and_the_new_image_works(captcha_app, compiled_
     wrong = "".join(captcha.ALPHABET[(captcha.ALPHABET.index(c) + 1) % len(captcha.ALPHABET)] for c in answer)
     response = client.post(STEP2, data={**form, "captcha": wrong})
     assert response.status_code == 200
-    assert tr(captcha_app, "The captcha code is wrong or has expired. Type the code of the new image.") in text_of(response)
+    assert tr(captcha_app, "The captcha code is wrong or has expired. Type the code of the new image.") in text_of(
+        response
+    )
     assert live_registrations(pegawai.id) == []
 
     # The refusal page shows a new image; its code (typed in lower case) is accepted.
@@ -406,7 +416,9 @@ def test_a_used_captcha_cannot_be_replayed(captcha_app, compiled_catalogue, capt
         sess[CAPTCHA_KEY] = used_id
     response = bob.post(STEP2, data={**form, "captcha": used_answer})
     assert response.status_code == 200
-    assert tr(captcha_app, "The captcha code is wrong or has expired. Type the code of the new image.") in text_of(response)
+    assert tr(captcha_app, "The captcha code is wrong or has expired. Type the code of the new image.") in text_of(
+        response
+    )
     assert live_registrations(second.id) == []
 
 
@@ -576,7 +588,10 @@ def test_markup_in_a_name_is_text_on_the_pages_and_in_the_pdf(app, client, world
     for page in pages:
         body = page.get_data(as_text=True)
         assert "<script>alert(1)" not in body and '<img src="/etc/passwd">' not in body
-        assert "&lt;b&gt;SITI&lt;/b&gt; &lt;img src=&#34;/etc/passwd&#34;&gt; &lt;script&gt;alert(1)&lt;/script&gt;" in body
+        assert (
+            "&lt;b&gt;SITI&lt;/b&gt; &lt;img src=&#34;/etc/passwd&#34;&gt; &lt;script&gt;alert(1)&lt;/script&gt;"
+            in body
+        )
         assert evil in text_of(page)  # shown as the literal text it is
 
     text = pdf_text(client.get(proof_link(done)).data)
@@ -596,8 +611,7 @@ def test_rate_limit_gives_a_friendly_429(app_factory, compiled_catalogue):
         db.session.commit()
         client = application.test_client()
         token = csrf_token(client, STEP1)
-        statuses = [client.post(STEP1, data={"nip": pegawai.nip, "csrf_token": token}).status_code
-                    for _ in range(11)]
+        statuses = [client.post(STEP1, data={"nip": pegawai.nip, "csrf_token": token}).status_code for _ in range(11)]
         assert statuses[:10] == [302] * 10  # "10 per 10 minute" per NIP
         assert statuses[10] == 429
         response = client.post(STEP1, data={"nip": pegawai.nip, "csrf_token": token})
@@ -608,8 +622,9 @@ def test_rate_limit_gives_a_friendly_429(app_factory, compiled_catalogue):
         # Another NIP from another address is still served.
         other = application.test_client()
         token = csrf_token(other, STEP1)
-        response = other.post(STEP1, data={"nip": PegawaiFactory().nip, "csrf_token": token},
-                              environ_base={"REMOTE_ADDR": "10.0.0.2"})
+        response = other.post(
+            STEP1, data={"nip": PegawaiFactory().nip, "csrf_token": token}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+        )
         assert response.status_code in (200, 302)
 
 
@@ -637,8 +652,14 @@ def test_simultaneous_registrations_of_one_nip_only_one_wins(app_factory, backen
                     barrier.wait(timeout=10)
                     started.append(time.monotonic())
                     registration.register(
-                        db.session, application.appbuilder.sm, nip=nip, email=EMAIL,
-                        password=GOOD_PASSWORD, mother_name=MOTHER, question_id=qid, answer=ANSWER,
+                        db.session,
+                        application.appbuilder.sm,
+                        nip=nip,
+                        email=EMAIL,
+                        password=GOOD_PASSWORD,
+                        mother_name=MOTHER,
+                        question_id=qid,
+                        answer=ANSWER,
                     )
                     results.append("ok")
                 except registration.RegistrationRefused as refused:

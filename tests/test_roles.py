@@ -1,5 +1,6 @@
 """app/roles.py names views, API classes and menus by plain strings: they must match what the
 app registers, and roles.py must stay plain data (it imports nothing from `app`)."""
+
 import ast
 from pathlib import Path
 
@@ -32,8 +33,11 @@ def test_the_api_views_are_the_registered_api_classes():
 
 
 def test_every_permission_of_a_role_is_one_a_registered_view_offers(appbuilder):
-    offered = {(permission, view.class_permission_name)
-               for view in appbuilder.baseviews for permission in view.base_permissions or ()}
+    offered = {
+        (permission, view.class_permission_name)
+        for view in appbuilder.baseviews
+        for permission in view.base_permissions or ()
+    }
     menus = set(_menu_names(appbuilder.menu.get_list()))
     for role, pairs in role_permissions().items():
         for permission, name in pairs:

@@ -3,6 +3,7 @@
 The rules are pure; only rendering their lazy messages needs an app and a locale, so these
 tests run in one lightweight app with the English msgids (locale "en") and no database.
 """
+
 import datetime as dt
 
 import pytest
@@ -115,8 +116,7 @@ def test_nip_that_is_not_18_ascii_digits_is_refused(nip):
         ("198005172005030001", "digit 15 must be 1 (male) or 2 (female)."),
         ("198005172005031000", "the sequence number (digits 16-18) starts at 001."),
     ],
-    ids=["30-feb", "month-13-birth", "year-0", "tmt-month-13", "tmt-month-0", "gender-3",
-         "gender-0", "sequence-000"],
+    ids=["30-feb", "month-13-birth", "year-0", "tmt-month-13", "tmt-month-0", "gender-3", "gender-0", "sequence-000"],
 )
 def test_nip_with_an_impossible_part_is_refused(nip, message):
     assert found(check_nip(nip)) == [("nip", message)]
@@ -145,9 +145,7 @@ def test_nip_tmt_must_match_the_tmt_cpns_month(tmt):
 def test_nip_gender_digit_must_match_the_gender():
     assert found(check_nip(NIP_MALE, jenis_kelamin="P")) == [("nip", "digit 15 does not match the gender.")]
     female_nip = make_nip(BORN, TMT_CPNS, "P", 1)
-    assert found(check_nip(female_nip, jenis_kelamin="L")) == [
-        ("nip", "digit 15 does not match the gender.")
-    ]
+    assert found(check_nip(female_nip, jenis_kelamin="L")) == [("nip", "digit 15 does not match the gender.")]
 
 
 # --- NIK -------------------------------------------------------------------------------------
@@ -173,8 +171,18 @@ def test_valid_nik_passes_for_men_and_women():
         " 3273011705800001",
         "32.73.01.170580.0001",
     ],
-    ids=["15-digits", "17-digits", "empty", "none", "letter", "arabic-indic", "full-width",
-         "trailing-newline", "leading-space", "dotted"],
+    ids=[
+        "15-digits",
+        "17-digits",
+        "empty",
+        "none",
+        "letter",
+        "arabic-indic",
+        "full-width",
+        "trailing-newline",
+        "leading-space",
+        "dotted",
+    ],
 )
 def test_nik_that_is_not_16_ascii_digits_is_refused(nik):
     assert found(check_nik(nik, BORN, "L")) == [("nik", "must be exactly 16 digits 0-9.")]
@@ -197,15 +205,22 @@ def test_nik_female_day_range_41_to_71_is_accepted(day):
 
 @pytest.mark.parametrize(
     "ddmmyy",
-    ["720580", "320580", "400580", "000580", "170080", "171380", "310480", "300280", "290299",
-     "690299"],
-    ids=["day-72", "day-32", "day-40", "day-0", "month-0", "month-13", "31-april", "30-feb",
-         "29-feb-non-leap-yy", "29-feb-female-non-leap-yy"],
+    ["720580", "320580", "400580", "000580", "170080", "171380", "310480", "300280", "290299", "690299"],
+    ids=[
+        "day-72",
+        "day-32",
+        "day-40",
+        "day-0",
+        "month-0",
+        "month-13",
+        "31-april",
+        "30-feb",
+        "29-feb-non-leap-yy",
+        "29-feb-female-non-leap-yy",
+    ],
 )
 def test_nik_with_an_impossible_birth_date_is_refused(ddmmyy):
-    assert found(check_nik(f"{REGION}{ddmmyy}0001")) == [
-        ("nik", "digits 7-12 are not a valid birth date (DDMMYY).")
-    ]
+    assert found(check_nik(f"{REGION}{ddmmyy}0001")) == [("nik", "digits 7-12 are not a valid birth date (DDMMYY).")]
 
 
 def test_nik_29_february_is_accepted_when_some_century_makes_it_real():
@@ -292,9 +307,7 @@ def test_tmt_cpns_more_than_a_year_ahead_is_refused():
 
 
 def test_check_dates_defaults_to_the_real_today():
-    assert found(check_dates(dt.date.today() + dt.timedelta(days=1))) == [
-        ("tanggal_lahir", "cannot be in the future.")
-    ]
+    assert found(check_dates(dt.date.today() + dt.timedelta(days=1))) == [("tanggal_lahir", "cannot be in the future.")]
 
 
 # --- check_pegawai ---------------------------------------------------------------------------
@@ -360,9 +373,7 @@ def test_check_pegawai_checks_nip_against_birth_date_tmt_and_gender():
 
 
 def test_check_pegawai_refuses_a_missing_nip():
-    assert found(check_pegawai(valid_pegawai(nip=None), today=TODAY)) == [
-        ("nip", "must be exactly 18 digits 0-9.")
-    ]
+    assert found(check_pegawai(valid_pegawai(nip=None), today=TODAY)) == [("nip", "must be exactly 18 digits 0-9.")]
 
 
 def test_str_of_an_error_names_the_field_label_then_the_message():
@@ -389,23 +400,17 @@ def test_golongan_history_ascending_in_rank_and_tmt_passes_in_any_input_order():
 
 def test_golongan_history_equal_rank_with_later_tmt_is_refused_naming_both():
     rows = [(31, dt.date(2005, 3, 1), "III/a"), (31, dt.date(2006, 3, 1), "III/a")]
-    assert found(check_golongan_history(rows)) == [
-        ("golongan", "III/a (TMT 2006-03-01) is not higher than III/a.")
-    ]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 2006-03-01) is not higher than III/a.")]
 
 
 def test_golongan_history_descending_with_later_tmt_is_refused_naming_both():
     rows = [(32, dt.date(2005, 3, 1), "III/b"), (31, dt.date(2009, 4, 1), "III/a")]
-    assert found(check_golongan_history(rows)) == [
-        ("golongan", "III/a (TMT 2009-04-01) is not higher than III/b.")
-    ]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 2009-04-01) is not higher than III/b.")]
 
 
 def test_golongan_history_two_golongan_on_the_same_tmt_are_refused():
     rows = [(31, dt.date(2005, 3, 1), "III/a"), (32, dt.date(2005, 3, 1), "III/b")]
-    assert found(check_golongan_history(rows)) == [
-        ("golongan", "III/b and III/a have the same TMT (2005-03-01).")
-    ]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/b and III/a have the same TMT (2005-03-01).")]
 
 
 def test_golongan_history_reports_every_row_below_an_earlier_higher_rank():
@@ -449,9 +454,7 @@ def test_jabatan_history_overlap_is_refused_naming_both():
         (dt.date(2005, 3, 1), dt.date(2010, 6, 1), "Staf"),
         (dt.date(2010, 1, 1), None, "Kepala Seksi"),
     ]
-    assert found(check_jabatan_history(rows)) == [
-        ("tmt_jabatan", "Kepala Seksi starts before Staf ends.")
-    ]
+    assert found(check_jabatan_history(rows)) == [("tmt_jabatan", "Kepala Seksi starts before Staf ends.")]
 
 
 def test_jabatan_history_overlap_with_a_long_earlier_row_is_not_hidden_by_a_short_one():
@@ -510,14 +513,20 @@ def test_make_nik_round_trips_through_check_nik(region, born, gender, sequence):
     assert check_nik(nik, born, gender) == []
 
 
-@given(text=st.text(), born=st.none() | st.dates(), gender=st.none() | st.text(max_size=2),
-       tmt=st.none() | st.dates())
+@given(text=st.text(), born=st.none() | st.dates(), gender=st.none() | st.text(max_size=2), tmt=st.none() | st.dates())
 def test_arbitrary_text_never_raises(text, born, gender, tmt):
     for errors in (check_nip(text, born, gender, tmt), check_nik(text, born, gender)):
         assert isinstance(errors, list)
         assert all(isinstance(e, RuleError) for e in errors)
-    data = {"nip": text, "nik": text, "nip_lama": text, "nama": text, "tanggal_lahir": born,
-            "jenis_kelamin": gender, "tmt_cpns": tmt}
+    data = {
+        "nip": text,
+        "nik": text,
+        "nip_lama": text,
+        "nama": text,
+        "tanggal_lahir": born,
+        "jenis_kelamin": gender,
+        "tmt_cpns": tmt,
+    }
     assert isinstance(check_pegawai(data, today=TODAY), list)
 
 
@@ -537,9 +546,9 @@ def test_any_text_with_a_non_ascii_character_is_refused(prefix, char, suffix):
 @given(position=st.integers(0, 17), digit=non_ascii_digits)
 def test_a_valid_nip_or_nik_with_one_non_ascii_digit_is_refused(position, digit):
     # The dangerous case: `\d` and int() both accept these, so they look like good digits.
-    nip = NIP_MALE[:position] + digit + NIP_MALE[position + 1:]
+    nip = NIP_MALE[:position] + digit + NIP_MALE[position + 1 :]
     assert found(check_nip(nip)) == [("nip", "must be exactly 18 digits 0-9.")]
-    nik = NIK_MALE[: position % 16] + digit + NIK_MALE[position % 16 + 1:]
+    nik = NIK_MALE[: position % 16] + digit + NIK_MALE[position % 16 + 1 :]
     assert found(check_nik(nik)) == [("nik", "must be exactly 16 digits 0-9.")]
 
 
@@ -572,24 +581,36 @@ def test_a_nik_is_accepted_exactly_when_its_date_and_sequence_are_possible(nik):
     assert (check_nik(nik) == []) == possible
 
 
-@given(born=st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31)), tmt=st.dates(dt.date(1960, 1, 1)),
-       gender=genders, sequence=st.integers(1, 999), position=st.integers(0, 14),
-       digit=st.text(ascii_digits, min_size=1, max_size=1))
+@given(
+    born=st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31)),
+    tmt=st.dates(dt.date(1960, 1, 1)),
+    gender=genders,
+    sequence=st.integers(1, 999),
+    position=st.integers(0, 14),
+    digit=st.text(ascii_digits, min_size=1, max_size=1),
+)
 def test_changing_any_of_the_first_15_nip_digits_breaks_agreement_with_the_record(
-        born, tmt, gender, sequence, position, digit):
+    born, tmt, gender, sequence, position, digit
+):
     nip = make_nip(born, tmt, gender, sequence)
-    changed = nip[:position] + digit + nip[position + 1:]
+    changed = nip[:position] + digit + nip[position + 1 :]
     if changed != nip:
         assert check_nip(changed, born, gender, tmt) != []
 
 
-@given(region=st.text(ascii_digits, min_size=6, max_size=6), born=st.dates(dt.date(1940, 1, 1)),
-       gender=genders, sequence=st.integers(1, 9999), position=st.integers(6, 11),
-       digit=st.text(ascii_digits, min_size=1, max_size=1))
+@given(
+    region=st.text(ascii_digits, min_size=6, max_size=6),
+    born=st.dates(dt.date(1940, 1, 1)),
+    gender=genders,
+    sequence=st.integers(1, 9999),
+    position=st.integers(6, 11),
+    digit=st.text(ascii_digits, min_size=1, max_size=1),
+)
 def test_changing_any_date_digit_of_a_nik_breaks_agreement_with_the_record(
-        region, born, gender, sequence, position, digit):
+    region, born, gender, sequence, position, digit
+):
     nik = make_nik(region, born, gender, sequence)
-    changed = nik[:position] + digit + nik[position + 1:]
+    changed = nik[:position] + digit + nik[position + 1 :]
     if changed != nik:
         assert check_nik(changed, born, gender) != []
 
@@ -603,13 +624,14 @@ def test_add_years_moves_the_year_only_except_29_february(day, years):
     assert moved.day == day.day or (day.month, day.day, moved.day) == (2, 29, 28)
 
 
-@given(born=st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
-       tmt_cpns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
-       tmt_pns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)))
+@given(
+    born=st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+    tmt_cpns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+    tmt_pns=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+)
 def test_check_dates_names_exactly_the_fields_that_break_a_rule(born, tmt_cpns, tmt_pns):
     fields = {e.field for e in check_dates(born, tmt_cpns, tmt_pns, today=TODAY)}
     assert ("tanggal_lahir" in fields) == (born > TODAY)
-    cpns_wrong = tmt_cpns is not None and (
-        tmt_cpns > TODAY + dt.timedelta(days=366) or tmt_cpns < add_years(born, 18))
+    cpns_wrong = tmt_cpns is not None and (tmt_cpns > TODAY + dt.timedelta(days=366) or tmt_cpns < add_years(born, 18))
     assert ("tmt_cpns" in fields) == cpns_wrong
     assert ("tmt_pns" in fields) == (tmt_pns is not None and tmt_cpns is not None and tmt_pns < tmt_cpns)

@@ -5,6 +5,7 @@
 - Absolute links in mails and QR codes come from EXTERNAL_BASE_URL when it is set, never from
   a forged Host header; production refuses to start with neither it nor TRUSTED_HOSTS.
 """
+
 import os
 import re
 import secrets
@@ -38,13 +39,17 @@ FORGED_HOST = "evil.example"
 def development_app(app_factory, key_file, **overrides):
     """A development app, as `make run` starts it, with its secret file at `key_file`."""
     overrides.setdefault("SECRET_KEY", None)  # as without SECRET_KEY in the environment
-    return app_factory(ENV_NAME="development", SECRET_KEY_FILE=str(key_file),
-                       RATELIMIT_ENABLED=False, CAPTCHA_ENABLED=False, **overrides)
+    return app_factory(
+        ENV_NAME="development",
+        SECRET_KEY_FILE=str(key_file),
+        RATELIMIT_ENABLED=False,
+        CAPTCHA_ENABLED=False,
+        **overrides,
+    )
 
 
 def production(**overrides):
-    config = {"ENV_NAME": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-              "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    config = {"ENV_NAME": "production", "SECRET_KEY": secrets.token_urlsafe(48), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     config.update(overrides)
     return create_app(config)
 
@@ -64,7 +69,8 @@ def test_development_generates_one_random_key_into_the_instance_folder(app_facto
     # The key is nowhere in the repository's code, configuration or documentation.
     for path in ROOT.rglob("*"):
         if path.suffix in {".py", ".md", ".toml", ".ini", ".cfg", ".txt"} and not (
-                {".venv", "instance", ".git", "node_modules"} & set(path.relative_to(ROOT).parts)):
+            {".venv", "instance", ".git", "node_modules"} & set(path.relative_to(ROOT).parts)
+        ):
             assert key not in path.read_text(errors="ignore"), path
 
 
@@ -79,9 +85,20 @@ def test_a_cookie_signed_with_the_old_public_key_is_no_admin_session(app_factory
     forger = Flask("forger")
     forger.secret_key = OLD_PUBLIC_KEY
     now = int(time.time())
-    cookie = SecureCookieSessionInterface().get_signing_serializer(forger).dumps({
-        "_user_id": str(admin.id), "_fresh": True, "_pupns_sv": admin.session_version or 0,
-        "_pupns_login": now, "_pupns_seen": now, "_pupns_sid": "forged"})
+    cookie = (
+        SecureCookieSessionInterface()
+        .get_signing_serializer(forger)
+        .dumps(
+            {
+                "_user_id": str(admin.id),
+                "_fresh": True,
+                "_pupns_sv": admin.session_version or 0,
+                "_pupns_login": now,
+                "_pupns_seen": now,
+                "_pupns_sid": "forged",
+            }
+        )
+    )
     client = application.test_client()
     client.set_cookie("session", cookie)
     response = client.get("/users/list/")
@@ -96,8 +113,9 @@ def test_production_refuses_a_missing_short_or_known_key(key):
 
 def test_production_never_generates_a_key(tmp_path):
     with pytest.raises(InsecureConfiguration, match="SECRET_KEY is not set"):
-        production(SECRET_KEY=None, SECRET_KEY_FILE=str(tmp_path / "secret_key"),
-                   TRUSTED_HOSTS=["epupns.example.go.id"])
+        production(
+            SECRET_KEY=None, SECRET_KEY_FILE=str(tmp_path / "secret_key"), TRUSTED_HOSTS=["epupns.example.go.id"]
+        )
     assert not (tmp_path / "secret_key").exists()
 
 
@@ -140,8 +158,15 @@ def test_a_reset_mail_asked_for_with_a_forged_host_links_to_the_configured_base(
     db.session.commit()
     question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
     reg = registration.register(
-        db.session, application.appbuilder.sm, nip=pegawai.nip, email="budi@example.go.id",
-        password="Kopi-Tubruk-Sleman-88", mother_name="SRI", question_id=question.id, answer="x y")
+        db.session,
+        application.appbuilder.sm,
+        nip=pegawai.nip,
+        email="budi@example.go.id",
+        password="Kopi-Tubruk-Sleman-88",
+        mother_name="SRI",
+        question_id=question.id,
+        answer="x y",
+    )
     registration.approve(db.session, make_user(application, "admin", ROLE_ADMIN), [reg])
     _post(client, "/status/lupa-kata-kunci", {"nip": pegawai.nip, "nomor": reg.nomor})
     db.session.rollback()
@@ -159,8 +184,14 @@ def test_qr_codes_in_pdfs_point_at_the_configured_base(based, monkeypatch):
     real = pdf.qr_data_uri
     monkeypatch.setattr(pdf, "qr_data_uri", lambda text, **kw: encoded.append(text) or real(text, **kw))
     make_user(application, "admin", ROLE_ADMIN)
-    tiket = ticket_service.create(db.session, kategori="lainnya", nip=PegawaiFactory().nip, nama="BUDI",
-                                  detail="Nama salah", email="budi@example.go.id")
+    tiket = ticket_service.create(
+        db.session,
+        kategori="lainnya",
+        nip=PegawaiFactory().nip,
+        nama="BUDI",
+        detail="Nama salah",
+        email="budi@example.go.id",
+    )
     _post(client, "/login/", {"username": "admin", "password": PASSWORD})
     response = client.get(f"/laporkan/cetak/{tiket.nomor}")
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 reset and change, role changes and accounts created/disabled/deleted in Admin's user form,
 registration reset, exports. Each with actor, IP and time (UTC); readable by Admin; never
 holding a password, answer, token or hash."""
+
 import datetime as dt
 import re
 
@@ -64,9 +65,15 @@ def test_role_changes_in_the_user_form_are_audited(app, world, login):
 def test_accounts_created_disabled_enabled_and_deleted_are_audited(app, world, login):
     admin = login("admin")
     form = form_of(admin, "/users/add")
-    form.update(first_name="Rina", last_name="Wati", username="rina", email="rina@bkn.go.id",
-                password="Sambal-Terasi-99", conf_password="Sambal-Terasi-99",
-                roles=[role_id(ROLE_MONITOR)])
+    form.update(
+        first_name="Rina",
+        last_name="Wati",
+        username="rina",
+        email="rina@bkn.go.id",
+        password="Sambal-Terasi-99",
+        conf_password="Sambal-Terasi-99",
+        roles=[role_id(ROLE_MONITOR)],
+    )
     assert admin.post("/users/add", data=form).status_code == 302
     db.session.rollback()
     rina = db.session.scalar(select(User).where(User.username == "rina"))
@@ -115,8 +122,15 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
 
     staff = login("vinstansi")
     token = csrf_token(staff, "/resetmypassword/form")
-    staff.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": "Bakpia-Pathok-25", "conf_password": "Bakpia-Pathok-25",
-                                              "csrf_token": token})
+    staff.post(
+        "/resetmypassword/form",
+        data={
+            "current_password": PASSWORD,
+            "password": "Bakpia-Pathok-25",
+            "conf_password": "Bakpia-Pathok-25",
+            "csrf_token": token,
+        },
+    )
     monitor = login("monitor")
     kind = monitoring.EXPORT_KINDS[0]
     assert monitor.get(f"/monitoring/ekspor/{kind}.csv").status_code == 200
@@ -126,8 +140,17 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
 
     log = entries()
     seen = {e.event for e in log}
-    assert {"login.success", "login.failure", "login.lockout", "logout", "password.reset_requested",
-            "password.reset", "password.changed", "export", "registration.reset"} <= seen
+    assert {
+        "login.success",
+        "login.failure",
+        "login.lockout",
+        "logout",
+        "password.reset_requested",
+        "password.reset",
+        "password.changed",
+        "export",
+        "registration.reset",
+    } <= seen
     for entry in log:
         assert started <= entry.created_at <= finished  # stored as UTC
     by_event = {e.event: e for e in log}
@@ -136,11 +159,22 @@ def test_security_events_land_in_the_log_without_secrets(app, world, open_run, l
     assert by_event["password.changed"].actor_name == "vinstansi"
     assert by_event["logout"].actor_name == account and by_event["logout"].ip == "127.0.0.1"
 
-    secrets = [PASSWORD, PNS_PASSWORD, "Tebak-Tebakan-01", "Gudeg-Wijilan-2015", "Bakpia-Pathok-25",
-               MOTHER, ANSWER, sent[0], recovery.token_hash(sent[0]), "$argon2"]
+    secrets = [
+        PASSWORD,
+        PNS_PASSWORD,
+        "Tebak-Tebakan-01",
+        "Gudeg-Wijilan-2015",
+        "Bakpia-Pathok-25",
+        MOTHER,
+        ANSWER,
+        sent[0],
+        recovery.token_hash(sent[0]),
+        "$argon2",
+    ]
     for entry in log:
-        text = " ".join(str(v) for v in (entry.event, entry.actor_name, entry.target_type, entry.target_id,
-                                         entry.detail, entry.ip))
+        text = " ".join(
+            str(v) for v in (entry.event, entry.actor_name, entry.target_type, entry.target_id, entry.detail, entry.ip)
+        )
         for secret in secrets:
             assert secret not in text, (entry.event, secret)
 

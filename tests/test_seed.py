@@ -1,4 +1,5 @@
 """`flask --app run pupns seed-demo`: valid demo people, working demo accounts, safe re-runs."""
+
 import collections
 import secrets
 
@@ -63,8 +64,9 @@ def _rule_errors(session):
         if spouse.nip:
             errors += [f"pasangan {spouse.nama}: {e}" for e in rules.check_nip(spouse.nip, spouse.tanggal_lahir)]
     for child in session.scalars(select(Anak)):
-        errors += [f"anak {child.nama}: {e}"
-                   for e in rules.check_nik(child.nik, child.tanggal_lahir, child.jenis_kelamin)]
+        errors += [
+            f"anak {child.nama}: {e}" for e in rules.check_nik(child.nik, child.tanggal_lahir, child.jenis_kelamin)
+        ]
     return errors
 
 
@@ -118,8 +120,9 @@ def test_every_demo_account_can_sign_in(app, runner, client, auth):
     result = _seed(runner, "--pegawai", str(SMALL))
     accounts = demo.demo_accounts(db.session)
     assert sorted(a.role for a in accounts) == sorted(ALL_ROLES)
-    listing_roles = {role for role, pairs in role_permissions().items()
-                     if ("can_list", "PegawaiView") in pairs} | {"Admin"}
+    listing_roles = {role for role, pairs in role_permissions().items() if ("can_list", "PegawaiView") in pairs} | {
+        "Admin"
+    }
     showcase = db.session.scalar(select(User).where(User.email == f"pns@{demo.DEMO_EMAIL_DOMAIN}")).pegawai
     for account in accounts:
         assert account.username in result.output and account.password in result.output
@@ -187,8 +190,7 @@ def test_seed_twice_without_if_empty_adds_people_with_fresh_nips(app, runner):
 
 @pytest.mark.parametrize("force", [False, True])
 def test_production_config_is_refused_unless_forced(app_factory, force):
-    production = app_factory(ENV_NAME="production", SECRET_KEY=secrets.token_urlsafe(48),
-                             TRUSTED_HOSTS=["localhost"])
+    production = app_factory(ENV_NAME="production", SECRET_KEY=secrets.token_urlsafe(48), TRUSTED_HOSTS=["localhost"])
     args = ["pupns", "seed-demo", "--pegawai", "5"] + (["--force"] if force else [])
     result = production.test_cli_runner().invoke(args=args)
     with production.app_context():

@@ -5,6 +5,7 @@ session of the user, on every app host; cookie flags.
 Every request runs in its own app context (the `login` fixture of test_access), so the
 database is re-read after each request.
 """
+
 import datetime as dt
 
 import pytest
@@ -105,8 +106,12 @@ def test_only_the_session_cookie_is_set_and_it_is_httponly_and_samesite(app, wor
 
 
 def test_production_cookies_are_secure(app_factory, world):
-    production = app_factory(ENV_NAME="production", SECRET_KEY="a-long-random-production-secret-0123456789",
-                             TRUSTED_HOSTS=["localhost"], RATELIMIT_ENABLED=False)
+    production = app_factory(
+        ENV_NAME="production",
+        SECRET_KEY="a-long-random-production-secret-0123456789",
+        TRUSTED_HOSTS=["localhost"],
+        RATELIMIT_ENABLED=False,
+    )
     client = production.test_client()
     token = csrf_token(client, "/login/")
     response = client.post("/login/", data={"username": "vskpd", "password": PASSWORD, "csrf_token": token})
@@ -202,9 +207,15 @@ def test_changing_ones_own_password_ends_the_other_sessions_but_not_this_one(app
     desk, elsewhere = logged_in_client(app, "vskpd"), logged_in_client(app, "vskpd")
     token = csrf_token(desk, "/resetmypassword/form")
     new_password = "Teh-Manis-Bantul-77"
-    response = desk.post("/resetmypassword/form", data={
-        "current_password": PASSWORD, "password": new_password, "conf_password": new_password,
-        "csrf_token": token})
+    response = desk.post(
+        "/resetmypassword/form",
+        data={
+            "current_password": PASSWORD,
+            "password": new_password,
+            "conf_password": new_password,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert is_logged_in(desk)
     assert not is_logged_in(elsewhere)
@@ -219,8 +230,9 @@ def test_admin_resetting_a_password_ends_the_users_sessions(app, world):
     user_id = world["users"]["Verifikator SKPD"].id
     url = f"/resetpassword/form?pk={user_id}"
     token = csrf_token(admin, url)
-    response = admin.post(url, data={"password": "Kopi-Jahe-Kulon-55", "conf_password": "Kopi-Jahe-Kulon-55",
-                                     "csrf_token": token})
+    response = admin.post(
+        url, data={"password": "Kopi-Jahe-Kulon-55", "conf_password": "Kopi-Jahe-Kulon-55", "csrf_token": token}
+    )
     assert response.status_code == 302
     assert not is_logged_in(victim)
     assert is_logged_in(admin)
@@ -233,8 +245,14 @@ def test_password_reset_by_mail_link_ends_every_session(app, world):
     client = logged_in_client(app, "pns")
     user = user_named("pns")
     token, now = "a-reset-token-from-the-mail-link-0123456789", utcnow()
-    db.session.add(PasswordResetToken(user_id=user.id, token_hash=recovery.token_hash(token),
-                                      created_at=now, expires_at=now + dt.timedelta(minutes=10)))
+    db.session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=recovery.token_hash(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=10),
+        )
+    )
     db.session.commit()
     recovery.reset_password(db.session, token, "Wedang-Ronde-Solo-31")
     assert not is_logged_in(client)

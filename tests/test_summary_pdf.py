@@ -1,5 +1,6 @@
-""""Cetak Ringkasan Usulan": the PDF summary of a sent submission, for the PNS himself and the
+""" "Cetak Ringkasan Usulan": the PDF summary of a sent submission, for the PNS himself and the
 verifiers in scope; refused before Kirim and to anyone else; user text prints literally."""
+
 import io
 
 import pytest
@@ -37,12 +38,21 @@ def draft(world):
     removed = AnakFactory(pegawai=peg, nama="ANAK DIHAPUS")
     db.session.commit()
     usulan = workflow.open_draft(db.session, peg)
-    workflow.propose(db.session, usulan, "data_utama", "change",
-                     {"no_hp": "0812 3456 7890", "alamat": XSS})
+    workflow.propose(db.session, usulan, "data_utama", "change", {"no_hp": "0812 3456 7890", "alamat": XSS})
     workflow.propose(db.session, usulan, "anak", "remove", {}, target_id=removed.id)
-    workflow.propose(db.session, usulan, "anak", "add",
-                     {"nama": "RARA <i>SANTOSO</i>", "tanggal_lahir": "2015-03-02",
-                      "jenis_kelamin": "P", "status_anak": "kandung", "status_hidup": "hidup"})
+    workflow.propose(
+        db.session,
+        usulan,
+        "anak",
+        "add",
+        {
+            "nama": "RARA <i>SANTOSO</i>",
+            "tanggal_lahir": "2015-03-02",
+            "jenis_kelamin": "P",
+            "status_anak": "kandung",
+            "status_hidup": "hidup",
+        },
+    )
     return usulan.id
 
 
@@ -74,8 +84,16 @@ def test_pns_prints_the_summary_of_his_sent_submission(world, login, draft):
     assert "no-store" in response.headers["Cache-Control"]
     text = pdf_text(response)
     peg = world["peg_a"]
-    for expected in (peg.nip, "BUDI SANTOSO", "Pemerintah Kota Yogyakarta", "Dinas Pendidikan",
-                     "0812 3456 7890", "ANAK DIHAPUS", "Di SKPD", str(draft)):
+    for expected in (
+        peg.nip,
+        "BUDI SANTOSO",
+        "Pemerintah Kota Yogyakarta",
+        "Dinas Pendidikan",
+        "0812 3456 7890",
+        "ANAK DIHAPUS",
+        "Di SKPD",
+        str(draft),
+    ):
         assert expected in text, expected
     if old_hp:
         assert old_hp in text  # official value next to the proposed one
@@ -99,10 +117,10 @@ def test_verifier_in_scope_prints_it_others_are_refused(app, world, login, draft
     refused = [
         ("pns_b", f"/data-saya/ringkasan/{draft}"),  # not his submission
         ("pns_b", f"/verifikasi/{draft}/ringkasan"),
-        ("pns", f"/verifikasi/{draft}/ringkasan"),   # his own, but not through the verifier's page
+        ("pns", f"/verifikasi/{draft}/ringkasan"),  # his own, but not through the verifier's page
         ("vinstansi_b", f"/verifikasi/{draft}/ringkasan"),  # out of scope
-        ("monitor", f"/verifikasi/{draft}/ringkasan"),      # not a verifier
-        ("vskpd", f"/data-saya/ringkasan/{draft}"),        # staff have no "Data Saya"
+        ("monitor", f"/verifikasi/{draft}/ringkasan"),  # not a verifier
+        ("vskpd", f"/data-saya/ringkasan/{draft}"),  # staff have no "Data Saya"
     ]
     for username, url in refused:
         response = login(username).get(url)

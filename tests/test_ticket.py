@@ -4,6 +4,7 @@ uploads checked by content, routing, the scoped staff inbox and resolving.
 Every request runs in its own app context (as in production), so the database is re-read
 after each request (`fresh`, `tickets`).
 """
+
 import html
 import io
 import re
@@ -119,8 +120,7 @@ def file_ticket(client, data, upload=None, follow=False, with_token=True):
         form["csrf_token"] = csrf_token(client, "/laporkan/")
     if upload is not None:
         form["berkas"] = (io.BytesIO(upload[0]), upload[1])
-    return client.post("/laporkan/", data=form, content_type="multipart/form-data",
-                       follow_redirects=follow)
+    return client.post("/laporkan/", data=form, content_type="multipart/form-data", follow_redirects=follow)
 
 
 def filed(client, world, upload=None, **changes):
@@ -138,13 +138,11 @@ def filed(client, world, upload=None, **changes):
 # The public form
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["pdf", "png"])
-def test_ticket_with_a_scan_gets_a_number_and_a_printable_proof(
-        kind, app, world, login, compiled_catalogue):  # noqa: F811
+def test_ticket_with_a_scan_gets_a_number_and_a_printable_proof(kind, app, world, login, compiled_catalogue):  # noqa: F811
     data = tiny_pdf() if kind == "pdf" else tiny_png()
     client = login()
     peg_a = world["peg_a"]
-    response = file_ticket(client, ticket_data(nip=peg_a.nip), (data, f"sk-pangkat.{kind}"),
-                           follow=True)
+    response = file_ticket(client, ticket_data(nip=peg_a.nip), (data, f"sk-pangkat.{kind}"), follow=True)
     assert response.status_code == 200
     (tiket,) = tickets()
     assert NOMOR.fullmatch(tiket.nomor)
@@ -162,8 +160,14 @@ def test_ticket_with_a_scan_gets_a_number_and_a_printable_proof(
     assert proof.status_code == 200 and proof.mimetype == "application/pdf"
     text = pdf_text(proof.data)
     assert "Tanda Bukti Permohonan Bantuan" in text
-    for expected in (tiket.nomor, "Beda nama", "BUDI SANTOSO", peg_a.nip, "823.3/45/BKD/2014",
-                     "Pemerintah Kota Yogyakarta"):
+    for expected in (
+        tiket.nomor,
+        "Beda nama",
+        "BUDI SANTOSO",
+        peg_a.nip,
+        "823.3/45/BKD/2014",
+        "Pemerintah Kota Yogyakarta",
+    ):
         assert expected in text, expected
 
     # Another browser (no ticket filed in its session) gets neither the page nor the proof.
@@ -200,14 +204,17 @@ def test_upload_over_2_mb_is_refused_with_a_message_and_nothing_is_stored(app, w
     assert tickets() == [] and stored_files() == []
 
 
-@pytest.mark.parametrize("data,filename", [
-    (b"Ini hanya teks, bukan PDF.\n" * 20, "sk.pdf"),
-    (b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "sk.html"),
-    (b"<html><script>alert(1)</script></html>", "sk.pdf"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>',
-     "sk.svg"),
-    (b"%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n", "sk.pdf"),
-], ids=["text-as-pdf", "html", "html-as-pdf", "svg", "pdf-header-only"])
+@pytest.mark.parametrize(
+    "data,filename",
+    [
+        (b"Ini hanya teks, bukan PDF.\n" * 20, "sk.pdf"),
+        (b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "sk.html"),
+        (b"<html><script>alert(1)</script></html>", "sk.pdf"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>', "sk.svg"),
+        (b"%PDF-1.4\n<script>alert(1)</script>\n%%EOF\n", "sk.pdf"),
+    ],
+    ids=["text-as-pdf", "html", "html-as-pdf", "svg", "pdf-header-only"],
+)
 def test_non_documents_are_refused_whatever_their_name(data, filename, app, world, login):
     client = login()
     response = file_ticket(client, ticket_data(nip=world["peg_a"].nip), (data, filename))
@@ -227,11 +234,12 @@ def test_png_named_pdf_is_kept_as_the_png_it_is(app, world, login):
     response = login("vinstansi").get(f"/tiket/{tiket.id}/lampiran")
     assert response.status_code == 200 and response.data == data
     assert response.mimetype == "image/png"
-    assert 'filename=scan.png' in response.headers["Content-Disposition"]
+    assert "filename=scan.png" in response.headers["Content-Disposition"]
 
 
 def test_a_failed_save_leaves_no_file_behind(app, world, login, monkeypatch):
     """If the ticket cannot be stored, its already-written scan is removed again."""
+
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
@@ -243,13 +251,16 @@ def test_a_failed_save_leaves_no_file_behind(app, world, login, monkeypatch):
     assert tickets() == [] and stored_files() == []
 
 
-@pytest.mark.parametrize("original,content_type,offered", [
-    ("scan.pdf", "image/png", "scan.png"),
-    ("foto.jpeg", "image/jpeg", "foto.jpeg"),
-    ("SK.PDF", "application/pdf", "SK.PDF"),
-    ("lampiran", "image/png", "lampiran.png"),
-    ("C:\\fakepath\\sk.jpg", "image/jpeg", "sk.jpg"),
-])
+@pytest.mark.parametrize(
+    "original,content_type,offered",
+    [
+        ("scan.pdf", "image/png", "scan.png"),
+        ("foto.jpeg", "image/jpeg", "foto.jpeg"),
+        ("SK.PDF", "application/pdf", "SK.PDF"),
+        ("lampiran", "image/png", "lampiran.png"),
+        ("C:\\fakepath\\sk.jpg", "image/jpeg", "sk.jpg"),
+    ],
+)
 def test_download_name_follows_the_real_content(original, content_type, offered):
     assert documents.download_name(original, content_type) == offered
 
@@ -262,13 +273,17 @@ def test_ticket_without_attachment_is_fine(app, world, login):
     assert login("vinstansi").get(f"/tiket/{tiket.id}/lampiran").status_code == 404
 
 
-@pytest.mark.parametrize("nip,kategori,ok", [
-    ("", Tiket.KATEGORI_BEDA_NAMA, False),
-    ("12345", Tiket.KATEGORI_TIDAK_ADA, False),
-    ("１９８００１０１２００５０１１９９９", Tiket.KATEGORI_TIDAK_ADA, False),  # full-width digits
-    ("", Tiket.KATEGORI_TIDAK_ADA, True),
-    (UNKNOWN_NIP, Tiket.KATEGORI_TIDAK_ADA, True),
-], ids=["missing", "short", "fullwidth", "empty-allowed-for-tidak-ada", "unknown-nip"])
+@pytest.mark.parametrize(
+    "nip,kategori,ok",
+    [
+        ("", Tiket.KATEGORI_BEDA_NAMA, False),
+        ("12345", Tiket.KATEGORI_TIDAK_ADA, False),
+        ("１９８００１０１２００５０１１９９９", Tiket.KATEGORI_TIDAK_ADA, False),  # full-width digits
+        ("", Tiket.KATEGORI_TIDAK_ADA, True),
+        (UNKNOWN_NIP, Tiket.KATEGORI_TIDAK_ADA, True),
+    ],
+    ids=["missing", "short", "fullwidth", "empty-allowed-for-tidak-ada", "unknown-nip"],
+)
 def test_nip_rule(nip, kategori, ok, app, world, login):
     client = login()
     response = file_ticket(client, ticket_data(nip=nip, kategori=kategori))
@@ -311,7 +326,7 @@ def test_form_is_prefilled_from_the_link_and_for_a_logged_in_pns(app, world, log
 
 def test_xss_in_name_and_details_is_escaped_in_html_and_literal_in_the_pdf(app, world, login):
     nama = '<script>alert("nama")</script>'
-    detail = '<img src=x onerror=alert(1)> & <b>tebal</b>'
+    detail = "<img src=x onerror=alert(1)> & <b>tebal</b>"
     client = login()
     tiket = filed(client, world, nama=nama, detail=detail)
     done = client.get(f"/laporkan/selesai/{tiket.nomor}").get_data(as_text=True)
@@ -364,16 +379,15 @@ def test_tickets_reach_the_right_inbox(app, world, login):
     to_a = filed(client, world, nama="PELAPOR INSTANSI A")
     to_b = filed(client, world, nip=world["peg_b"].nip, nama="PELAPOR INSTANSI B")
     national = filed(client, world, nip="", kategori=Tiket.KATEGORI_TIDAK_ADA, nama="PELAPOR TANPA NIP")
-    assert (to_a.instansi_id, to_b.instansi_id, national.instansi_id) == (
-        world["inst_a"].id, world["inst_b"].id, None)
+    assert (to_a.instansi_id, to_b.instansi_id, national.instansi_id) == (world["inst_a"].id, world["inst_b"].id, None)
     names = {t.id: t.nama for t in (to_a, to_b, national)}
     make_user(app, "helpdesk_b", ROLE_HELPDESK, kanreg=world["kanreg_b"])
 
     expected = {
         "vinstansi": {to_a.id},
         "vinstansi_b": {to_b.id},
-        "helpdesk": {to_a.id, to_b.id, national.id},     # national Helpdesk: all
-        "helpdesk_b": {to_b.id, national.id},            # Kanreg B: its instansi + unrouted
+        "helpdesk": {to_a.id, to_b.id, national.id},  # national Helpdesk: all
+        "helpdesk_b": {to_b.id, national.id},  # Kanreg B: its instansi + unrouted
         "admin": {to_a.id, to_b.id, national.id},
     }
     for username, visible in expected.items():
@@ -389,15 +403,18 @@ def test_verifikator_of_another_instansi_gets_404_everywhere(app, world, login):
     data = tiny_pdf()
     tiket = filed(login(), world, upload=(data, "sk.pdf"))
     other = login("vinstansi_b")
-    for url in (f"/tiket/{tiket.id}", f"/tiket/{tiket.id}/lampiran", f"/laporkan/cetak/{tiket.nomor}",
-                f"/laporkan/selesai/{tiket.nomor}"):
+    for url in (
+        f"/tiket/{tiket.id}",
+        f"/tiket/{tiket.id}/lampiran",
+        f"/laporkan/cetak/{tiket.nomor}",
+        f"/laporkan/selesai/{tiket.nomor}",
+    ):
         response = other.get(url)
         assert response.status_code == 404, url
         assert response.data != data and tiket.nama.encode() not in response.data
     token = csrf_token(other, "/laporkan/")  # the session's token, from any form
     assert other.post(f"/tiket/{tiket.id}/ambil", data={"csrf_token": token}).status_code == 404
-    response = other.post(f"/tiket/{tiket.id}/selesai",
-                          data={"csrf_token": token, "resolution": "bukan urusan saya"})
+    response = other.post(f"/tiket/{tiket.id}/selesai", data={"csrf_token": token, "resolution": "bukan urusan saya"})
     assert response.status_code == 404
     row = fresh(Tiket, tiket.id)
     assert row.status == Tiket.STATUS_BARU and row.resolution is None and row.handled_by_id is None
@@ -456,13 +473,13 @@ def test_claim_and_resolve_are_audited(app, world, login):
     assert fresh(Tiket, tiket.id).status == Tiket.STATUS_DIPROSES
 
     note = "Nama sudah dibetulkan sesuai SK."
-    response = staff.post(f"/tiket/{tiket.id}/selesai",
-                          data={"csrf_token": token, "resolution": note}, follow_redirects=True)
+    response = staff.post(
+        f"/tiket/{tiket.id}/selesai", data={"csrf_token": token, "resolution": note}, follow_redirects=True
+    )
     row = fresh(Tiket, tiket.id)
     assert row.status == Tiket.STATUS_SELESAI and row.resolution == note and row.resolved_at
     assert note in page_text(response)
-    events = db.session.scalars(
-        select(AuditLog).where(AuditLog.target_type == "Tiket").order_by(AuditLog.id)).all()
+    events = db.session.scalars(select(AuditLog).where(AuditLog.target_type == "Tiket").order_by(AuditLog.id)).all()
     assert [e.event for e in events] == ["ticket.created", "ticket.claimed", "ticket.resolved"]
     assert events[-1].actor_id == user.id and note in events[-1].detail
 
@@ -476,8 +493,14 @@ def _live_registration(app, pegawai):
 
     question = db.session.scalars(select(SecurityQuestion)).first()
     registrasi = registration.register(
-        db.session, app.appbuilder.sm, nip=pegawai.nip, email="siti@example.id",
-        password=PASSWORD, mother_name="Ibu Siti", question_id=question.id, answer="kucing",
+        db.session,
+        app.appbuilder.sm,
+        nip=pegawai.nip,
+        email="siti@example.id",
+        password=PASSWORD,
+        mother_name="Ibu Siti",
+        question_id=question.id,
+        answer="kucing",
     )
     return registrasi.id
 
@@ -490,8 +513,9 @@ def test_helpdesk_resolves_with_a_registration_reset(app, world, login):
     # A Verifikator Instansi may not reset, even by posting the box himself.
     staff = login("vinstansi")
     token = csrf_token(staff, f"/tiket/{tiket.id}")
-    staff.post(f"/tiket/{tiket.id}/selesai",
-               data={"csrf_token": token, "resolution": "reset", "reset_registration": "y"})
+    staff.post(
+        f"/tiket/{tiket.id}/selesai", data={"csrf_token": token, "resolution": "reset", "reset_registration": "y"}
+    )
     assert fresh(Tiket, tiket.id).status == Tiket.STATUS_BARU
     assert fresh(Registrasi, registrasi_id).status == Registrasi.STATUS_MENUNGGU
 
@@ -499,9 +523,10 @@ def test_helpdesk_resolves_with_a_registration_reset(app, world, login):
     page = page_text(helpdesk.get(f"/tiket/{tiket.id}"))
     assert 'name="reset_registration"' in page
     token = csrf_token(helpdesk, f"/tiket/{tiket.id}")
-    helpdesk.post(f"/tiket/{tiket.id}/selesai", data={
-        "csrf_token": token, "resolution": "Salah instansi, silakan daftar ulang.",
-        "reset_registration": "y"})
+    helpdesk.post(
+        f"/tiket/{tiket.id}/selesai",
+        data={"csrf_token": token, "resolution": "Salah instansi, silakan daftar ulang.", "reset_registration": "y"},
+    )
     assert fresh(Tiket, tiket.id).status == Tiket.STATUS_SELESAI
     registrasi = fresh(Registrasi, registrasi_id)
     assert registrasi.status == Registrasi.STATUS_DIRESET and not registrasi.user.active
@@ -517,8 +542,11 @@ def test_reset_without_a_live_registration_changes_nothing(app, world, login):
     helpdesk = login("helpdesk")
     assert 'name="reset_registration"' not in page_text(helpdesk.get(f"/tiket/{tiket.id}"))
     token = csrf_token(helpdesk, f"/tiket/{tiket.id}")
-    response = helpdesk.post(f"/tiket/{tiket.id}/selesai", follow_redirects=True, data={
-        "csrf_token": token, "resolution": "coba reset", "reset_registration": "y"})
+    response = helpdesk.post(
+        f"/tiket/{tiket.id}/selesai",
+        follow_redirects=True,
+        data={"csrf_token": token, "resolution": "coba reset", "reset_registration": "y"},
+    )
     expected = message(app, "This NIP has no pending or approved registration to reset.")
     assert expected in page_text(response)
     assert fresh(Tiket, tiket.id).status == Tiket.STATUS_BARU

@@ -1,6 +1,7 @@
 """services.transaction without HTTP: the unit of work commits, or rolls back and re-raises;
 a lost race runs the operation again, a bounded number of times; callbacks wait for the
 commit. (The races themselves, over HTTP: tests/test_concurrency.py.)"""
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -141,19 +142,22 @@ def test_the_decorator_passes_the_session_and_arguments(app):
     assert _events("test.decorated") == 1
 
 
-@pytest.mark.parametrize("error, conflict", [
-    (_stale(), True),
-    (OperationalError("UPDATE usulan", {}, Exception("database is locked")), True),
-    (OperationalError("SELECT 1", {}, _PgError("40001")), True),  # serialization failure
-    (OperationalError("UPDATE usulan", {}, _PgError("40P01")), True),  # deadlock
-    (IntegrityError("INSERT", {}, _PgError("23505")), True),  # unique key taken meanwhile
-    (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: usulan.pegawai_id")), True),
-    (IntegrityError("INSERT", {}, _PgError("23503")), False),  # a foreign key: a real error
-    (IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed")), False),
-    (OperationalError("SELECT 1", {}, Exception("no such table: usulan")), False),
-    (OperationalError("SELECT 1", {}, _PgError("08006")), False),  # the database is away: 503
-    (ValueError("x"), False),
-])
+@pytest.mark.parametrize(
+    "error, conflict",
+    [
+        (_stale(), True),
+        (OperationalError("UPDATE usulan", {}, Exception("database is locked")), True),
+        (OperationalError("SELECT 1", {}, _PgError("40001")), True),  # serialization failure
+        (OperationalError("UPDATE usulan", {}, _PgError("40P01")), True),  # deadlock
+        (IntegrityError("INSERT", {}, _PgError("23505")), True),  # unique key taken meanwhile
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: usulan.pegawai_id")), True),
+        (IntegrityError("INSERT", {}, _PgError("23503")), False),  # a foreign key: a real error
+        (IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed")), False),
+        (OperationalError("SELECT 1", {}, Exception("no such table: usulan")), False),
+        (OperationalError("SELECT 1", {}, _PgError("08006")), False),  # the database is away: 503
+        (ValueError("x"), False),
+    ],
+)
 def test_which_errors_are_lost_races(error, conflict):
     assert is_conflict(error) is conflict
 

@@ -5,6 +5,7 @@ translations/id/LC_MESSAGES/messages.po holds our msgids, Flask-AppBuilder's
 (translations/wtforms-<version>.pot).
 Fix a failure here with `make translations-update` and translate what it lists.
 """
+
 import functools
 import importlib.util
 import os
@@ -29,9 +30,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdifr]|\{\w*\}
 @functools.cache
 def _updater():
     """scripts/update_translations.py: the one place that knows how to extract our msgids."""
-    spec = importlib.util.spec_from_file_location(
-        "update_translations", ROOT / "scripts" / "update_translations.py"
-    )
+    spec = importlib.util.spec_from_file_location("update_translations", ROOT / "scripts" / "update_translations.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -73,8 +72,10 @@ class _VisibleText(HTMLParser):
         if tag in ("script", "style"):
             self._skip += 1
         for name, value in attrs:
-            if value and (name in ("title", "placeholder", "alt", "aria-label")
-                          or (name == "value" and dict(attrs).get("type") in ("submit", "button"))):
+            if value and (
+                name in ("title", "placeholder", "alt", "aria-label")
+                or (name == "value" and dict(attrs).get("type") in ("submit", "button"))
+            ):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
@@ -98,6 +99,7 @@ def _words(text):
 
 
 # --- the catalogue file -------------------------------------------------------------------
+
 
 def test_catalogue_is_indonesian_with_a_single_plural_form(id_catalog):
     assert str(id_catalog.locale) == "id"
@@ -151,15 +153,24 @@ def test_every_wtforms_validator_message_is_in_the_catalogue(id_catalog):
 def test_house_terms_are_used(id_catalog):
     """The words the 2015 portal used, so staff manuals and helpdesk scripts still match."""
     expected = {
-        "Save": "Simpan", "Search": "Cari", "Edit": "Ubah", "Delete": "Hapus",
-        "Sign In": "Masuk", "Logout": "Keluar", "Password": "Kata Kunci",
-        "Username": "Nama Pengguna", "List Users": "Daftar Pengguna",
-        "Employee": "Pegawai", "Work unit": "Unit Kerja", "Date of birth": "Tanggal Lahir",
+        "Save": "Simpan",
+        "Search": "Cari",
+        "Edit": "Ubah",
+        "Delete": "Hapus",
+        "Sign In": "Masuk",
+        "Logout": "Keluar",
+        "Password": "Kata Kunci",
+        "Username": "Nama Pengguna",
+        "List Users": "Daftar Pengguna",
+        "Employee": "Pegawai",
+        "Work unit": "Unit Kerja",
+        "Date of birth": "Tanggal Lahir",
     }
     assert {k: id_catalog.get(k).string for k in expected} == expected
 
 
 # --- what users see -----------------------------------------------------------------------
+
 
 def test_our_catalogue_is_read_and_wins_over_flask_appbuilders(app):
     """Flask-Babel merges the directories in order, later ones overriding earlier ones."""
@@ -197,7 +208,8 @@ def test_english_stays_available_from_the_language_picker(client, compiled_catal
 def test_failed_login_message_is_indonesian(client, compiled_catalogue):
     token = csrf_token(client, "/login/")
     response = client.post(
-        "/login/", data={"username": "tidak-ada", "password": "salah", "csrf_token": token},
+        "/login/",
+        data={"username": "tidak-ada", "password": "salah", "csrf_token": token},
         follow_redirects=True,
     )
     text = visible_text(response)

@@ -5,6 +5,7 @@ its own ancestor nor under another instansi, and every scope helper grants nothi
 unit-level role whose unit is missing or whose path is broken.
 
 Every request runs in its own app context (as in production), so the database is re-read."""
+
 import re
 
 import pytest
@@ -43,9 +44,13 @@ def unit_by_kode(kode):
 
 def unit_form(unit=None, **values):
     """The Admin's unit form as a browser posts it (FAB sends ids for the relations)."""
-    data = {"kode": unit.kode if unit else "", "nama": unit.nama if unit else "",
-            "instansi": unit.instansi_id if unit else "", "parent": (unit.parent_id or "") if unit else "",
-            "aktif": "y"}
+    data = {
+        "kode": unit.kode if unit else "",
+        "nama": unit.nama if unit else "",
+        "instansi": unit.instansi_id if unit else "",
+        "parent": (unit.parent_id or "") if unit else "",
+        "aktif": "y",
+    }
     data.update(values)
     return data
 
@@ -65,8 +70,11 @@ def edit_unit(client, unit, **values):
 
 def submit(app, world, pegawai):
     """`pegawai` proposes a new phone number and sends it (as his own PNS account)."""
-    user = world["users"][ROLE_PNS] if pegawai.id == world["peg_a"].id else make_user(
-        app, f"pns{pegawai.id}", ROLE_PNS, pegawai=pegawai)
+    user = (
+        world["users"][ROLE_PNS]
+        if pegawai.id == world["peg_a"].id
+        else make_user(app, f"pns{pegawai.id}", ROLE_PNS, pegawai=pegawai)
+    )
     usulan = workflow.open_draft(db.session, pegawai)
     workflow.propose(db.session, usulan, "data_utama", "change", {"no_hp": "0812 3456 7890"})
     for section in workflow.SECTIONS:
@@ -85,8 +93,13 @@ def inbox_names(client):
 # --------------------------------------------------------------------------------------------
 def test_admin_adds_a_unit_under_a_parent_and_its_path_follows_the_parent(world, login):
     admin = login("admin")
-    response = add_unit(admin, kode="UPTD-01", nama="UPTD Sanggar Kegiatan Belajar",
-                        instansi=world["inst_a"].id, parent=world["unit_a"].id)
+    response = add_unit(
+        admin,
+        kode="UPTD-01",
+        nama="UPTD Sanggar Kegiatan Belajar",
+        instansi=world["inst_a"].id,
+        parent=world["unit_a"].id,
+    )
     assert response.status_code == 200
     unit = unit_by_kode("UPTD-01")
     parent = fresh(UnitKerja, world["unit_a"].id)
@@ -101,8 +114,13 @@ def test_admin_adds_a_unit_under_a_parent_and_its_path_follows_the_parent(world,
 def test_the_verifikator_skpd_of_a_new_unit_sees_only_that_unit(app, world, login):
     """The tester's reproduction: a unit added in the Admin screens, its Verifikator SKPD, and
     records of another Kanreg, another unit and a parent unit he must not reach."""
-    add_unit(login("admin"), kode="PUSKESMAS-1", nama="Puskesmas Gondokusuman",
-             instansi=world["inst_a"].id, parent=world["other_a"].id)
+    add_unit(
+        login("admin"),
+        kode="PUSKESMAS-1",
+        nama="Puskesmas Gondokusuman",
+        instansi=world["inst_a"].id,
+        parent=world["other_a"].id,
+    )
     unit = unit_by_kode("PUSKESMAS-1")
     own = PegawaiFactory(unit_kerja=unit, nama="RINA WULANDARI")
     db.session.commit()
@@ -122,8 +140,10 @@ def test_the_verifikator_skpd_of_a_new_unit_sees_only_that_unit(app, world, logi
     for name, pk in others.items():
         assert client.get(f"/verifikasi/{pk}").status_code == 404, name
         token = csrf_token(client, f"/verifikasi/{own_usulan}")
-        refused = client.post(f"/verifikasi/{pk}/act", data={
-            "csrf_token": token, "action": workflow.VERIFIKASI, "version": fresh(Usulan, pk).version})
+        refused = client.post(
+            f"/verifikasi/{pk}/act",
+            data={"csrf_token": token, "action": workflow.VERIFIKASI, "version": fresh(Usulan, pk).version},
+        )
         assert refused.status_code == 404, name
         assert fresh(Usulan, pk).status == Usulan.DI_SKPD, name
     assert client.get(f"/verifikasi/{own_usulan}").status_code == 200
@@ -148,8 +168,11 @@ def test_moving_a_unit_moves_its_subtree_its_copies_and_the_scopes(app, world, l
     sub, kelas, new_parent = fresh(UnitKerja, sub.id), fresh(UnitKerja, kelas.id), fresh(UnitKerja, new_parent.id)
     assert sub.path == f"{new_parent.path}{sub.id}/"
     assert kelas.path == f"{sub.path}{kelas.id}/"
-    copies = dict(db.session.execute(select(RekapUnit.unit_kerja_id, RekapUnit.unit_path)
-                                     .where(RekapUnit.unit_kerja_id.in_([sub.id, kelas.id]))).all())
+    copies = dict(
+        db.session.execute(
+            select(RekapUnit.unit_kerja_id, RekapUnit.unit_path).where(RekapUnit.unit_kerja_id.in_([sub.id, kelas.id]))
+        ).all()
+    )
     assert copies == {sub.id: sub.path, kelas.id: kelas.path}
     assert db.session.scalar(select(RekapAntrian.unit_path).where(RekapAntrian.unit_kerja_id == sub.id)) == sub.path
 
@@ -180,8 +203,9 @@ def test_a_unit_cannot_become_its_own_ancestor(world, login):
 
 def test_a_unit_keeps_to_its_parents_instansi(world, login):
     admin = login("admin")
-    response = add_unit(admin, kode="LINTAS", nama="Unit Lintas Instansi",
-                        instansi=world["inst_a"].id, parent=world["unit_b"].id)
+    response = add_unit(
+        admin, kode="LINTAS", nama="Unit Lintas Instansi", instansi=world["inst_a"].id, parent=world["unit_b"].id
+    )
     assert OTHER_INSTANSI in response.get_data(as_text=True)
     assert unit_by_kode("LINTAS") is None
 
@@ -245,10 +269,16 @@ def test_a_unit_role_with_a_broken_or_missing_unit_sees_nothing(app, world, logi
     unit = world["unit_a"]
     pending = submit(app, world, world["peg_a"])
     monitoring.refresh(db.session)
-    skpd = make_user(app, "vskpd_broken", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"],
-                     unit_kerja=unit if path is not None else None)
-    client_user = make_user(app, "api_broken", ROLE_INTEGRASI, unit_kerja=unit if path is not None else None,
-                            instansi=world["inst_a"])
+    skpd = make_user(
+        app,
+        "vskpd_broken",
+        ROLE_VERIFIKATOR_SKPD,
+        instansi=world["inst_a"],
+        unit_kerja=unit if path is not None else None,
+    )
+    client_user = make_user(
+        app, "api_broken", ROLE_INTEGRASI, unit_kerja=unit if path is not None else None, instansi=world["inst_a"]
+    )
     key = apikeys.create(db.session, client_user, "unit key")[1]
     if path is not None:
         _break(unit, path)
@@ -259,9 +289,15 @@ def test_a_unit_role_with_a_broken_or_missing_unit_sees_nothing(app, world, logi
         assert world[name].nip not in listed
         assert client.get(f"/pegawaiview/show/{world[name].id}").status_code == 404
     assert inbox_names(client) == set()
-    for url in (f"/verifikasi/{pending}", f"/verifikasi/{pending}/ringkasan", "/monitoring/",
-                "/monitoring/daftar/belum_daftar", "/monitoring/antrian/",
-                "/monitoring/ekspor/terverifikasi.csv", f"/monitoring/?unit={unit.id}"):
+    for url in (
+        f"/verifikasi/{pending}",
+        f"/verifikasi/{pending}/ringkasan",
+        "/monitoring/",
+        "/monitoring/daftar/belum_daftar",
+        "/monitoring/antrian/",
+        "/monitoring/ekspor/terverifikasi.csv",
+        f"/monitoring/?unit={unit.id}",
+    ):
         assert client.get(url).status_code in (403, 404), url
     assert fresh(Usulan, pending).status == Usulan.DI_SKPD
 

@@ -1,5 +1,6 @@
 """The verification inbox and page: who sees what, return / verify through the screens,
 stale pages and CSRF."""
+
 import re
 
 import pytest
@@ -43,8 +44,12 @@ def _version_on_page(html):
 def _act(client, pk, action, reason="", version=None, token=None):
     url = f"/verifikasi/{pk}"
     page = client.get(url).get_data(as_text=True)
-    data = {"csrf_token": token or csrf_token(client, url), "action": action, "reason": reason,
-            "version": version if version is not None else _version_on_page(page)}
+    data = {
+        "csrf_token": token or csrf_token(client, url),
+        "action": action,
+        "reason": reason,
+        "version": version if version is not None else _version_on_page(page),
+    }
     return client.post(f"/verifikasi/{pk}/act", data=data, follow_redirects=True)
 
 
@@ -129,8 +134,16 @@ def test_item_marked_not_matching_blocks_verify(client, auth, world, submitted):
     auth.login("vskpd")
     item_id = _usulan(pk).items[0].id
     url = f"/verifikasi/{pk}"
-    client.post(f"{url}/verdict", data={"csrf_token": csrf_token(client, url), "item_id": item_id,
-                                        "verdict": "tidak_sesuai", "reason_code": "BTS", "note": "buram"})
+    client.post(
+        f"{url}/verdict",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "item_id": item_id,
+            "verdict": "tidak_sesuai",
+            "reason_code": "BTS",
+            "note": "buram",
+        },
+    )
     page = client.get(url).get_data(as_text=True)
     assert "buram" in page
     _act(client, pk, workflow.VERIFIKASI)
@@ -149,8 +162,9 @@ def test_monitor_and_pns_cannot_open_the_inbox(client, auth, world, submitted, u
 def test_post_without_csrf_is_refused(client, auth, world, submitted):
     pk = submitted
     auth.login("vskpd")
-    response = client.post(f"/verifikasi/{pk}/act",
-                           data={"action": workflow.VERIFIKASI, "version": _usulan(pk).version})
+    response = client.post(
+        f"/verifikasi/{pk}/act", data={"action": workflow.VERIFIKASI, "version": _usulan(pk).version}
+    )
     assert response.status_code == 400
     assert _usulan(pk).status == Usulan.DI_SKPD
 

@@ -6,6 +6,7 @@ PDF summary and its documents follow the one rule (services.scope.visible_usulan
 the PNS and his family show masked to roles that do not keep master data (views.privacy).
 
 Every request runs in its own app context (as in production), so the database is re-read."""
+
 import datetime as dt
 
 import pytest
@@ -53,10 +54,19 @@ def make_submission(world, stage):
     """peg_a's submission at `stage` (a VISIBLE key): a new NIK (with a document) and a child
     with a NIK; a new name too when it must reach BKN. Returns (usulan id, dokumen id, NIKs)."""
     peg = world["peg_a"]
-    niks = {"official": peg.nik, "proposed": make_nik("327301", peg.tanggal_lahir, peg.jenis_kelamin, 4321),
-            "child": make_nik("327301", CHILD_BORN, "P", 7)}
-    dokumen = Dokumen(pegawai_id=peg.id, stored_name="c" * 32, original_name="ktp-baru.pdf",
-                      content_type=documents.PDF, size_bytes=4, sha256="0" * 64)
+    niks = {
+        "official": peg.nik,
+        "proposed": make_nik("327301", peg.tanggal_lahir, peg.jenis_kelamin, 4321),
+        "child": make_nik("327301", CHILD_BORN, "P", 7),
+    }
+    dokumen = Dokumen(
+        pegawai_id=peg.id,
+        stored_name="c" * 32,
+        original_name="ktp-baru.pdf",
+        content_type=documents.PDF,
+        size_bytes=4,
+        sha256="0" * 64,
+    )
     db.session.add(dokumen)
     db.session.commit()
     documents.path_for(dokumen.stored_name).parent.mkdir(parents=True, exist_ok=True)
@@ -66,9 +76,20 @@ def make_submission(world, stage):
     if stage in ("di_bkn", "selesai_bkn"):
         values["nama"] = "BUDI SANTOSA"
     workflow.propose(db.session, usulan, "data_utama", "change", values, dokumen_id=dokumen.id)
-    workflow.propose(db.session, usulan, "anak", "add", {
-        "nama": "RARA SANTOSO", "nik": niks["child"], "tanggal_lahir": CHILD_BORN.isoformat(),
-        "jenis_kelamin": "P", "status_anak": "kandung", "status_hidup": "hidup"})
+    workflow.propose(
+        db.session,
+        usulan,
+        "anak",
+        "add",
+        {
+            "nama": "RARA SANTOSO",
+            "nik": niks["child"],
+            "tanggal_lahir": CHILD_BORN.isoformat(),
+            "jenis_kelamin": "P",
+            "status_anak": "kandung",
+            "status_hidup": "hidup",
+        },
+    )
     pk = usulan.id
     if stage != "draft":
         for section in workflow.SECTIONS:
@@ -93,9 +114,11 @@ def test_staff_open_a_submission_only_at_or_past_their_level(world, login, stage
     pk, dokumen_id, _ = make_submission(world, stage)
     for username in (*STAFF, "vinstansi_b"):
         client = login(username)
-        pages = {"show": client.get(f"/verifikasi/{pk}"),
-                 "ringkasan": client.get(f"/verifikasi/{pk}/ringkasan"),
-                 "dokumen": client.get(f"/verifikasi/{pk}/dokumen/{dokumen_id}")}
+        pages = {
+            "show": client.get(f"/verifikasi/{pk}"),
+            "ringkasan": client.get(f"/verifikasi/{pk}/ringkasan"),
+            "dokumen": client.get(f"/verifikasi/{pk}/dokumen/{dokumen_id}"),
+        }
         for name, response in pages.items():
             if username in VISIBLE[stage]:
                 assert response.status_code == 200, (stage, username, name)

@@ -1,5 +1,6 @@
 """The data-update workflow (DESIGN.md §3): the transition table, scope, Kirim checks, BKN
 routing, apply to the official record, rollback, conflicts and concurrent verifiers."""
+
 import datetime as dt
 import importlib
 import threading
@@ -157,8 +158,7 @@ def test_transition_table_is_the_designed_one():
         assert rule.reason_required == (action in (KEMBALIKAN, TURUN_STATUS)), (status, action)
 
 
-@pytest.mark.parametrize("status,action", [(s, a) for s in ORDER for a in workflow.ACTIONS],
-                         ids=lambda v: v)
+@pytest.mark.parametrize("status,action", [(s, a) for s in ORDER for a in workflow.ACTIONS], ids=lambda v: v)
 def test_every_role_in_every_state_for_every_action(world, status, action):
     """Each role (all scoped so they can see the record) tries `action` on an Usulan at
     `status`: only the roles of the table succeed, reaching the table's status with one event;
@@ -179,43 +179,52 @@ def test_every_role_in_every_state_for_every_action(world, status, action):
         if usulan.status != status:  # the previous legal role moved it: bring it back
             usulan = drive(world, usulan, status)
         version = usulan.version
-        event = workflow.transition(db.session, users[role], usulan.id, action, reason=REASON,
-                                    expected_version=version)
+        event = workflow.transition(db.session, users[role], usulan.id, action, reason=REASON, expected_version=version)
         after = fresh(Usulan, usulan.id)
         assert after.status == expected_to, role
         assert after.version > version
         last = events_of(usulan.id)[-1]
         assert last.id == event.id
         assert (last.from_status, last.to_status, last.action, last.actor_id) == (
-            status, expected_to, action, users[role].id)
+            status,
+            expected_to,
+            action,
+            users[role].id,
+        )
         assert last.level == workflow.LEVELS[role] and last.reason == REASON
 
 
-@pytest.mark.parametrize("status,action,who", [
-    ("draft", KIRIM, "pns_other"),            # another PNS's draft
-    ("di_skpd", VERIFIKASI, "skpd_other"),    # SKPD of another unit of the same instansi
-    ("di_skpd", KEMBALIKAN, "skpd_other"),
-    ("di_skpd", VERIFIKASI, "skpd_child"),    # SKPD of a sub-unit cannot act on its parent unit
-    ("di_instansi", VERIFIKASI, "vinstansi_b"),  # Verifikator Instansi of instansi B
-    ("di_instansi", KEMBALIKAN, "vinstansi_b"),
-    ("di_bkn", VERIFIKASI, "bkn_other"),      # BKN of another Kanreg
-    ("di_bkn", KEMBALIKAN, "bkn_other"),
-    ("di_skpd", TURUN_STATUS, "helpdesk_other"),  # Helpdesk of another Kanreg
-    ("di_skpd", VERIFIKASI, "skpd_plus_monitor"),  # a national read scope does not widen it
-])
+@pytest.mark.parametrize(
+    "status,action,who",
+    [
+        ("draft", KIRIM, "pns_other"),  # another PNS's draft
+        ("di_skpd", VERIFIKASI, "skpd_other"),  # SKPD of another unit of the same instansi
+        ("di_skpd", KEMBALIKAN, "skpd_other"),
+        ("di_skpd", VERIFIKASI, "skpd_child"),  # SKPD of a sub-unit cannot act on its parent unit
+        ("di_instansi", VERIFIKASI, "vinstansi_b"),  # Verifikator Instansi of instansi B
+        ("di_instansi", KEMBALIKAN, "vinstansi_b"),
+        ("di_bkn", VERIFIKASI, "bkn_other"),  # BKN of another Kanreg
+        ("di_bkn", KEMBALIKAN, "bkn_other"),
+        ("di_skpd", TURUN_STATUS, "helpdesk_other"),  # Helpdesk of another Kanreg
+        ("di_skpd", VERIFIKASI, "skpd_plus_monitor"),  # a national read scope does not widen it
+    ],
+)
 def test_cross_scope_attempts_are_refused(app, world, status, action, who):
     outsiders = {
         "pns_other": lambda: make_user(app, "pns2", ROLE_PNS, pegawai=world["peg_other"]),
-        "skpd_other": lambda: make_user(app, "vskpd2", ROLE_VERIFIKATOR_SKPD,
-                                        instansi=world["inst_a"], unit_kerja=world["other_a"]),
-        "skpd_child": lambda: make_user(app, "vskpd3", ROLE_VERIFIKATOR_SKPD,
-                                        instansi=world["inst_a"], unit_kerja=world["sub_a"]),
+        "skpd_other": lambda: make_user(
+            app, "vskpd2", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"], unit_kerja=world["other_a"]
+        ),
+        "skpd_child": lambda: make_user(
+            app, "vskpd3", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"], unit_kerja=world["sub_a"]
+        ),
         "vinstansi_b": lambda: world["users"]["vinstansi_b"],
         "bkn_other": lambda: make_user(app, "vbkn2", ROLE_VERIFIKATOR_BKN, kanreg=world["kanreg_b"]),
         "helpdesk_other": lambda: make_user(app, "helpdesk2", ROLE_HELPDESK, kanreg=world["kanreg_b"]),
         "skpd_plus_monitor": lambda: _with_role(
-            make_user(app, "vskpd4", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"],
-                      unit_kerja=world["other_a"]), ROLE_MONITOR),
+            make_user(app, "vskpd4", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"], unit_kerja=world["other_a"]),
+            ROLE_MONITOR,
+        ),
     }
     actor = outsiders[who]()
     usulan = drive(world, draft_with(world["peg_a"]), status)
@@ -226,8 +235,7 @@ def test_cross_scope_attempts_are_refused(app, world, status, action, who):
 
 
 def _with_role(user, role_name):
-    user.roles.append(db.session.scalars(
-        select(User.roles.property.mapper.class_).filter_by(name=role_name)).one())
+    user.roles.append(db.session.scalars(select(User.roles.property.mapper.class_).filter_by(name=role_name)).one())
     db.session.commit()
     return user
 
@@ -243,8 +251,11 @@ def test_skpd_of_a_parent_unit_verifies_its_sub_units(app, world):
 def test_reason_is_mandatory_to_return_or_turn_back(world):
     users = world["users"]
     usulan = drive(world, draft_with(world["peg_a"]), "di_skpd")
-    for role, action in ((ROLE_VERIFIKATOR_SKPD, KEMBALIKAN), (ROLE_HELPDESK, TURUN_STATUS),
-                         (ROLE_ADMIN, TURUN_STATUS)):
+    for role, action in (
+        (ROLE_VERIFIKATOR_SKPD, KEMBALIKAN),
+        (ROLE_HELPDESK, TURUN_STATUS),
+        (ROLE_ADMIN, TURUN_STATUS),
+    ):
         with pytest.raises(ReasonRequired):
             workflow.transition(db.session, users[role], usulan.id, action, reason="   ")
     assert fresh(Usulan, usulan.id).status == "di_skpd"
@@ -255,11 +266,11 @@ def test_stale_page_gets_already_handled(world):
     users = world["users"]
     usulan = drive(world, draft_with(world["peg_a"]), "di_skpd")
     seen = usulan.version
-    workflow.transition(db.session, users[ROLE_VERIFIKATOR_SKPD], usulan.id, VERIFIKASI,
-                        expected_version=seen)
+    workflow.transition(db.session, users[ROLE_VERIFIKATOR_SKPD], usulan.id, VERIFIKASI, expected_version=seen)
     with pytest.raises(AlreadyHandled):
-        workflow.transition(db.session, users[ROLE_VERIFIKATOR_SKPD], usulan.id, KEMBALIKAN,
-                            reason=REASON, expected_version=seen)
+        workflow.transition(
+            db.session, users[ROLE_VERIFIKATOR_SKPD], usulan.id, KEMBALIKAN, reason=REASON, expected_version=seen
+        )
     assert fresh(Usulan, usulan.id).status == "di_instansi"
     assert [e.action for e in events_of(usulan.id)] == [KIRIM, VERIFIKASI]
 
@@ -299,22 +310,37 @@ def test_editing_a_section_takes_its_reviewed_mark_away(world):
 def test_kirim_is_refused_with_every_failed_rule(world):
     peg = world["peg_a"]
     first = RiwayatGolonganFactory(pegawai=peg, kode="III/a", tmt_golongan=peg.tmt_cpns)
-    RiwayatJabatanFactory(pegawai=peg, nama_jabatan="Staf", tmt_jabatan=peg.tmt_cpns,
-                          tmt_selesai=peg.tmt_cpns + dt.timedelta(days=365))
+    RiwayatJabatanFactory(
+        pegawai=peg, nama_jabatan="Staf", tmt_jabatan=peg.tmt_cpns, tmt_selesai=peg.tmt_cpns + dt.timedelta(days=365)
+    )
     db.session.commit()
-    usulan = draft_with(peg, [
-        # The birth date no longer agrees with digits 1-8 of the NIP.
-        ("data_utama", "change", {"tanggal_lahir": peg.tanggal_lahir + dt.timedelta(days=1)}, None),
-        # A later TMT with a lower golongan.
-        ("riwayat_golongan", "add", {"golongan_id": golongan("II/d").id,
-                                     "tmt_golongan": first.tmt_golongan + dt.timedelta(days=800)}, None),
-        # Overlapping jabatan: starts before the official one ends.
-        ("riwayat_jabatan", "add", {"nama_jabatan": "Kepala Seksi", "tmt_jabatan": peg.tmt_cpns
-                                    + dt.timedelta(days=10), "tmt_selesai": peg.tmt_cpns + dt.timedelta(days=400)},
-         None),
-        # A new child without the required name.
-        ("anak", "add", {"tanggal_lahir": dt.date(2011, 1, 1)}, None),
-    ])
+    usulan = draft_with(
+        peg,
+        [
+            # The birth date no longer agrees with digits 1-8 of the NIP.
+            ("data_utama", "change", {"tanggal_lahir": peg.tanggal_lahir + dt.timedelta(days=1)}, None),
+            # A later TMT with a lower golongan.
+            (
+                "riwayat_golongan",
+                "add",
+                {"golongan_id": golongan("II/d").id, "tmt_golongan": first.tmt_golongan + dt.timedelta(days=800)},
+                None,
+            ),
+            # Overlapping jabatan: starts before the official one ends.
+            (
+                "riwayat_jabatan",
+                "add",
+                {
+                    "nama_jabatan": "Kepala Seksi",
+                    "tmt_jabatan": peg.tmt_cpns + dt.timedelta(days=10),
+                    "tmt_selesai": peg.tmt_cpns + dt.timedelta(days=400),
+                },
+                None,
+            ),
+            # A new child without the required name.
+            ("anak", "add", {"tanggal_lahir": dt.date(2011, 1, 1)}, None),
+        ],
+    )
     with pytest.raises(KirimRefused) as refused:
         workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, KIRIM)
     problems = {(p.section, p.field, p.code) for p in refused.value.problems}
@@ -330,16 +356,20 @@ def test_kirim_is_refused_with_every_failed_rule(world):
 # --------------------------------------------------------------------------------------------
 # BKN routing
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("change,to_bkn", [
-    (("data_utama", {"nama": "BUDI SANTOSO WIBOWO"}), True),
-    (("data_utama", {"tmt_pns": None}), True),
-    (("data_utama", {"status": Pegawai.STATUS_CPNS}), True),
-    (("data_utama", {"golongan_id": "III/b"}), True),
-    (("riwayat_golongan", {"golongan_id": "III/b", "tmt_golongan": dt.date(2030, 4, 1)}), True),
-    (("data_utama", {"email": "budi.santoso@jogjakota.go.id", "no_hp": "081234567890"}), False),
-    (("data_utama", {"alamat": "Jl. Malioboro 1, Yogyakarta"}), False),
-    (("anak", {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)}), False),
-], ids=lambda v: str(v) if isinstance(v, bool) else f"{v[0]}-{'-'.join(v[1])}")
+@pytest.mark.parametrize(
+    "change,to_bkn",
+    [
+        (("data_utama", {"nama": "BUDI SANTOSO WIBOWO"}), True),
+        (("data_utama", {"tmt_pns": None}), True),
+        (("data_utama", {"status": Pegawai.STATUS_CPNS}), True),
+        (("data_utama", {"golongan_id": "III/b"}), True),
+        (("riwayat_golongan", {"golongan_id": "III/b", "tmt_golongan": dt.date(2030, 4, 1)}), True),
+        (("data_utama", {"email": "budi.santoso@jogjakota.go.id", "no_hp": "081234567890"}), False),
+        (("data_utama", {"alamat": "Jl. Malioboro 1, Yogyakarta"}), False),
+        (("anak", {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)}), False),
+    ],
+    ids=lambda v: str(v) if isinstance(v, bool) else f"{v[0]}-{'-'.join(v[1])}",
+)
 def test_bkn_sees_only_submissions_touching_bkn_level_fields(world, change, to_bkn):
     section, values = change
     values = {k: golongan(v).id if k == "golongan_id" else v for k, v in values.items()}
@@ -379,8 +409,7 @@ def _full_proposal(world):
     smp = db.session.scalars(select(TingkatPendidikan).filter_by(nama="SLTP")).one()
     changes = [
         ("data_utama", "change", {"nama": "BUDI SANTOSO WIBOWO", "email": "budi@jogjakota.go.id"}, None),
-        ("anak", "add", {"nama": "RARA SANTOSO", "tanggal_lahir": dt.date(2010, 5, 1),
-                         "jenis_kelamin": "P"}, None),
+        ("anak", "add", {"nama": "RARA SANTOSO", "tanggal_lahir": dt.date(2010, 5, 1), "jenis_kelamin": "P"}, None),
         ("anak", "change", {"tingkat_pendidikan_id": smp.id, "nama_sekolah": "SMP Negeri 5"}, son.id),
         ("riwayat_jabatan", "change", {"nama_jabatan": "Pengadministrasi Umum"}, jabatan.id),
         ("organisasi", "remove", None, organisasi.id),
@@ -417,13 +446,14 @@ def test_final_verification_applies_everything_with_history_and_events(world):
     assert history[("organisasi", organisasi_id, "nama_organisasi")] == ('"Pramuka"', None)
     assert history[("anak", child.id, "tanggal_lahir")] == (None, '"2010-05-01"')
     assert history[("anak", son_id, "nama_sekolah")] == (None, '"SMP Negeri 5"')
-    assert all(c.usulan_id == usulan.id and c.actor_id == users[ROLE_VERIFIKATOR_BKN].id
-               for c in changes_of(peg_id))
+    assert all(c.usulan_id == usulan.id and c.actor_id == users[ROLE_VERIFIKATOR_BKN].id for c in changes_of(peg_id))
 
     events = events_of(usulan.id)
     assert [(e.level, e.from_status, e.to_status) for e in events] == [
-        ("pns", "draft", "di_skpd"), ("skpd", "di_skpd", "di_instansi"),
-        ("instansi", "di_instansi", "di_bkn"), ("bkn", "di_bkn", "selesai"),
+        ("pns", "draft", "di_skpd"),
+        ("skpd", "di_skpd", "di_instansi"),
+        ("instansi", "di_instansi", "di_bkn"),
+        ("bkn", "di_bkn", "selesai"),
     ]
     assert all(abs(e.created_at - dt.datetime.utcnow()) < dt.timedelta(minutes=5) for e in events)
     # A new draft can be opened once the previous one is done; it is based on the new record.
@@ -488,7 +518,12 @@ def test_official_change_after_kirim_is_a_conflict_not_an_overwrite(world):
         workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI)
     [entry] = conflict.value.conflicts
     assert (entry.section, entry.field, entry.snapshot, entry.official, entry.touched) == (
-        "data_utama", "nama", old_nama, "BUDY SANTOSA", True)
+        "data_utama",
+        "nama",
+        old_nama,
+        "BUDY SANTOSA",
+        True,
+    )
     assert fresh(Pegawai, peg_id).nama == "BUDY SANTOSA"
     assert fresh(Usulan, usulan.id).status == "di_bkn"
     # The verifier sees it on the page too, next to the field.
@@ -496,8 +531,7 @@ def test_official_change_after_kirim_is_a_conflict_not_an_overwrite(world):
     assert row.fields[0].official == "BUDY SANTOSA" and row.fields[0].conflict
 
     # Having seen it, he may accept the proposal over the newer official value.
-    workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI,
-                        accept_conflicts=True)
+    workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI, accept_conflicts=True)
     assert fresh(Pegawai, peg_id).nama == old_nama + " PUTRA"
     [change] = [c for c in changes_of(peg_id) if c.field == "nama"]
     assert (change.old_value, change.new_value) == ('"BUDY SANTOSA"', f'"{old_nama} PUTRA"')
@@ -512,8 +546,7 @@ def test_unrelated_official_change_is_shown_and_kept(world):
         workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI)
     [entry] = conflict.value.conflicts
     assert (entry.field, entry.official, entry.touched) == ("no_hp", "08129999999", False)
-    workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI,
-                        accept_conflicts=True)
+    workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI, accept_conflicts=True)
     peg = fresh(Pegawai, peg_id)
     assert peg.no_hp == "08129999999" and peg.nama.endswith(" PUTRA")
 
@@ -523,15 +556,22 @@ def test_a_changed_row_that_is_gone_cannot_be_applied(world):
     peg = world["peg_a"]
     jabatan = RiwayatJabatanFactory(pegawai=peg, nama_jabatan="Staf", tmt_jabatan=peg.tmt_cpns)
     db.session.commit()
-    usulan = drive(world, draft_with(peg, [
-        ("data_utama", "change", {"nama": peg.nama + " PUTRA"}, None),
-        ("riwayat_jabatan", "change", {"nama_jabatan": "Analis"}, jabatan.id)]), "di_bkn")
+    usulan = drive(
+        world,
+        draft_with(
+            peg,
+            [
+                ("data_utama", "change", {"nama": peg.nama + " PUTRA"}, None),
+                ("riwayat_jabatan", "change", {"nama_jabatan": "Analis"}, jabatan.id),
+            ],
+        ),
+        "di_bkn",
+    )
     db.session.delete(fresh(RiwayatJabatan, jabatan.id))
     db.session.commit()
     for accept in (False, True):
         with pytest.raises(Conflict) as conflict:
-            workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI,
-                                accept_conflicts=accept)
+            workflow.transition(db.session, users[ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI, accept_conflicts=accept)
         assert any(c.blocking and c.target_id == jabatan.id for c in conflict.value.conflicts)
     assert fresh(Usulan, usulan.id).status == "di_bkn"
     # Returning it is the way out; the PNS withdraws the change and sends again.
@@ -564,9 +604,17 @@ def test_official_change_before_kirim_makes_the_pns_review_again(world):
 def test_returned_submission_shows_the_pns_what_to_fix(world):
     users = world["users"]
     peg = world["peg_a"]
-    usulan = drive(world, draft_with(peg, [
-        ("data_utama", "change", {"nama": peg.nama + " PUTRA"}, None),
-        ("anak", "add", {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)}, None)]), "di_skpd")
+    usulan = drive(
+        world,
+        draft_with(
+            peg,
+            [
+                ("data_utama", "change", {"nama": peg.nama + " PUTRA"}, None),
+                ("anak", "add", {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)}, None),
+            ],
+        ),
+        "di_skpd",
+    )
     child_item = next(i for i in usulan.items if i.section == "anak")
     skpd = users[ROLE_VERIFIKATOR_SKPD]
     with pytest.raises(ReasonRequired):
@@ -574,10 +622,12 @@ def test_returned_submission_shows_the_pns_what_to_fix(world):
     with pytest.raises(ReasonRequired):
         workflow.set_verdict(db.session, skpd, usulan.id, child_item.id, UsulanItem.TIDAK_SESUAI, "LAIN")
     with pytest.raises(NotAllowed):  # not the verifier of this level
-        workflow.set_verdict(db.session, users[ROLE_VERIFIKATOR_INSTANSI], usulan.id, child_item.id,
-                             UsulanItem.TIDAK_SESUAI, "BTS")
-    workflow.set_verdict(db.session, skpd, usulan.id, child_item.id, UsulanItem.TIDAK_SESUAI, "BTS",
-                         "Akta kelahiran tidak dilampirkan")
+        workflow.set_verdict(
+            db.session, users[ROLE_VERIFIKATOR_INSTANSI], usulan.id, child_item.id, UsulanItem.TIDAK_SESUAI, "BTS"
+        )
+    workflow.set_verdict(
+        db.session, skpd, usulan.id, child_item.id, UsulanItem.TIDAK_SESUAI, "BTS", "Akta kelahiran tidak dilampirkan"
+    )
     with pytest.raises(NotAllowed):  # cannot verify what he found not matching
         workflow.transition(db.session, skpd, usulan.id, VERIFIKASI)
     workflow.transition(db.session, skpd, usulan.id, KEMBALIKAN, reason="Lengkapi berkas anak")
@@ -587,17 +637,33 @@ def test_returned_submission_shows_the_pns_what_to_fix(world):
     assert events_of(usulan.id)[-1].reason == "Lengkapi berkas anak"
     rows = {r.section: r for r in workflow.diff(db.session, usulan)}
     assert (rows["anak"].verdict, rows["anak"].verdict_reason, rows["anak"].verdict_level) == (
-        "tidak_sesuai", "BTS", "skpd")
+        "tidak_sesuai",
+        "BTS",
+        "skpd",
+    )
     assert rows["data_utama"].verdict is None
     assert "anak" not in workflow.reviewed_sections(db.session, usulan)  # look at it again
 
     # The PNS attaches the birth certificate: the old verdict no longer applies.
-    dokumen = Dokumen(pegawai_id=peg.id, stored_name="akta.pdf", original_name="akta.pdf",
-                      content_type="application/pdf", size_bytes=10, sha256="0" * 64)
+    dokumen = Dokumen(
+        pegawai_id=peg.id,
+        stored_name="akta.pdf",
+        original_name="akta.pdf",
+        content_type="application/pdf",
+        size_bytes=10,
+        sha256="0" * 64,
+    )
     db.session.add(dokumen)
     db.session.commit()
-    workflow.propose(db.session, usulan, "anak", "add", {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)},
-                     item_id=child_item.id, dokumen_id=dokumen.id)
+    workflow.propose(
+        db.session,
+        usulan,
+        "anak",
+        "add",
+        {"nama": "RARA", "tanggal_lahir": dt.date(2010, 5, 1)},
+        item_id=child_item.id,
+        dokumen_id=dokumen.id,
+    )
     workflow.mark_reviewed(db.session, usulan, "anak")
     usulan = drive(world, fresh(Usulan, usulan.id), "selesai")
     child = db.session.scalars(select(Anak).where(Anak.pegawai_id == peg.id)).one()
@@ -631,18 +697,28 @@ def test_diff_shows_official_and_proposed_values(world):
     gol = RiwayatGolonganFactory(pegawai=peg, kode="III/a", tmt_golongan=peg.tmt_cpns)
     db.session.commit()
     usulan = workflow.open_draft(db.session, peg)
-    workflow.propose(db.session, usulan, "data_utama", "change",
-                     {"nama": peg.nama, "no_hp": "0812 3456 789"})  # nama unchanged: not a change
-    workflow.propose(db.session, usulan, "riwayat_golongan", "add",
-                     {"golongan_id": golongan("III/b").id, "tmt_golongan": "2030-04-01"})
+    workflow.propose(
+        db.session, usulan, "data_utama", "change", {"nama": peg.nama, "no_hp": "0812 3456 789"}
+    )  # nama unchanged: not a change
+    workflow.propose(
+        db.session,
+        usulan,
+        "riwayat_golongan",
+        "add",
+        {"golongan_id": golongan("III/b").id, "tmt_golongan": "2030-04-01"},
+    )
     workflow.propose(db.session, usulan, "riwayat_golongan", "remove", None, gol.id)
     rows = workflow.diff(db.session, usulan)
     assert [(r.section, r.operation) for r in rows] == [
-        ("data_utama", "change"), ("riwayat_golongan", "add"), ("riwayat_golongan", "remove")]
-    assert [(f.field, f.official, f.proposed) for f in rows[0].fields] == [
-        ("no_hp", peg.no_hp, "0812 3456 789")]
+        ("data_utama", "change"),
+        ("riwayat_golongan", "add"),
+        ("riwayat_golongan", "remove"),
+    ]
+    assert [(f.field, f.official, f.proposed) for f in rows[0].fields] == [("no_hp", peg.no_hp, "0812 3456 789")]
     assert {(f.field, f.official, f.proposed) for f in rows[1].fields} == {
-        ("golongan_id", None, golongan("III/b").id), ("tmt_golongan", None, dt.date(2030, 4, 1))}
+        ("golongan_id", None, golongan("III/b").id),
+        ("tmt_golongan", None, dt.date(2030, 4, 1)),
+    }
     assert ("golongan_id", golongan("III/a").id, None) in {(f.field, f.official, f.proposed) for f in rows[2].fields}
     state = workflow.proposed_state(db.session, usulan, "riwayat_golongan")
     assert [(r["id"], r["tmt_golongan"]) for r in state] == [(None, dt.date(2030, 4, 1))]
@@ -666,8 +742,7 @@ def test_stored_text_is_compared_as_stored(world):
 def test_proposals_are_checked(world):
     peg = world["peg_a"]
     usulan = workflow.open_draft(db.session, peg)
-    other_row = RiwayatJabatanFactory(pegawai=world["peg_b"], nama_jabatan="Guru",
-                                      tmt_jabatan=world["peg_b"].tmt_cpns)
+    other_row = RiwayatJabatanFactory(pegawai=world["peg_b"], nama_jabatan="Guru", tmt_jabatan=world["peg_b"].tmt_cpns)
     db.session.commit()
     bad = [
         ("data_utama", "change", {"instansi_id": world["inst_b"].id}, None),  # not the PNS's to change
@@ -691,8 +766,7 @@ def test_proposals_are_checked(world):
 def test_two_verifiers_at_once_make_one_transition(app, world, backend):
     if backend != "postgresql":
         pytest.skip("SQLite has no row locks; two writers are serialised by the file lock instead")
-    second = make_user(app, "vskpd_b", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"],
-                       unit_kerja=world["unit_a"])
+    second = make_user(app, "vskpd_b", ROLE_VERIFIKATOR_SKPD, instansi=world["inst_a"], unit_kerja=world["unit_a"])
     usulan = drive(world, draft_with(world["peg_a"]), "di_skpd")
     usulan_id, seen = usulan.id, usulan.version
     actor_ids = [world["users"][ROLE_VERIFIKATOR_SKPD].id, second.id]

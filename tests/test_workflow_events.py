@@ -33,11 +33,11 @@ def test_a_failing_subscriber_rolls_the_transition_back_with_its_message(world, 
     def broken(session, event):
         raise RuntimeError("subscriber failed")
 
-    monkeypatch.setitem(events._handlers, events.UsulanReturned,
-                        [*events._handlers[events.UsulanReturned], broken])
+    monkeypatch.setitem(events._handlers, events.UsulanReturned, [*events._handlers[events.UsulanReturned], broken])
     with pytest.raises(RuntimeError):
-        workflow.transition(db.session, world["users"][ROLE_VERIFIKATOR_SKPD], usulan.id, KEMBALIKAN,
-                            reason="Lengkapi berkas SK")
+        workflow.transition(
+            db.session, world["users"][ROLE_VERIFIKATOR_SKPD], usulan.id, KEMBALIKAN, reason="Lengkapi berkas SK"
+        )
     db.session.rollback()
     assert db.session.get(Usulan, usulan.id).status == Usulan.DI_SKPD
     assert db.session.scalars(select(Pesan).where(Pesan.user_id == pns.id)).all() == []

@@ -1,5 +1,6 @@
 """The workflow follows the schedule (Jadwal), and the PNS hears of a returned or finished
 submission in the app (Pesan, /pesan/) and by mail (outbox)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -110,8 +111,9 @@ def test_returned_submission_messages_the_pns_with_reason_and_items(world):
     users, pns = world["users"], world["users"][ROLE_PNS]
     usulan = drive(world, draft_with(world["peg_a"]), "di_skpd")
     skpd = users[ROLE_VERIFIKATOR_SKPD]
-    workflow.set_verdict(db.session, skpd, usulan.id, usulan.items[0].id, "tidak_sesuai", "BTS",
-                         "SK golongan tidak dilampirkan")
+    workflow.set_verdict(
+        db.session, skpd, usulan.id, usulan.items[0].id, "tidak_sesuai", "BTS", "SK golongan tidak dilampirkan"
+    )
     assert _messages(pns) == [] and _outbox() == []
     workflow.transition(db.session, skpd, usulan.id, KEMBALIKAN, reason="Lengkapi berkas SK")
     [message] = _messages(pns)

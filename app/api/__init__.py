@@ -6,6 +6,7 @@
 Keys are made by Admin (views.apikey) or `flask --app run pupns create-api-key`
 (services.apikeys).
 """
+
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 

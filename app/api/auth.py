@@ -4,6 +4,7 @@ A logged-in browser that calls /api/ gets 401 like anyone else, so a page of ano
 cannot make the user's browser read records (and the API needs no CSRF token: it never
 trusts a cookie and never changes anything).
 """
+
 import functools
 import hashlib
 
@@ -121,7 +122,11 @@ def log_call(response):
     user = g.get("user")
     # The path only: the query string may carry a NIK filter, which has no place in logs.
     current_app.logger.info(
-        "api %s %s -> %s by %s (%s)", request.method, request.path,
-        response.status_code, getattr(user, "username", None) or "-", g.get("api_auth", "none"),
+        "api %s %s -> %s by %s (%s)",
+        request.method,
+        request.path,
+        response.status_code,
+        getattr(user, "username", None) or "-",
+        g.get("api_auth", "none"),
     )
     return response

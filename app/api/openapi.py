@@ -4,6 +4,7 @@ FAB's own spec view comes only with its Swagger UI (FAB_API_SWAGGER_UI), which l
 JavaScript from a CDN and lists every FAB API; this one lists the e-PUPNS resources only and
 describes how to authenticate.
 """
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, request
@@ -20,8 +21,8 @@ SECURITY_SCHEMES = {
         "type": "http",
         "scheme": "bearer",
         "description": "`Authorization: Bearer <token>`: an e-PUPNS API key (`pupns_…`, made "
-                       "by an Admin for an account of the Integrasi role), or a JWT from "
-                       "POST /api/v1/security/login (expires after 15 minutes).",
+        "by an Admin for an account of the Integrasi role), or a JWT from "
+        "POST /api/v1/security/login (expires after 15 minutes).",
     },
     "api_key": {
         "type": "apiKey",
@@ -43,8 +44,7 @@ class PupnsOpenApi(BaseApi):
 
     route_base = f"/api/{API_VERSION}"
     resource_name = "openapi"
-    limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"],
-                    key_func=rate_limit_key)]
+    limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)]
 
     def __init__(self):
         super().__init__()
@@ -64,8 +64,11 @@ class PupnsOpenApi(BaseApi):
 
     def _build(self, root: str) -> dict:
         api_spec = APISpec(
-            title=current_app.appbuilder.app_name, version=API_VERSION, openapi_version="3.0.2",
-            info={"description": DESCRIPTION}, servers=[{"url": root}],
+            title=current_app.appbuilder.app_name,
+            version=API_VERSION,
+            openapi_version="3.0.2",
+            info={"description": DESCRIPTION},
+            servers=[{"url": root}],
             plugins=[MarshmallowPlugin(schema_name_resolver=resolver)],
         )
         for name, scheme in SECURITY_SCHEMES.items():

@@ -12,6 +12,7 @@ scoped through their Pegawai. NIK (of the PNS, his spouse, his children) is show
 national callers (BPJS, Taspen match people by NIK); an agency-scoped client gets null and
 may not filter on it.
 """
+
 import datetime as dt
 import functools
 import json
@@ -55,10 +56,10 @@ from .auth import forget_session_user, log_call, protect, rate_limit_key
 
 API_VERSION = "v1"
 TOO_MANY_REQUESTS = {
-    "description": ("Too many requests for this API key (or, without a valid key or JWT, "
-                    "from this address); retry later"),
-    "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"message": {"type": "string"}}}}},
+    "description": (
+        "Too many requests for this API key (or, without a valid key or JWT, from this address); retry later"
+    ),
+    "content": {"application/json": {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}},
 }
 
 MAX_PAGE_SIZE = 100
@@ -79,18 +80,32 @@ MAX_Q_LENGTH = 8192
 MAX_Q_DEPTH = 16
 MAX_MESSAGE = 200  # an error message quotes the offending value; never the whole of it
 
-_filter_value = {"anyOf": [
-    {"type": "number"}, {"type": "string"}, {"type": "boolean"},
-    {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"},
-                                          {"type": "boolean"}]}},
-]}
+_filter_value = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}},
+    ]
+}
 LIST_ARGS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "keys": {"type": "array", "items": {"type": "string", "enum": [
-            API_LIST_COLUMNS_RIS_KEY, API_ORDER_COLUMNS_RIS_KEY, API_LABEL_COLUMNS_RIS_KEY,
-            API_DESCRIPTION_COLUMNS_RIS_KEY, API_LIST_TITLE_RIS_KEY, "none"]}},
+        "keys": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": [
+                    API_LIST_COLUMNS_RIS_KEY,
+                    API_ORDER_COLUMNS_RIS_KEY,
+                    API_LABEL_COLUMNS_RIS_KEY,
+                    API_DESCRIPTION_COLUMNS_RIS_KEY,
+                    API_LIST_TITLE_RIS_KEY,
+                    "none",
+                ],
+            },
+        },
         "order_column": {"type": "string"},
         "order_direction": {"type": "string", "enum": ["asc", "desc"]},
         "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_INDEX},
@@ -101,8 +116,7 @@ LIST_ARGS_SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"col": {"type": "string"}, "opr": {"type": "string"},
-                               "value": _filter_value},
+                "properties": {"col": {"type": "string"}, "opr": {"type": "string"}, "value": _filter_value},
                 "required": ["col", "opr", "value"],
             },
         },
@@ -111,15 +125,31 @@ LIST_ARGS_SCHEMA = {
 ITEM_ARGS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"keys": {"type": "array", "items": {"type": "string", "enum": [
-        API_SHOW_COLUMNS_RIS_KEY, API_DESCRIPTION_COLUMNS_RIS_KEY, API_LABEL_COLUMNS_RIS_KEY,
-        API_SHOW_TITLE_RIS_KEY, "none"]}}},
+    "properties": {
+        "keys": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": [
+                    API_SHOW_COLUMNS_RIS_KEY,
+                    API_DESCRIPTION_COLUMNS_RIS_KEY,
+                    API_LABEL_COLUMNS_RIS_KEY,
+                    API_SHOW_TITLE_RIS_KEY,
+                    "none",
+                ],
+            },
+        }
+    },
 }
 INFO_ARGS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"keys": {"type": "array", "items": {"type": "string", "enum": [
-        API_FILTERS_RIS_KEY, API_PERMISSIONS_RIS_KEY, "none"]}}},
+    "properties": {
+        "keys": {
+            "type": "array",
+            "items": {"type": "string", "enum": [API_FILTERS_RIS_KEY, API_PERMISSIONS_RIS_KEY, "none"]},
+        }
+    },
 }
 
 
@@ -171,8 +201,7 @@ def parse_q(value: str | None):
             return parse(value)
         except Exception as error:  # noqa: BLE001 - any parser failure is malformed input
             failure = error
-    raise BadQuery("Not a valid rison/json argument q: see the API description for its form"
-                   ) from failure
+    raise BadQuery("Not a valid rison/json argument q: see the API description for its form") from failure
 
 
 def query_args(schema):
@@ -210,11 +239,9 @@ class ApiSchemaConverter(Model2SchemaConverter):
     naive UTC, is sent as RFC 3339 with its offset ("…+00:00")."""
 
     def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
-        field = super()._column2field(datamodel, column, nested=nested,
-                                      parent_schema_name=parent_schema_name)
+        field = super()._column2field(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)
         if isinstance(field, fields.Decimal):
-            field = fields.Float(allow_none=field.allow_none, required=field.required,
-                                 dump_only=True)
+            field = fields.Float(allow_none=field.allow_none, required=field.required, dump_only=True)
         if type(field) is fields.DateTime:
             field = utc_datetime_field(allow_none=field.allow_none, required=field.required)
         if isinstance(field, fields.Nested) and datamodel.is_nullable(column.name):
@@ -257,8 +284,7 @@ class ReadOnlyApi(ModelRestApi):
     responses = {**ModelRestApi.responses, "429": TOO_MANY_REQUESTS}
     # Each valid API key (and each user of a valid JWT) has its own budget; calls without a
     # valid credential share their client address's (auth.rate_limit_key).
-    limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"],
-                    key_func=rate_limit_key)]
+    limits = [Limit(limit_value=lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)]
     #: column -> filter operators a client may use (`q=(filters:!((col:…,opr:…,value:…)))`)
     filter_ops: dict[str, tuple[str, ...]] = {}
     #: columns holding a NIK: null and unfilterable for callers who may not read NIK
@@ -564,9 +590,12 @@ class ReadOnlyApi(ModelRestApi):
         args = kwargs.get("rison", {})
         if args.get("page", 0) * args.get("page_size", self.page_size) >= paging.COUNT_CAP:
             # OFFSET millions would read and drop millions of rows per page.
-            return self.response_400(message=(
-                f"Pages reach the first {paging.COUNT_CAP} records; read further by id: "
-                "order_column:id and a filter (col:id,opr:gt,value:<last id received>)"))
+            return self.response_400(
+                message=(
+                    f"Pages reach the first {paging.COUNT_CAP} records; read further by id: "
+                    "order_column:id and a filter (col:id,opr:gt,value:<last id received>)"
+                )
+            )
         return self.get_list_headless(**kwargs)
 
 
@@ -578,15 +607,48 @@ class PegawaiApi(ReadOnlyApi):
     list_title = show_title = _l("Employee data")
     openapi_spec_tag = "Pegawai"
     list_columns = show_columns = [
-        "id", "nip", "nip_lama", "nik", "nama", "gelar_depan", "gelar_belakang", "tempat_lahir",
-        "tanggal_lahir", "jenis_kelamin", "agama.nama", "status_perkawinan.nama", "alamat",
-        "kode_pos", "no_hp", "email", "npwp", "no_bpjs", "no_taspen", "no_karpeg",
-        "instansi.id", "instansi.kode", "instansi.nama",
-        "unit_kerja.id", "unit_kerja.kode", "unit_kerja.nama", "status",
-        "tmt_cpns", "sk_cpns_nomor", "sk_cpns_tanggal", "tmt_pns", "sk_pns_nomor",
-        "sk_pns_tanggal", "golongan.kode", "golongan.pangkat", "tmt_golongan",
-        "jenis_jabatan.nama", "jabatan", "tmt_jabatan", "pendidikan_terakhir.nama",
-        "record_version", "updated_at",
+        "id",
+        "nip",
+        "nip_lama",
+        "nik",
+        "nama",
+        "gelar_depan",
+        "gelar_belakang",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "agama.nama",
+        "status_perkawinan.nama",
+        "alamat",
+        "kode_pos",
+        "no_hp",
+        "email",
+        "npwp",
+        "no_bpjs",
+        "no_taspen",
+        "no_karpeg",
+        "instansi.id",
+        "instansi.kode",
+        "instansi.nama",
+        "unit_kerja.id",
+        "unit_kerja.kode",
+        "unit_kerja.nama",
+        "status",
+        "tmt_cpns",
+        "sk_cpns_nomor",
+        "sk_cpns_tanggal",
+        "tmt_pns",
+        "sk_pns_nomor",
+        "sk_pns_tanggal",
+        "golongan.kode",
+        "golongan.pangkat",
+        "tmt_golongan",
+        "jenis_jabatan.nama",
+        "jabatan",
+        "tmt_jabatan",
+        "pendidikan_terakhir.nama",
+        "record_version",
+        "updated_at",
     ]
     order_columns = ["id", "nip", "nama", "tanggal_lahir", "updated_at"]
     filter_ops = {
@@ -611,23 +673,32 @@ class PegawaiApi(ReadOnlyApi):
             base = type(getattr(self, attr))
             meta = type("Meta", (base.Meta,), {"fields": (*base.Meta.fields, "tanggal_verifikasi")})
             # Same class name: FAB names the OpenAPI components after "MetaSchema" + Meta.
-            extended = type(base.__name__, (base,), {
-                "Meta": meta,
-                "tanggal_verifikasi": utc_datetime_field(allow_none=True),
-            })
+            extended = type(
+                base.__name__,
+                (base,),
+                {
+                    "Meta": meta,
+                    "tanggal_verifikasi": utc_datetime_field(allow_none=True),
+                },
+            )
             setattr(self, attr, extended())
 
     def _add_verification(self, rows):
         ids = [row["id"] for row in rows if "id" in row]
-        finished = dict(db.session.execute(
-            select(Usulan.pegawai_id, func.max(Usulan.finished_at))
-            .where(Usulan.pegawai_id.in_(ids), Usulan.status == Usulan.SELESAI)
-            .group_by(Usulan.pegawai_id)
-        ).all()) if ids else {}
+        finished = (
+            dict(
+                db.session.execute(
+                    select(Usulan.pegawai_id, func.max(Usulan.finished_at))
+                    .where(Usulan.pegawai_id.in_(ids), Usulan.status == Usulan.SELESAI)
+                    .group_by(Usulan.pegawai_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
         for row in rows:
             when = finished.get(row.get("id"))
-            row["tanggal_verifikasi"] = (
-                when.replace(tzinfo=dt.timezone.utc).isoformat() if when else None)
+            row["tanggal_verifikasi"] = when.replace(tzinfo=dt.timezone.utc).isoformat() if when else None
 
     def pre_get(self, data):
         super().pre_get(data)
@@ -641,42 +712,111 @@ class PegawaiApi(ReadOnlyApi):
 def _child_api(model, resource, title, columns, *, nik=False):
     """A read-only resource over one history/family table, scoped through its Pegawai and
     filterable by it: `q=(filters:!((col:pegawai,opr:rel_o_m,value:<pegawai id>)))`."""
-    return type(f"{model.__name__}Api", (ReadOnlyApi,), {
-        "__doc__": f"{model.__name__} rows of the Pegawai in scope.",
-        "resource_name": resource,
-        "datamodel": SQLAInterface(model),
-        "list_title": title,
-        "show_title": title,
-        "openapi_spec_tag": model.__name__,
-        "list_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
-        "show_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
-        "order_columns": ["id", "updated_at"],
-        "filter_ops": {"id": ("gt", "lt"), "pegawai": ("rel_o_m",), "updated_at": ("gt", "lt")},
-        "nik_columns": ("nik",) if nik else (),
-    })
+    return type(
+        f"{model.__name__}Api",
+        (ReadOnlyApi,),
+        {
+            "__doc__": f"{model.__name__} rows of the Pegawai in scope.",
+            "resource_name": resource,
+            "datamodel": SQLAInterface(model),
+            "list_title": title,
+            "show_title": title,
+            "openapi_spec_tag": model.__name__,
+            "list_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
+            "show_columns": ["id", "pegawai.id", "pegawai.nip", *columns, "updated_at"],
+            "order_columns": ["id", "updated_at"],
+            "filter_ops": {"id": ("gt", "lt"), "pegawai": ("rel_o_m",), "updated_at": ("gt", "lt")},
+            "nik_columns": ("nik",) if nik else (),
+        },
+    )
 
 
 RiwayatGolonganApi = _child_api(
-    RiwayatGolongan, "riwayat_golongan", _l("Rank history"),
-    ["golongan.kode", "golongan.pangkat", "nomor_sk", "tanggal_sk", "tmt_golongan",
-     "nomor_pertek", "tanggal_pertek", "jenis_kp", "masa_kerja_tahun", "masa_kerja_bulan",
-     "angka_kredit"])
+    RiwayatGolongan,
+    "riwayat_golongan",
+    _l("Rank history"),
+    [
+        "golongan.kode",
+        "golongan.pangkat",
+        "nomor_sk",
+        "tanggal_sk",
+        "tmt_golongan",
+        "nomor_pertek",
+        "tanggal_pertek",
+        "jenis_kp",
+        "masa_kerja_tahun",
+        "masa_kerja_bulan",
+        "angka_kredit",
+    ],
+)
 RiwayatJabatanApi = _child_api(
-    RiwayatJabatan, "riwayat_jabatan", _l("Position history"),
-    ["jenis_jabatan.nama", "unit_kerja_nama", "eselon", "nama_jabatan", "tmt_jabatan",
-     "tmt_selesai", "nomor_sk", "tanggal_sk", "tmt_pelantikan"])
+    RiwayatJabatan,
+    "riwayat_jabatan",
+    _l("Position history"),
+    [
+        "jenis_jabatan.nama",
+        "unit_kerja_nama",
+        "eselon",
+        "nama_jabatan",
+        "tmt_jabatan",
+        "tmt_selesai",
+        "nomor_sk",
+        "tanggal_sk",
+        "tmt_pelantikan",
+    ],
+)
 RiwayatPendidikanApi = _child_api(
-    RiwayatPendidikan, "riwayat_pendidikan", _l("Education history"),
-    ["tingkat_pendidikan.nama", "jurusan", "nama_sekolah", "tahun_lulus", "tanggal_lulus",
-     "nomor_ijazah", "gelar_depan", "gelar_belakang", "pendidikan_pertama"])
+    RiwayatPendidikan,
+    "riwayat_pendidikan",
+    _l("Education history"),
+    [
+        "tingkat_pendidikan.nama",
+        "jurusan",
+        "nama_sekolah",
+        "tahun_lulus",
+        "tanggal_lulus",
+        "nomor_ijazah",
+        "gelar_depan",
+        "gelar_belakang",
+        "pendidikan_pertama",
+    ],
+)
 PasanganApi = _child_api(
-    Pasangan, "pasangan", _l("Spouses"),
-    ["nama", "nik", "tempat_lahir", "tanggal_lahir", "status_hidup", "tanggal_menikah",
-     "akta_menikah", "tanggal_cerai", "akta_cerai", "no_karis_karsu", "is_pns", "nip"], nik=True)
+    Pasangan,
+    "pasangan",
+    _l("Spouses"),
+    [
+        "nama",
+        "nik",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "status_hidup",
+        "tanggal_menikah",
+        "akta_menikah",
+        "tanggal_cerai",
+        "akta_cerai",
+        "no_karis_karsu",
+        "is_pns",
+        "nip",
+    ],
+    nik=True,
+)
 AnakApi = _child_api(
-    Anak, "anak", _l("Children"),
-    ["nama", "nik", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_anak",
-     "status_hidup", "tingkat_pendidikan.nama", "nama_sekolah"], nik=True)
+    Anak,
+    "anak",
+    _l("Children"),
+    [
+        "nama",
+        "nik",
+        "tempat_lahir",
+        "tanggal_lahir",
+        "jenis_kelamin",
+        "status_anak",
+        "status_hidup",
+        "tingkat_pendidikan.nama",
+        "nama_sekolah",
+    ],
+    nik=True,
+)
 
-API_CLASSES = (PegawaiApi, RiwayatGolonganApi, RiwayatJabatanApi, RiwayatPendidikanApi,
-               PasanganApi, AnakApi)
+API_CLASSES = (PegawaiApi, RiwayatGolonganApi, RiwayatJabatanApi, RiwayatPendidikanApi, PasanganApi, AnakApi)

@@ -1,6 +1,7 @@
 """Forms that set a password inside the portal (FAB's screens): one's own change, Admin's
 reset and Admin's new user. The policy itself lives in services.passwords; these only put its
 messages at the field."""
+
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
@@ -28,22 +29,29 @@ class PasswordPolicy:
 
 def new_password_field():
     return PasswordField(
-        _l("New password"), description=POLICY_HINT, widget=BS3PasswordFieldWidget(),
-        validators=[DataRequired(message=_l("Enter the new password.")), Length(max=MAX_PASSWORD)])
+        _l("New password"),
+        description=POLICY_HINT,
+        widget=BS3PasswordFieldWidget(),
+        validators=[DataRequired(message=_l("Enter the new password.")), Length(max=MAX_PASSWORD)],
+    )
 
 
 def confirm_field():
     return PasswordField(
-        _l("Confirm Password"), widget=BS3PasswordFieldWidget(),
-        validators=[EqualTo("password", message=_l("The two passwords are not the same."))])
+        _l("Confirm Password"),
+        widget=BS3PasswordFieldWidget(),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
 
 
 class ChangeOwnPasswordForm(DynamicForm):
-    """"Reset my password": the current password, then the new one twice."""
+    """ "Reset my password": the current password, then the new one twice."""
 
     current_password = PasswordField(
-        _l("Current password"), widget=BS3PasswordFieldWidget(),
-        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=MAX_PASSWORD)])
+        _l("Current password"),
+        widget=BS3PasswordFieldWidget(),
+        validators=[DataRequired(message=_l("Enter your current password.")), Length(max=MAX_PASSWORD)],
+    )
     password = new_password_field()
     conf_password = confirm_field()
 
@@ -58,13 +66,22 @@ class ResetPasswordForm(DynamicForm):
 def new_account_identity(form) -> dict:
     """Who Admin's add-user form is creating: its user name and, for a PNS, his NIP."""
     pegawai = getattr(getattr(form, "pegawai", None), "data", None)
-    return {"user": None, "username": getattr(getattr(form, "username", None), "data", None),
-            "nip": getattr(pegawai, "nip", None)}
+    return {
+        "user": None,
+        "username": getattr(getattr(form, "username", None), "data", None),
+        "nip": getattr(pegawai, "nip", None),
+    }
 
 
 def new_account_password_field():
     """The password field of Admin's add-user form, under the house policy."""
     return PasswordField(
-        _l("Password"), description=POLICY_HINT, widget=BS3PasswordFieldWidget(),
-        validators=[DataRequired(message=_l("Enter the new password.")), Length(max=MAX_PASSWORD),
-                    PasswordPolicy(new_account_identity)])
+        _l("Password"),
+        description=POLICY_HINT,
+        widget=BS3PasswordFieldWidget(),
+        validators=[
+            DataRequired(message=_l("Enter the new password.")),
+            Length(max=MAX_PASSWORD),
+            PasswordPolicy(new_account_identity),
+        ],
+    )

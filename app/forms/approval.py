@@ -1,4 +1,5 @@
 """Forms of the registration approval inbox (Verifikator Instansi, Admin)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField

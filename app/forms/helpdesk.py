@@ -1,4 +1,5 @@
 """Forms of the Helpdesk account tools."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -8,7 +9,7 @@ from .approval import REASON_MAX_LENGTH
 
 
 class ResetRegistrationForm(FlaskForm):
-    """"Reset registrasi": the NIP may register again; the reason goes to the audit log."""
+    """ "Reset registrasi": the NIP may register again; the reason goes to the audit log."""
 
     reason = TextAreaField(
         _l("Reason for the reset"),
@@ -18,4 +19,4 @@ class ResetRegistrationForm(FlaskForm):
 
 
 class UnlockForm(FlaskForm):
-    """"Buka kunci akun": nothing but the CSRF token."""
+    """ "Buka kunci akun": nothing but the CSRF token."""

@@ -3,6 +3,7 @@
 One builder (`section_form`) serves every section: the fields are those the workflow lets
 a PNS propose (workflow.section_fields), each widget chosen by the column type. Values are
 passed to workflow.propose as entered; the service coerces and checks them."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -43,11 +44,9 @@ def _field_for(session, section, name):
     if column.foreign_keys:
         return SelectField(label, choices=_fk_choices(session, column), validators=[Optional()])
     if choices is not None:
-        return SelectField(label, choices=[("", "–")] + [(c, c) for c in choices],
-                           validators=[Optional()])
+        return SelectField(label, choices=[("", "–")] + [(c, c) for c in choices], validators=[Optional()])
     if isinstance(kind, Boolean):
-        return SelectField(label, choices=[("", "–"), ("1", _l("Yes")), ("0", _l("No"))],
-                           validators=[Optional()])
+        return SelectField(label, choices=[("", "–"), ("1", _l("Yes")), ("0", _l("No"))], validators=[Optional()])
     if isinstance(kind, Date):
         return DateField(label, validators=[Optional()])
     if isinstance(kind, Text):

@@ -1,5 +1,6 @@
 """Forms of the public recovery pages (Cek Status, Lupa Nomor Registrasi, Lupa Jawaban,
 Lupa Kata Kunci). Field checks only; every decision is in services.recovery."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
@@ -26,14 +27,14 @@ def nip_digits(form, field):
 
 
 def _nip_field():
-    return StringField(_l("NIP"), filters=[_without_spaces],
-                       validators=[InputRequired(message=_l("Enter your NIP.")), nip_digits])
+    return StringField(
+        _l("NIP"), filters=[_without_spaces], validators=[InputRequired(message=_l("Enter your NIP.")), nip_digits]
+    )
 
 
 def _nomor_field():
     # The printed form XXXX-XXXX-XXXX is accepted (services.registration.normalise_nomor).
-    return StringField(_l("Registration number"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=20)])
+    return StringField(_l("Registration number"), filters=[_strip], validators=[DataRequired(), Length(max=20)])
 
 
 class CheckStatusForm(FlaskForm):
@@ -60,10 +61,10 @@ class ForgotAnswerForm(FlaskForm):
     """Lupa Jawaban: NIP + Nama Ibu Kandung, and the new security question and answer."""
 
     nip = _nip_field()
-    mother_name = StringField(_l("Mother's maiden name"),
-                              validators=[DataRequired(), Length(max=MAX_TEXT)])
-    question = SelectField(_l("New security question"), coerce=int,
-                           validators=[InputRequired(message=_l("Choose a security question."))])
+    mother_name = StringField(_l("Mother's maiden name"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    question = SelectField(
+        _l("New security question"), coerce=int, validators=[InputRequired(message=_l("Choose a security question."))]
+    )
     answer = StringField(_l("New answer"), validators=[DataRequired(), Length(max=MAX_TEXT)])
 
     def set_questions(self, questions):

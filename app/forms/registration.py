@@ -1,6 +1,7 @@
 """Forms of the public registration (DESIGN.md §3 "Registration"). Field checks only: whether
 the NIP may register, the schedule and every state change are decided in services.registration
 and services.schedule."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
@@ -26,7 +27,8 @@ class NipForm(FlaskForm):
     so the message is the same one the final registration gives."""
 
     nip = StringField(
-        _l("New NIP"), filters=[_without_spaces],
+        _l("New NIP"),
+        filters=[_without_spaces],
         validators=[DataRequired(message=_l("Enter your NIP.")), Length(max=40)],
     )
     cari = SubmitField(_l("Search"))
@@ -36,7 +38,8 @@ class EmailForm(FlaskForm):
     """Step 1, after a successful lookup: "Email" + "Lanjut"."""
 
     email = EmailField(
-        _l("Email"), filters=[_strip],
+        _l("Email"),
+        filters=[_strip],
         validators=[
             DataRequired(message=_l("Enter your email address.")),
             Length(max=254),
@@ -63,17 +66,19 @@ class AccountForm(FlaskForm):
         ],
     )
     mother_name = StringField(
-        _l("Mother's maiden name"), filters=[_strip],
+        _l("Mother's maiden name"),
+        filters=[_strip],
         validators=[DataRequired(message=_l("Enter your mother's maiden name.")), Length(max=MAX_TEXT)],
     )
     question = SelectField(
-        _l("Security question"), coerce=int,
+        _l("Security question"),
+        coerce=int,
         validators=[InputRequired(message=_l("Choose a security question."))],
     )
     answer = StringField(
-        _l("Answer"), filters=[_strip],
-        validators=[DataRequired(message=_l("Enter the answer to your security question.")),
-                    Length(max=MAX_TEXT)],
+        _l("Answer"),
+        filters=[_strip],
+        validators=[DataRequired(message=_l("Enter the answer to your security question.")), Length(max=MAX_TEXT)],
     )
     captcha = StringField(_l("Captcha code"), filters=[_strip], validators=[Length(max=20)])
     submit = SubmitField(_l("Submit registration"))

@@ -1,4 +1,5 @@
 """Forms of the helpdesk ticket pages: the public report and the staff resolve form."""
+
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
@@ -31,7 +32,7 @@ def _not_in_future(form, field):
 
 
 class TicketForm(FlaskForm):
-    """"Laporkan data tidak sesuai" (public, or logged in)."""
+    """ "Laporkan data tidak sesuai" (public, or logged in)."""
 
     kategori = SelectField(
         _l("Category"),
@@ -39,18 +40,17 @@ class TicketForm(FlaskForm):
         validators=[DataRequired(message=REQUIRED)],
     )
     nip = StringField(_l("NIP"), filters=[_strip], validators=[NipForCategory()])
-    nama = StringField(_l("Name"), filters=[_strip],
-                       validators=[DataRequired(message=REQUIRED), Length(max=150)])
-    detail = TextAreaField(_l("Details"), filters=[_strip],
-                           validators=[DataRequired(message=REQUIRED), Length(max=4000)])
-    nomor_sk = StringField(_l("Decree (SK) number"), filters=[_strip],
-                           validators=[Optional(), Length(max=60)])
+    nama = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(message=REQUIRED), Length(max=150)])
+    detail = TextAreaField(
+        _l("Details"), filters=[_strip], validators=[DataRequired(message=REQUIRED), Length(max=4000)]
+    )
+    nomor_sk = StringField(_l("Decree (SK) number"), filters=[_strip], validators=[Optional(), Length(max=60)])
     tanggal_sk = DateField(_l("Decree (SK) date"), validators=[Optional(), _not_in_future])
     berkas = FileField(_l("Scan of the decree (PDF/JPG/PNG, max 2 MB)"))
     email = EmailField(
-        _l("Email"), filters=[_strip],
-        validators=[DataRequired(message=REQUIRED), Length(max=254),
-                    Email(message=_l("Enter a valid email address."))],
+        _l("Email"),
+        filters=[_strip],
+        validators=[DataRequired(message=REQUIRED), Length(max=254), Email(message=_l("Enter a valid email address."))],
     )
 
 
@@ -61,6 +61,7 @@ class ClaimForm(FlaskForm):
 class ResolveForm(FlaskForm):
     """Close a ticket with a note; Helpdesk/Admin may also reset the NIP's registration."""
 
-    resolution = TextAreaField(_l("Resolution"), filters=[_strip],
-                               validators=[DataRequired(message=REQUIRED), Length(max=4000)])
+    resolution = TextAreaField(
+        _l("Resolution"), filters=[_strip], validators=[DataRequired(message=REQUIRED), Length(max=4000)]
+    )
     reset_registration = BooleanField(_l("Reset the registration of this NIP"))

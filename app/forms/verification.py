@@ -1,4 +1,5 @@
 """Forms of the verification inbox (Verifikator SKPD / Instansi / BKN, Helpdesk, Admin)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
@@ -18,9 +19,9 @@ class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
     reason = TextAreaField(
-        _l("Reason"), validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
-        description=_l("Required to return the submission or send it back to draft; the civil "
-                       "servant sees it."),
+        _l("Reason"),
+        validators=[Optional(), Length(max=REASON_MAX_LENGTH)],
+        description=_l("Required to return the submission or send it back to draft; the civil servant sees it."),
     )
     accept_conflicts = BooleanField(_l("I have checked the differences with the official record"))
 
@@ -37,11 +38,16 @@ class VerdictForm(FlaskForm):
     item_id = IntegerField(validators=[InputRequired()])
     verdict = SelectField(
         _l("Verdict"),
-        choices=[(UsulanItem.TIDAK_SESUAI, _l("Does not match")), (UsulanItem.SESUAI, _l("Matches")),
-                 ("", _l("Clear the mark"))],
+        choices=[
+            (UsulanItem.TIDAK_SESUAI, _l("Does not match")),
+            (UsulanItem.SESUAI, _l("Matches")),
+            ("", _l("Clear the mark")),
+        ],
         validate_choice=True,
     )
     reason_code = SelectField(
-        _l("Reason"), choices=[("", "")] + list(UsulanItem.REASONS.items()), validate_choice=True,
+        _l("Reason"),
+        choices=[("", "")] + list(UsulanItem.REASONS.items()),
+        validate_choice=True,
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=REASON_MAX_LENGTH)])

@@ -1,4 +1,5 @@
 """Domain models. Importing this package registers every table on FAB's metadata."""
+
 from .base import Model, utcnow  # noqa: F401
 from .employee import Dokumen, Pegawai  # noqa: F401
 from .family import Anak, OrangTua, Pasangan, Perumahan  # noqa: F401

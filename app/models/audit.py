@@ -1,4 +1,5 @@
 """Audit trail of security and master-data events, and the local mail outbox."""
+
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 
 from .base import Model, utcnow

@@ -1,4 +1,5 @@
 """Shared column helpers for the domain models."""
+
 import datetime as dt
 
 from flask_appbuilder import Model
@@ -23,9 +24,7 @@ class PegawaiChildMixin(TimestampMixin):
 
     @declared_attr
     def pegawai_id(cls):
-        return Column(
-            Integer, ForeignKey("pegawai.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        return Column(Integer, ForeignKey("pegawai.id", ondelete="CASCADE"), nullable=False, index=True)
 
     @declared_attr
     def pegawai(cls):

@@ -1,4 +1,5 @@
 """Pegawai: the official personnel record ("data utama") and its documents."""
+
 from sqlalchemy import DDL, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import relationship
 
@@ -73,8 +74,7 @@ class Pegawai(TimestampMixin, Model):
         Index("ix_pegawai_nama_id", "nama", "id"),
         # Name search ("contains", any case) on PostgreSQL: a pg_trgm GIN index serves ILIKE
         # '%…%' (the migration creates the extension). SQLite gets a plain index of that name.
-        Index("ix_pegawai_nama_trgm", "nama", postgresql_using="gin",
-              postgresql_ops={"nama": "gin_trgm_ops"}),
+        Index("ix_pegawai_nama_trgm", "nama", postgresql_using="gin", postgresql_ops={"nama": "gin_trgm_ops"}),
         {"extend_existing": True},
     )
 
@@ -90,8 +90,9 @@ class Pegawai(TimestampMixin, Model):
 
 
 # `create_all` (the tests) needs pg_trgm before the trigram index; the migration creates it too.
-event.listen(Pegawai.__table__, "before_create",
-             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+event.listen(
+    Pegawai.__table__, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+)
 
 
 class Dokumen(TimestampMixin, Model):

@@ -1,4 +1,5 @@
 """Family of a Pegawai (pasangan, anak, orang tua) and housing (perumahan)."""
+
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 

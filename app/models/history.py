@@ -1,4 +1,5 @@
 """Career history of a Pegawai (riwayat). Every row may carry a scanned document."""
+
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import relationship
 

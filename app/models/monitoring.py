@@ -6,6 +6,7 @@ these tables in one transaction from set-based INSERT … SELECT … GROUP BY qu
 drill-down level sums the (at most ~40,000) unit rows. They are derived data: no foreign keys,
 so deleting a unit or an instansi is never blocked by a stale figure (the next refresh drops it).
 """
+
 from sqlalchemy import Column, DateTime, Float, Index, Integer, String
 
 from .base import Model
@@ -20,8 +21,16 @@ TAHAP_DI_SKPD = "di_skpd"
 TAHAP_DI_INSTANSI = "di_instansi"
 TAHAP_DI_BKN = "di_bkn"
 TAHAP_SELESAI = "selesai"
-TAHAP = (TAHAP_BELUM_DAFTAR, TAHAP_MENUNGGU, TAHAP_BELUM_KIRIM, TAHAP_DIKEMBALIKAN,
-         TAHAP_DI_SKPD, TAHAP_DI_INSTANSI, TAHAP_DI_BKN, TAHAP_SELESAI)
+TAHAP = (
+    TAHAP_BELUM_DAFTAR,
+    TAHAP_MENUNGGU,
+    TAHAP_BELUM_KIRIM,
+    TAHAP_DIKEMBALIKAN,
+    TAHAP_DI_SKPD,
+    TAHAP_DI_INSTANSI,
+    TAHAP_DI_BKN,
+    TAHAP_SELESAI,
+)
 
 
 class RekapUnit(Model):

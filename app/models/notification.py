@@ -1,4 +1,5 @@
 """In-app messages to a user (the PNS hears of a returned or finished submission here and by mail)."""
+
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 

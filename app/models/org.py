@@ -1,4 +1,5 @@
 """Organisation: Kanreg BKN, Instansi and the Unit kerja tree."""
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -97,12 +98,14 @@ _pegawai = table("pegawai", column("unit_kerja_id"))
 _MAX_DEPTH = 64  # far deeper than any real tree; only a corrupt (cyclic) chain gets there
 _CHUNK = 500  # ids per IN list when the copies of a moved subtree are rewritten
 
-MSG_CYCLE = _l("A work unit cannot be placed under itself or under one of its own sub-units; "
-               "choose another parent unit.")
-MSG_OTHER_INSTANSI = _l("The parent unit belongs to another instansi; choose a parent unit of the "
-                        "same instansi.")
-MSG_INSTANSI_LOCKED = _l("The instansi of a work unit that still has sub-units or employees cannot "
-                         "change; move its sub-units and employees first.")
+MSG_CYCLE = _l(
+    "A work unit cannot be placed under itself or under one of its own sub-units; choose another parent unit."
+)
+MSG_OTHER_INSTANSI = _l("The parent unit belongs to another instansi; choose a parent unit of the same instansi.")
+MSG_INSTANSI_LOCKED = _l(
+    "The instansi of a work unit that still has sub-units or employees cannot "
+    "change; move its sub-units and employees first."
+)
 
 
 class UnitTreeError(ValueError):
@@ -162,9 +165,9 @@ def tree_problem(connection, unit) -> str | None:
             return MSG_OTHER_INSTANSI
     stored = _stored_instansi_id(unit) if unit.id is not None else None
     if stored is not None and stored != instansi_id:
-        occupied = connection.scalar(select(
-            exists().where(_units.c.parent_id == unit.id)
-            | exists().where(_pegawai.c.unit_kerja_id == unit.id)))
+        occupied = connection.scalar(
+            select(exists().where(_units.c.parent_id == unit.id) | exists().where(_pegawai.c.unit_kerja_id == unit.id))
+        )
         if occupied:
             return MSG_INSTANSI_LOCKED
     return None
@@ -219,10 +222,16 @@ def _move_subtree(connection, session, unit_id) -> None:
     moved, frontier = [unit_id], [unit_id]
     while frontier:
         for part in _chunks(frontier):
-            connection.execute(update(_units).where(_units.c.parent_id.in_(part))
-                               .values(path=parent_path + cast(_units.c.id, String) + "/"))
-        frontier = [i for part in _chunks(frontier)
-                    for i in connection.scalars(select(_units.c.id).where(_units.c.parent_id.in_(part)))]
+            connection.execute(
+                update(_units)
+                .where(_units.c.parent_id.in_(part))
+                .values(path=parent_path + cast(_units.c.id, String) + "/")
+            )
+        frontier = [
+            i
+            for part in _chunks(frontier)
+            for i in connection.scalars(select(_units.c.id).where(_units.c.parent_id.in_(part)))
+        ]
         moved += frontier
     paths = {}
     for part in _chunks(moved):
@@ -239,4 +248,4 @@ def _move_subtree(connection, session, unit_id) -> None:
 
 
 def _chunks(ids):
-    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]

@@ -1,4 +1,5 @@
 """Reference tables (seeded, editable by Admin)."""
+
 from sqlalchemy import Column, Date, Integer, String
 
 from .base import Model

@@ -1,4 +1,5 @@
 """Registration of a PNS account, and the single-use secrets of the public flows."""
+
 from sqlalchemy import (
     Column,
     DateTime,

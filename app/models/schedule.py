@@ -1,4 +1,5 @@
 """Jadwal: the phases of the re-registration run, nationally or per Kanreg / instansi."""
+
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 

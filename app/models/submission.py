@@ -3,6 +3,7 @@
 Only `app/services/workflow.py` changes an Usulan's status or applies it to the official
 record; these classes hold data and constants, no workflow logic.
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -62,11 +63,11 @@ class Usulan(TimestampMixin, Model):
     # Optimistic lock: every UPDATE checks and bumps it; a page posts the version it showed.
     version = Column(Integer, nullable=False)
 
-    items = relationship("UsulanItem", back_populates="usulan", cascade="all, delete-orphan",
-                         order_by="UsulanItem.id")
+    items = relationship("UsulanItem", back_populates="usulan", cascade="all, delete-orphan", order_by="UsulanItem.id")
     sections = relationship("UsulanSection", back_populates="usulan", cascade="all, delete-orphan")
-    events = relationship("UsulanEvent", back_populates="usulan", cascade="all, delete-orphan",
-                          order_by="UsulanEvent.id")
+    events = relationship(
+        "UsulanEvent", back_populates="usulan", cascade="all, delete-orphan", order_by="UsulanEvent.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -87,8 +88,12 @@ class Usulan(TimestampMixin, Model):
         Index("ix_usulan_status_instansi_nama_id", "status", "instansi_id", "pegawai_nama", "id"),
         # The inbox's name search ("contains", any case): pg_trgm on PostgreSQL, over the
         # submissions only (a plain index elsewhere).
-        Index("ix_usulan_nama_trgm", "pegawai_nama", postgresql_using="gin",
-              postgresql_ops={"pegawai_nama": "gin_trgm_ops"}),
+        Index(
+            "ix_usulan_nama_trgm",
+            "pegawai_nama",
+            postgresql_using="gin",
+            postgresql_ops={"pegawai_nama": "gin_trgm_ops"},
+        ),
         Index("ix_usulan_status_instansi_submitted", "status", "instansi_id", "submitted_at"),
         {"extend_existing": True},
     )

@@ -1,4 +1,5 @@
 """Helpdesk tickets ("Laporkan data tidak sesuai")."""
+
 from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import relationship
 
@@ -15,8 +16,13 @@ class Tiket(TimestampMixin, Model):
     KATEGORI_TURUN_STATUS = "turun_status"
     KATEGORI_LAINNYA = "lainnya"
     CATEGORIES = (
-        KATEGORI_BEDA_NAMA, KATEGORI_BEDA_INSTANSI, KATEGORI_TIDAK_ADA, KATEGORI_PENSIUN,
-        KATEGORI_REFERENSI, KATEGORI_TURUN_STATUS, KATEGORI_LAINNYA,
+        KATEGORI_BEDA_NAMA,
+        KATEGORI_BEDA_INSTANSI,
+        KATEGORI_TIDAK_ADA,
+        KATEGORI_PENSIUN,
+        KATEGORI_REFERENSI,
+        KATEGORI_TURUN_STATUS,
+        KATEGORI_LAINNYA,
     )
     STATUS_BARU = "baru"
     STATUS_DIPROSES = "diproses"

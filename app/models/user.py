@@ -3,6 +3,7 @@
 Defined with the models (not in app/security.py) so that every relationship to it can be
 resolved when FAB configures the mappers while importing its security manager.
 """
+
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import (
     Boolean,
@@ -67,10 +68,16 @@ User = PupnsUser
 
 # At most one PNS account per Pegawai, and a PNS account always has its Pegawai; staff
 # accounts may share a Pegawai link with it (information only).
-Index("uq_ab_user_pns_pegawai", PupnsUser.__table__.c.pegawai_id, unique=True,
-      postgresql_where=text("is_pns_account"), sqlite_where=text("is_pns_account = 1"))
-PupnsUser.__table__.append_constraint(CheckConstraint(
-    "NOT is_pns_account OR pegawai_id IS NOT NULL", name="ck_ab_user_pns_account_has_pegawai"))
+Index(
+    "uq_ab_user_pns_pegawai",
+    PupnsUser.__table__.c.pegawai_id,
+    unique=True,
+    postgresql_where=text("is_pns_account"),
+    sqlite_where=text("is_pns_account = 1"),
+)
+PupnsUser.__table__.append_constraint(
+    CheckConstraint("NOT is_pns_account OR pegawai_id IS NOT NULL", name="ck_ab_user_pns_account_has_pegawai")
+)
 
 # Login looks accounts up by lower(username) (services.accounts); millions of PNS accounts
 # need an index on exactly that expression.

@@ -8,6 +8,7 @@ all get the same answer (security.AuthDBView), so the login form tells nobody wh
 accounts exist or are waiting. A successful login, a password reset by link and a helpdesk
 unlock end the wait.
 """
+
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
@@ -56,15 +57,17 @@ def account_kind_problem(user):
     roles = {role.name for role in user.roles}
     if user.is_pns_account:
         if roles != {ROLE_PNS}:
-            return _l("A PNS account has the PNS role only. Give staff roles to the person's "
-                      "staff account, or create one.")
+            return _l(
+                "A PNS account has the PNS role only. Give staff roles to the person's staff account, or create one."
+            )
         return None
     if ROLE_PNS in roles:
-        return _l("The PNS role belongs to PNS accounts, which are created by registration. "
-                  "Remove it from this staff account.")
+        return _l(
+            "The PNS role belongs to PNS accounts, which are created by registration. "
+            "Remove it from this staff account."
+        )
     if rules.is_ascii_digits((user.username or "").strip(), 18):
-        return _l("A staff username cannot be 18 digits: that is read as a NIP at login. "
-                  "Choose another username.")
+        return _l("A staff username cannot be 18 digits: that is read as a NIP at login. Choose another username.")
     return None
 
 
@@ -93,9 +96,11 @@ def _reserve_attempt(session, user_id: int, now: dt.datetime) -> int | None:
     counted = session.execute(
         update(User)
         .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(fail_login_count=count, locked_until=case(*waits, else_=None),
-                lockout_count=func.coalesce(User.lockout_count, 0)
-                + case((count >= MAX_FAILED_LOGINS, 1), else_=0))
+        .values(
+            fail_login_count=count,
+            locked_until=case(*waits, else_=None),
+            lockout_count=func.coalesce(User.lockout_count, 0) + case((count >= MAX_FAILED_LOGINS, 1), else_=0),
+        )
         .returning(User.fail_login_count),
         execution_options={"synchronize_session": False},
     ).scalar()
@@ -147,8 +152,13 @@ def authenticate(session, identifier: str, password: str):
         return user
     audit.record(session, "login.failure", actor=user, target=user)
     if failures >= MAX_FAILED_LOGINS:
-        audit.record(session, "login.lockout", actor=user, target=user,
-                     detail=f"{failures} failures: waiting until {user.locked_until:%Y-%m-%d %H:%M} UTC")
+        audit.record(
+            session,
+            "login.lockout",
+            actor=user,
+            target=user,
+            detail=f"{failures} failures: waiting until {user.locked_until:%Y-%m-%d %H:%M} UTC",
+        )
     session.commit()
     return None
 
@@ -197,16 +207,14 @@ def nip_of(user=None, username: str | None = None) -> str | None:
     return None
 
 
-def password_problems_for(user, password: str, *, username: str | None = None,
-                          nip: str | None = None) -> list:
+def password_problems_for(user, password: str, *, username: str | None = None, nip: str | None = None) -> list:
     """The policy's objections (services.passwords) to `password` for this account (`user`,
     or the `username`/`nip` of one being created)."""
     username = username if username is not None else getattr(user, "username", None)
     return passwords.password_problems(password, nip=nip or nip_of(user, username), username=username)
 
 
-def new_password_hash(password: str, *, user=None, username: str | None = None,
-                      nip: str | None = None) -> str:
+def new_password_hash(password: str, *, user=None, username: str | None = None, nip: str | None = None) -> str:
     """The argon2id hash of a new password, after the policy: raises passwords.PasswordRefused.
     Every path that sets a password ends here or in `change_password`."""
     problems = password_problems_for(user, password, username=username, nip=nip)
@@ -271,9 +279,13 @@ def audit_account_edit(session, actor, user, before: tuple[bool, frozenset]) -> 
     active, roles = account_state(user)
     added, removed = sorted(roles - had), sorted(had - roles)
     if added or removed:
-        audit.record(session, "user.roles_changed", actor=actor, target=user,
-                     detail=f"{user.username}: added {', '.join(added) or '-'}; "
-                            f"removed {', '.join(removed) or '-'}")
+        audit.record(
+            session,
+            "user.roles_changed",
+            actor=actor,
+            target=user,
+            detail=f"{user.username}: added {', '.join(added) or '-'}; removed {', '.join(removed) or '-'}",
+        )
     if active != was_active:
         event = "account.enabled" if active else "account.disabled"
         audit.record(session, event, actor=actor, target=user, detail=user.username)
@@ -282,10 +294,10 @@ def audit_account_edit(session, actor, user, before: tuple[bool, frozenset]) -> 
 def unlock(session, actor, user) -> None:
     """Helpdesk/Admin: end a login wait now and start counting failures afresh (the number
     of waits so far is kept as history). Two unlocks at once both apply: the result is the same."""
+
     def lift():
         user.locked_until = None
         user.fail_login_count = 0
         audit.record(session, "account.unlock", actor=actor, target=user)
 
     transaction.run_in_transaction(session, lift)
-

@@ -7,6 +7,7 @@ every API call. The key acts as its owner: his roles give the permissions, his s
 key code (`FAB_API_KEY_ENABLED`) stays off — it runs scrypt on every call, keys the lookup to
 SECRET_KEY (rotating the secret would void every key) and stores local time, not UTC.
 """
+
 import datetime as dt
 import hashlib
 import secrets
@@ -61,13 +62,11 @@ def may_own_keys(user) -> bool:
     return user is not None and user.is_active and user.has_role(ROLE_INTEGRASI)
 
 
-def create(session, owner, name: str, *, expires_on: dt.datetime | None = None,
-           actor=None) -> tuple[ApiKey, str]:
+def create(session, owner, name: str, *, expires_on: dt.datetime | None = None, actor=None) -> tuple[ApiKey, str]:
     """Make a key for `owner`; returns the row and the token (shown once, never stored)."""
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise KeyRefused(_l("Give the key a name of at most %(max)d characters.",
-                            max=NAME_MAX_LENGTH))
+        raise KeyRefused(_l("Give the key a name of at most %(max)d characters.", max=NAME_MAX_LENGTH))
     if not may_own_keys(owner):
         raise KeyRefused(_l("API keys are only issued to active accounts with the Integrasi role."))
     if expires_on is not None and expires_on <= utcnow():
@@ -75,14 +74,20 @@ def create(session, owner, name: str, *, expires_on: dt.datetime | None = None,
     token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     digest = hash_token(token)
     key = ApiKey(
-        name=name, key_hash=f"sha256${digest}", lookup_hash=digest,
-        key_prefix=token[:SHOWN_PREFIX_LENGTH], user_id=owner.id, active=True,
-        created_on=utcnow(), expires_on=expires_on,
+        name=name,
+        key_hash=f"sha256${digest}",
+        lookup_hash=digest,
+        key_prefix=token[:SHOWN_PREFIX_LENGTH],
+        user_id=owner.id,
+        active=True,
+        created_on=utcnow(),
+        expires_on=expires_on,
     )
     session.add(key)
     session.flush()
-    audit.record(session, "apikey.create", actor=actor, target=key,
-                 detail=f"{name} ({key.key_prefix}…) for {owner.username}")
+    audit.record(
+        session, "apikey.create", actor=actor, target=key, detail=f"{name} ({key.key_prefix}…) for {owner.username}"
+    )
     session.commit()
     return key, token
 
@@ -110,7 +115,6 @@ def revoke(session, key: ApiKey, *, actor=None) -> bool:
         return False
     key.revoked_on = utcnow()
     key.active = False
-    audit.record(session, "apikey.revoke", actor=actor, target=key,
-                 detail=f"{key.name} ({key.key_prefix}…)")
+    audit.record(session, "apikey.revoke", actor=actor, target=key, detail=f"{key.name} ({key.key_prefix}…)")
     session.commit()
     return True

@@ -1,4 +1,5 @@
 """Audit entries. Callers add them inside their own transaction (this module never commits)."""
+
 from flask import has_request_context, request
 
 from ..models.audit import AuditLog

@@ -7,6 +7,7 @@ it writes a row (the used challenge), which makes it single use, right or wrong;
 expired challenges are dropped as new ones come. Anonymous GETs therefore cannot fill the
 table, and drawing the image (a few ms of CPU) is limited per client IP like the forms.
 """
+
 import datetime as dt
 import hashlib
 import hmac
@@ -39,8 +40,7 @@ def _digest(answer: str) -> str:
 def answer_of(challenge_id: str) -> str:
     """The code drawn for `challenge_id`: only a holder of SECRET_KEY can tell it."""
     key = current_app.config["SECRET_KEY"].encode()
-    number = int.from_bytes(hmac.new(key, b"captcha:" + challenge_id.encode(),
-                                     hashlib.sha256).digest(), "big")
+    number = int.from_bytes(hmac.new(key, b"captcha:" + challenge_id.encode(), hashlib.sha256).digest(), "big")
     code = []
     for _ in range(LENGTH):
         number, index = divmod(number, len(ALPHABET))
@@ -88,8 +88,11 @@ def consume(session, challenge_id: str | None, answer: str | None) -> bool:
     try:
         # The primary key decides: of concurrent attempts on one challenge, one inserts.
         with session.begin_nested():
-            session.add(CaptchaChallenge(id=challenge_id, answer_hash=_digest(answer_of(challenge_id)),
-                                         expires_at=expires_at, used_at=now))
+            session.add(
+                CaptchaChallenge(
+                    id=challenge_id, answer_hash=_digest(answer_of(challenge_id)), expires_at=expires_at, used_at=now
+                )
+            )
     except IntegrityError:
         first = False
     # A used challenge needs no row once it has expired anyway.

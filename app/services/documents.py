@@ -3,6 +3,7 @@
 `save_file` is the one place that reads, checks and writes an upload; Pegawai documents
 (`store_upload`) and helpdesk ticket attachments both go through it.
 """
+
 import hashlib
 import io
 import os
@@ -30,8 +31,7 @@ class UploadRejected(ValueError):
 
 
 STORAGE_FAILED_MESSAGE = _l(
-    "The document could not be stored because of a problem on the server. Nothing was saved: "
-    "please try again later."
+    "The document could not be stored because of a problem on the server. Nothing was saved: please try again later."
 )
 
 
@@ -187,7 +187,9 @@ def send_stored(stored_name: str, original_name: str, content_type: str):
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=content_type, as_attachment=True,
+        path,
+        mimetype=content_type,
+        as_attachment=True,
         download_name=download_name(original_name, content_type),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

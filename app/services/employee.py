@@ -1,4 +1,5 @@
 """Master-data changes to Pegawai records made by staff."""
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 

@@ -25,6 +25,7 @@ The contract, for operators and for the code below:
 - Good rows are committed every `BATCH_SIZE` rows. If the database refuses a batch, it is
   rolled back and retried row by row, so only the refused row is rejected.
 """
+
 import csv
 import datetime as dt
 import re
@@ -52,22 +53,64 @@ from . import record_history, rules, workflow
 from .reference_data import PENDIDIKAN_ALIASES
 
 COLUMNS = (
-    "nip", "nip_lama", "nik", "nama", "gelar_depan", "gelar_belakang", "tempat_lahir",
-    "tanggal_lahir", "jenis_kelamin", "agama", "status_perkawinan", "email", "no_hp", "alamat",
-    "instansi_kode", "instansi_nama", "unit_kode", "unit_nama", "golongan", "tmt_golongan",
-    "tmt_cpns", "tmt_pns", "jabatan", "pendidikan_terakhir", "status",
+    "nip",
+    "nip_lama",
+    "nik",
+    "nama",
+    "gelar_depan",
+    "gelar_belakang",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "agama",
+    "status_perkawinan",
+    "email",
+    "no_hp",
+    "alamat",
+    "instansi_kode",
+    "instansi_nama",
+    "unit_kode",
+    "unit_nama",
+    "golongan",
+    "tmt_golongan",
+    "tmt_cpns",
+    "tmt_pns",
+    "jabatan",
+    "pendidikan_terakhir",
+    "status",
 )
 BATCH_SIZE = 500
 # Needed by the NIP itself or by NOT NULL columns; every other cell may be empty.
 REQUIRED = ("nip", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "instansi_kode")
 DATE_COLUMNS = ("tanggal_lahir", "tmt_golongan", "tmt_cpns", "tmt_pns")
-TEXT_COLUMNS = ("nip", "nip_lama", "nik", "nama", "gelar_depan", "gelar_belakang", "tempat_lahir",
-                "email", "no_hp", "alamat", "jabatan")
+TEXT_COLUMNS = (
+    "nip",
+    "nip_lama",
+    "nik",
+    "nama",
+    "gelar_depan",
+    "gelar_belakang",
+    "tempat_lahir",
+    "email",
+    "no_hp",
+    "alamat",
+    "jabatan",
+)
 # A spreadsheet keeps 15 significant digits and drops leading zeros: such cells must be text.
 IDENTIFIER_COLUMNS = ("nip", "nip_lama", "nik", "no_hp")
 # The data-utama fields `rules.check_pegawai` looks at (as PegawaiView passes them).
-RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns",
-               "tmt_pns", "gelar_depan", "gelar_belakang")
+RULE_FIELDS = (
+    "nip",
+    "nip_lama",
+    "nik",
+    "nama",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "tmt_cpns",
+    "tmt_pns",
+    "gelar_depan",
+    "gelar_belakang",
+)
 MAX_LENGTH = {
     **{name: Pegawai.__table__.c[name].type.length for name in TEXT_COLUMNS},
     "instansi_kode": Instansi.__table__.c.kode.type.length,
@@ -167,9 +210,7 @@ def read_rows(path) -> ImportFile:
     if suffix == ".xlsx":
         _check_xlsx_container(path)
         return _check(path, "xlsx")
-    raise ImportFileError(
-        _l("%(name)s: unsupported file type; use a .csv (UTF-8) or .xlsx file.", name=path.name)
-    )
+    raise ImportFileError(_l("%(name)s: unsupported file type; use a .csv (UTF-8) or .xlsx file.", name=path.name))
 
 
 def _check(path: Path, kind: str, delimiter: str = ",") -> ImportFile:
@@ -184,14 +225,20 @@ def _check(path: Path, kind: str, delimiter: str = ",") -> ImportFile:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ImportFileError(
-            _l("%(name)s: the header row (row 1) lacks the columns: %(columns)s.",
-               name=path.name, columns=", ".join(missing))
+            _l(
+                "%(name)s: the header row (row 1) lacks the columns: %(columns)s.",
+                name=path.name,
+                columns=", ".join(missing),
+            )
         )
     doubled = sorted({h for h in header if h and header.count(h) > 1})
     if doubled:
         raise ImportFileError(
-            _l("%(name)s: the header row names a column twice: %(columns)s.",
-               name=path.name, columns=", ".join(doubled))
+            _l(
+                "%(name)s: the header row names a column twice: %(columns)s.",
+                name=path.name,
+                columns=", ".join(doubled),
+            )
         )
     ignored = [h for h in header if h and h not in COLUMNS]
     return ImportFile(path, kind, header, total, ignored, delimiter)
@@ -226,13 +273,12 @@ def _sniff_delimiter(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(64 * 1024)
     except OSError as exc:
-        raise ImportFileError(_l("%(name)s cannot be read: %(error)s", name=path.name,
-                                 error=exc.strerror or exc)) from exc
+        raise ImportFileError(
+            _l("%(name)s cannot be read: %(error)s", name=path.name, error=exc.strerror or exc)
+        ) from exc
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            raise ImportFileError(
-                _l("%(name)s is not a CSV text file: it is %(what)s.", name=path.name, what=what)
-            )
+            raise ImportFileError(_l("%(name)s is not a CSV text file: it is %(what)s.", name=path.name, what=what))
     if b"\x00" in head:
         raise ImportFileError(_l("%(name)s is not a CSV text file.", name=path.name))
     first_line = head.split(b"\n", 1)[0]
@@ -248,16 +294,20 @@ def _csv_rows(path: Path, delimiter: str):
                 yield number, cells
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            _l('%(name)s is not UTF-8 text (line %(line)d); save it as "CSV UTF-8".',
-               name=path.name, line=_first_non_utf8_line(path))
+            _l(
+                '%(name)s is not UTF-8 text (line %(line)d); save it as "CSV UTF-8".',
+                name=path.name,
+                line=_first_non_utf8_line(path),
+            )
         ) from exc
     except csv.Error as exc:
         raise ImportFileError(
             _l("%(name)s is not a readable CSV file: %(error)s", name=path.name, error=str(exc))
         ) from exc
     except OSError as exc:
-        raise ImportFileError(_l("%(name)s cannot be read: %(error)s", name=path.name,
-                                 error=exc.strerror or exc)) from exc
+        raise ImportFileError(
+            _l("%(name)s cannot be read: %(error)s", name=path.name, error=exc.strerror or exc)
+        ) from exc
 
 
 def _first_non_utf8_line(path: Path) -> int:
@@ -279,13 +329,12 @@ def _check_xlsx_container(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise ImportFileError(_l("%(name)s cannot be read: %(error)s", name=path.name,
-                                 error=exc.strerror or exc)) from exc
+        raise ImportFileError(
+            _l("%(name)s cannot be read: %(error)s", name=path.name, error=exc.strerror or exc)
+        ) from exc
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            raise ImportFileError(
-                _l("%(name)s is not an XLSX workbook: it is %(what)s.", name=path.name, what=what)
-            )
+            raise ImportFileError(_l("%(name)s is not an XLSX workbook: it is %(what)s.", name=path.name, what=what))
     raise ImportFileError(_l("%(name)s is not an XLSX workbook.", name=path.name))
 
 
@@ -294,9 +343,7 @@ def _xlsx_rows(path: Path):
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad workbook
-        raise ImportFileError(
-            _l("%(name)s is not a readable XLSX workbook.", name=path.name)
-        ) from exc
+        raise ImportFileError(_l("%(name)s is not a readable XLSX workbook.", name=path.name)) from exc
     try:
         if not workbook.worksheets:
             raise ImportFileError(_l("%(name)s has no worksheet.", name=path.name))
@@ -341,8 +388,9 @@ def _text(column: str, cell):
         return None
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         if column in IDENTIFIER_COLUMNS:
-            raise _CellError(_l("is a number in the spreadsheet, which loses leading zeros and "
-                                "digits; format the column as text."))
+            raise _CellError(
+                _l("is a number in the spreadsheet, which loses leading zeros and digits; format the column as text.")
+            )
         if isinstance(cell, float) and cell.is_integer():
             cell = int(cell)
     text = str(cell).strip()
@@ -415,17 +463,18 @@ def _parse(number: int, raw: dict, refs: _References) -> tuple[_Row, list[RowErr
     # A row of the wrong width has its values under the wrong columns: judging them would
     # only produce misleading reasons.
     if None in raw:
-        return _Row(number, {"nip": None}, {}), [RowError(number, "", _l(
-            "has values beyond the last header column (an unquoted comma or semicolon?)."))]
+        return _Row(number, {"nip": None}, {}), [
+            RowError(number, "", _l("has values beyond the last header column (an unquoted comma or semicolon?)."))
+        ]
     if any(c not in raw for c in COLUMNS):
-        return _Row(number, {"nip": None}, {}), [RowError(number, "", _l(
-            "has fewer values than the header has columns."))]
+        return _Row(number, {"nip": None}, {}), [
+            RowError(number, "", _l("has fewer values than the header has columns."))
+        ]
 
     cells = {}
     for column in COLUMNS:
         try:
-            cells[column] = _date(raw.get(column)) if column in DATE_COLUMNS else _text(
-                column, raw.get(column))
+            cells[column] = _date(raw.get(column)) if column in DATE_COLUMNS else _text(column, raw.get(column))
         except _CellError as exc:
             fail(column, exc.message)
             cells[column] = None
@@ -444,17 +493,38 @@ def _parse(number: int, raw: dict, refs: _References) -> tuple[_Row, list[RowErr
             fail("status", _l("must be one of %(choices)s.", choices=", ".join(Pegawai.STATUSES)))
 
     lookups = (
-        ("agama", "agama_id", refs.agama, _key,
-         lambda v: _l('unknown religion "%(value)s"; use one of: %(choices)s.',
-                      value=v, choices=refs.agama_names)),
-        ("status_perkawinan", "status_perkawinan_id", refs.status_perkawinan, _key,
-         lambda v: _l('unknown marital status "%(value)s"; use one of: %(choices)s.',
-                      value=v, choices=refs.status_perkawinan_names)),
-        ("golongan", "golongan_id", refs.golongan, refs.golongan_key,
-         lambda v: _l('unknown golongan "%(value)s"; use a code such as III/a.', value=v)),
-        ("pendidikan_terakhir", "pendidikan_terakhir_id", refs.pendidikan, _key,
-         lambda v: _l('unknown education level "%(value)s"; use e.g. SMA, D-III, S-1, S-2.',
-                      value=v)),
+        (
+            "agama",
+            "agama_id",
+            refs.agama,
+            _key,
+            lambda v: _l('unknown religion "%(value)s"; use one of: %(choices)s.', value=v, choices=refs.agama_names),
+        ),
+        (
+            "status_perkawinan",
+            "status_perkawinan_id",
+            refs.status_perkawinan,
+            _key,
+            lambda v: _l(
+                'unknown marital status "%(value)s"; use one of: %(choices)s.',
+                value=v,
+                choices=refs.status_perkawinan_names,
+            ),
+        ),
+        (
+            "golongan",
+            "golongan_id",
+            refs.golongan,
+            refs.golongan_key,
+            lambda v: _l('unknown golongan "%(value)s"; use a code such as III/a.', value=v),
+        ),
+        (
+            "pendidikan_terakhir",
+            "pendidikan_terakhir_id",
+            refs.pendidikan,
+            _key,
+            lambda v: _l('unknown education level "%(value)s"; use e.g. SMA, D-III, S-1, S-2.', value=v),
+        ),
     )
     for column, attribute, table, normalise, message in lookups:
         values[attribute] = None
@@ -525,8 +595,7 @@ class _Importer:
                     self.save([row], report)
                 return
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-            report.reject([RowError(rows[0].number, "",
-                                    _l("could not be saved: %(error)s", error=reason))])
+            report.reject([RowError(rows[0].number, "", _l("could not be saved: %(error)s", error=reason))])
             return
         result.add_to(report)
 
@@ -552,8 +621,13 @@ class _Importer:
             elif old := _update(current, values):
                 current.record_version = (current.record_version or 0) + 1
                 changes += workflow.change_rows(
-                    current.id, workflow.DATA_UTAMA, current.id, old, {k: values[k] for k in old},
-                    source=RecordChange.SOURCE_IMPORT)
+                    current.id,
+                    workflow.DATA_UTAMA,
+                    current.id,
+                    old,
+                    {k: values[k] for k in old},
+                    source=RecordChange.SOURCE_IMPORT,
+                )
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -581,30 +655,51 @@ class _Importer:
         instansi_id = self._instansi_id(org["instansi_kode"])
         if instansi_id is None:
             if not org["instansi_nama"]:
-                errors.append(RowError(number, "instansi_kode", _l(
-                    "unknown instansi %(kode)s; give instansi_nama (and a Kanreg) to create it.",
-                    kode=org["instansi_kode"])))
+                errors.append(
+                    RowError(
+                        number,
+                        "instansi_kode",
+                        _l(
+                            "unknown instansi %(kode)s; give instansi_nama (and a Kanreg) to create it.",
+                            kode=org["instansi_kode"],
+                        ),
+                    )
+                )
             elif self.kanreg_id is None:
-                errors.append(RowError(number, "instansi_kode", _l(
-                    "unknown instansi %(kode)s; creating it needs a Kanreg (option --kanreg).",
-                    kode=org["instansi_kode"])))
+                errors.append(
+                    RowError(
+                        number,
+                        "instansi_kode",
+                        _l(
+                            "unknown instansi %(kode)s; creating it needs a Kanreg (option --kanreg).",
+                            kode=org["instansi_kode"],
+                        ),
+                    )
+                )
         unit = None
         if errors:
             pass  # the unit cannot be judged without its instansi
         elif org["unit_kode"]:
             unit = self._unit(org["unit_kode"])
             if unit is not None and unit[1] != instansi_id:
-                errors.append(RowError(number, "unit_kode", _l(
-                    "unit kerja %(kode)s belongs to another instansi.", kode=org["unit_kode"])))
+                errors.append(
+                    RowError(
+                        number,
+                        "unit_kode",
+                        _l("unit kerja %(kode)s belongs to another instansi.", kode=org["unit_kode"]),
+                    )
+                )
             elif unit is None and not org["unit_nama"]:
-                errors.append(RowError(number, "unit_kode", _l(
-                    "unknown unit kerja %(kode)s; give unit_nama to create it.",
-                    kode=org["unit_kode"])))
-        elif (current is not None and current.unit_kerja_id is not None
-              and current.instansi_id != instansi_id):
+                errors.append(
+                    RowError(
+                        number,
+                        "unit_kode",
+                        _l("unknown unit kerja %(kode)s; give unit_nama to create it.", kode=org["unit_kode"]),
+                    )
+                )
+        elif current is not None and current.unit_kerja_id is not None and current.instansi_id != instansi_id:
             # Keeping the stored unit would leave the record in a unit of its old instansi.
-            errors.append(RowError(number, "unit_kode",
-                                   _l("is required when the instansi changes.")))
+            errors.append(RowError(number, "unit_kode", _l("is required when the instansi changes.")))
         if errors:
             return errors, None, None
         if instansi_id is None:
@@ -669,8 +764,7 @@ def kanreg_id_for(session, kode) -> int | None:
     return found
 
 
-def import_pegawai(session, rows_iter, *, kanreg=None, progress=None,
-                   batch_size=BATCH_SIZE) -> ImportReport:
+def import_pegawai(session, rows_iter, *, kanreg=None, progress=None, batch_size=BATCH_SIZE) -> ImportReport:
     """Upsert Pegawai records from `(row_number, {column: cell})` rows (see `read_rows`).
 
     `kanreg` is the Kanreg code given to instansi the file creates; `progress(n)` is called
@@ -687,9 +781,14 @@ def import_pegawai(session, rows_iter, *, kanreg=None, progress=None,
         nip = row.values["nip"]
         if nip is not None:
             if nip in first_row_of:
-                errors.insert(0, RowError(number, "nip", _l(
-                    "is already on row %(row)d of this file; each NIP may appear once.",
-                    row=first_row_of[nip])))
+                errors.insert(
+                    0,
+                    RowError(
+                        number,
+                        "nip",
+                        _l("is already on row %(row)d of this file; each NIP may appear once.", row=first_row_of[nip]),
+                    ),
+                )
             else:
                 first_row_of[nip] = number
         if errors:

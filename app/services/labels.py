@@ -1,5 +1,6 @@
 """Column labels shared by every screen, the API spec and the workflow's field names (msgids in
 English, shown in Indonesian). In the service layer so services can name fields without views."""
+
 from flask_babel import lazy_gettext as _l
 
 LABELS = {

@@ -6,6 +6,7 @@ the request's Host header, which a client chooses: a reset mail requested with
 request, whose Host TRUSTED_HOSTS checks; production refuses to start with neither
 (app.check_production_safety).
 """
+
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
@@ -23,8 +24,7 @@ def external_url(endpoint: str, **values) -> str:
         return current_app.url_map.bind("localhost").build(endpoint, values)
     parts = urlsplit(base)
     current_app.inject_url_defaults(endpoint, values)
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
-                                       url_scheme=parts.scheme)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
 
 

@@ -3,6 +3,7 @@
 Without MAIL_SERVER (development) each message is also written to the app's log at INFO, so the
 console of `make run` shows it, links included; `flask --app run pupns outbox` lists the latest.
 """
+
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -65,7 +66,9 @@ def log_outbox_only(mail: OutboxMail) -> None:
         return
     outbox_logger().info(
         "Mail kept in the outbox (no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
-        mail.recipient, mail.subject, mail.body,
+        mail.recipient,
+        mail.subject,
+        mail.body,
     )
 
 

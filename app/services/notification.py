@@ -38,22 +38,25 @@ def notify_submission(session, usulan, kind: str, reason: str | None = None):
     with force_locale("id"):
         if kind == Pesan.KIND_RETURNED:
             subject = _("Your data update was returned for correction")
-            lines = [_("Your data update submission was returned to your draft."),
-                     _("Reason: %(reason)s", reason=reason or "-")]
+            lines = [
+                _("Your data update submission was returned to your draft."),
+                _("Reason: %(reason)s", reason=reason or "-"),
+            ]
             for item in usulan.items:
                 if item.verdict == UsulanItem.TIDAK_SESUAI:
                     why = " — ".join(filter(None, [str(item.verdict_reason_label or ""), item.verdict_note]))
                     lines.append(f"- {SECTION_LABELS[item.section]}: {why}")
-            lines.append(_("Correct the marked items, review the sections and send again: %(link)s",
-                           link=_link()))
+            lines.append(_("Correct the marked items, review the sections and send again: %(link)s", link=_link()))
         else:
             subject = _("Your data update is complete")
-            lines = [_("Every level has verified your data update submission; your official "
-                       "record now holds the changes."),
-                     _("See your data and its history: %(link)s", link=_link())]
+            lines = [
+                _("Every level has verified your data update submission; your official record now holds the changes."),
+                _("See your data and its history: %(link)s", link=_link()),
+            ]
         body = "\n".join(lines)
-    session.add(Pesan(user_id=owner.id, usulan_id=usulan.id, kind=kind, subject=subject, body=body,
-                      created_at=utcnow()))
+    session.add(
+        Pesan(user_id=owner.id, usulan_id=usulan.id, kind=kind, subject=subject, body=body, created_at=utcnow())
+    )
     if not owner.email:
         return None
     return mail.queue(session, owner.email, subject, body)
@@ -87,21 +90,22 @@ def register_handlers() -> None:
 
 def unread_count(session, user_id: int) -> int:
     """Unread messages of one user (the badge in the top bar)."""
-    return session.scalar(
-        select(func.count(Pesan.id)).where(Pesan.user_id == user_id, Pesan.read_at.is_(None))
-    ) or 0
+    return session.scalar(select(func.count(Pesan.id)).where(Pesan.user_id == user_id, Pesan.read_at.is_(None))) or 0
 
 
 def messages_of(session, user_id: int, limit: int = PAGE_SIZE) -> list[Pesan]:
     """A user's latest messages, newest first."""
-    return session.scalars(
-        select(Pesan).where(Pesan.user_id == user_id).order_by(Pesan.id.desc()).limit(limit)
-    ).all()
+    return session.scalars(select(Pesan).where(Pesan.user_id == user_id).order_by(Pesan.id.desc()).limit(limit)).all()
 
 
 def mark_read(session, user_id: int) -> int:
     """Mark every message of the user read; returns how many changed. One unit of work
     (commutes: tabs marking at once end with every message read)."""
-    return transaction.run_in_transaction(session, lambda: session.execute(
-        update(Pesan).where(Pesan.user_id == user_id, Pesan.read_at.is_(None)).values(read_at=utcnow())
-    ).rowcount)
+    return transaction.run_in_transaction(
+        session,
+        lambda: (
+            session.execute(
+                update(Pesan).where(Pesan.user_id == user_id, Pesan.read_at.is_(None)).values(read_at=utcnow())
+            ).rowcount
+        ),
+    )

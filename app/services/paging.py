@@ -11,6 +11,7 @@ With 4.5 million Pegawai a list must neither count every match on each request n
 
 The sort key must end with a unique column (the id) and sort every column the same way.
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,8 +48,9 @@ class Page:
 def capped_count(session, stmt, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(matches of `stmt`, True if there are more than `cap`): counts at most cap + 1 rows."""
     # Only a constant per row: the count can be answered from an index alone.
-    limited = (stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
-               .order_by(None).limit(cap + 1).subquery())
+    limited = (
+        stmt.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None).limit(cap + 1).subquery()
+    )
     found = session.scalar(select(func.count()).select_from(limited))
     return min(found, cap), found > cap
 
@@ -95,9 +97,21 @@ def decode_cursor(token: str | None, size: int):
         return None
 
 
-def paginate(session, stmt, *, keys: Sequence, descending: bool, key_of: Callable, size: int,
-             number: int = 1, after: str | None = None, before: str | None = None,
-             count_stmt=None, cap: int = COUNT_CAP, execute: Callable | None = None) -> Page:
+def paginate(
+    session,
+    stmt,
+    *,
+    keys: Sequence,
+    descending: bool,
+    key_of: Callable,
+    size: int,
+    number: int = 1,
+    after: str | None = None,
+    before: str | None = None,
+    count_stmt=None,
+    cap: int = COUNT_CAP,
+    execute: Callable | None = None,
+) -> Page:
     """One page of `stmt` (a SELECT without ORDER BY), sorted by `keys` (columns ending with
     a unique one, all ascending or all `descending`).
 
@@ -147,7 +161,11 @@ def paginate(session, stmt, *, keys: Sequence, descending: bool, key_of: Callabl
         has_next, has_prev = len(rows) > size, number > 1
         rows = rows[:size]
     return Page(
-        rows=rows, number=number, size=size, total=total, capped=capped,
+        rows=rows,
+        number=number,
+        size=size,
+        total=total,
+        capped=capped,
         next_cursor=encode_cursor(key_of(rows[-1])) if has_next and rows else None,
         prev_cursor=encode_cursor(key_of(rows[0])) if has_prev and rows else None,
     )

@@ -9,6 +9,7 @@ millisecond. A registration hashes three secrets (password, answer, mother's nam
 Answers and mothers' names are normalised before hashing so that "  Siti  AMINAH " matches
 "siti aminah".
 """
+
 import hmac
 import re
 import unicodedata
@@ -34,6 +35,7 @@ def configure(time_cost: int = TIME_COST, memory_kib: int = MEMORY_KIB) -> None:
         return
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
     _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
 
 # The most common passwords in Indonesian leaks and global lists (lower-cased).
 COMMON_PASSWORDS = frozenset(
@@ -109,8 +111,7 @@ class PasswordRefused(ValueError):
 _DRESSING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
-def password_problems(password: str, *, nip: str | None = None,
-                      username: str | None = None) -> list[str]:
+def password_problems(password: str, *, nip: str | None = None, username: str | None = None) -> list[str]:
     """Why a new password is refused (translatable sentences); empty when acceptable.
 
     The one policy of every path that sets a password (registration, reset link, own change,

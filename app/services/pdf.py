@@ -1,4 +1,5 @@
 """PDF documents (xhtml2pdf) that never fetch anything but the app's own static files."""
+
 import base64
 import io
 from pathlib import Path
@@ -28,7 +29,7 @@ def _static_only_link_callback(uri: str, rel: str) -> str:
         return uri
     static_root = Path(current_app.static_folder).resolve()
     if uri.startswith("/static/"):
-        candidate = (static_root / uri[len("/static/"):]).resolve()
+        candidate = (static_root / uri[len("/static/") :]).resolve()
         if candidate.is_file() and static_root in candidate.parents:
             return str(candidate)
     return ""  # xhtml2pdf skips resources it cannot resolve
@@ -38,9 +39,7 @@ def render_pdf(template: str, **context) -> bytes:
     """Render a Jinja template (autoescaped HTML) to PDF bytes."""
     html = render_template(template, **context)
     output = io.BytesIO()
-    result = pisa.CreatePDF(
-        html, dest=output, encoding="utf-8", link_callback=_static_only_link_callback
-    )
+    result = pisa.CreatePDF(html, dest=output, encoding="utf-8", link_callback=_static_only_link_callback)
     if result.err:
         raise PdfError(f"PDF rendering failed with {result.err} errors")
     return output.getvalue()

@@ -3,6 +3,7 @@
 Run by `flask --app run pupns create-permissions` at every deploy (workers never write
 permissions at start-up), by the demo seed and by the test fixtures.
 """
+
 from ..roles import role_permissions
 
 

@@ -5,6 +5,7 @@ RATELIMIT_STORAGE_URI (memory:// in development, Redis shared by every worker an
 production). Disabled with RATELIMIT_ENABLED=False (the test default; the rate-limit tests
 turn it on).
 """
+
 from flask import current_app
 from flask_limiter.util import get_remote_address
 

@@ -11,6 +11,7 @@ old and new value, written by every path that changes the record:
 `history()` reads it back for the screens, values as people read them (workflow.display_value).
 The functions that write never commit: the caller's transaction does.
 """
+
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -84,8 +85,16 @@ def _as_is(_field, text):
     return text
 
 
-def history(session, pegawai_id: int, *, page: int = 1, per_page: int = PER_PAGE, since=None,
-            exclude_usulan_id: int | None = None, redact=_as_is) -> HistoryPage:
+def history(
+    session,
+    pegawai_id: int,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    since=None,
+    exclude_usulan_id: int | None = None,
+    redact=_as_is,
+) -> HistoryPage:
     """The changes of one Pegawai's official record, newest first, one page. `since` (UTC)
     keeps the later ones; `exclude_usulan_id` leaves out those applied by that Usulan. Three
     queries (count, rows with the actor's name, referenced names), whatever the page size;
@@ -104,21 +113,34 @@ def history(session, pegawai_id: int, *, page: int = 1, per_page: int = PER_PAGE
         .outerjoin(PupnsUser, PupnsUser.id == RecordChange.actor_id)
         .where(*where)
         .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    decoded = [(change, username, _decode(change.section, change.field, change.old_value),
-                _decode(change.section, change.field, change.new_value)) for change, username in rows]
+    decoded = [
+        (
+            change,
+            username,
+            _decode(change.section, change.field, change.old_value),
+            _decode(change.section, change.field, change.new_value),
+        )
+        for change, username in rows
+    ]
     workflow.prime_display((c.section, c.field, v) for c, _, old, new in decoded for v in (old, new))
     entries = [
         HistoryEntry(
-            id=change.id, changed_at=change.changed_at, section=change.section,
+            id=change.id,
+            changed_at=change.changed_at,
+            section=change.section,
             section_label=workflow.SECTION_LABELS.get(change.section, change.section),
             row_id=change.row_id if change.section != workflow.DATA_UTAMA else None,
-            field=change.field, field_label=workflow.field_label(change.field),
+            field=change.field,
+            field_label=workflow.field_label(change.field),
             old=redact(change.field, workflow.display_value(change.section, change.field, old)),
             new=redact(change.field, workflow.display_value(change.section, change.field, new)),
-            source=change.source, source_label=SOURCE_LABELS.get(change.source, change.source),
-            usulan_id=change.usulan_id, actor_name=username,
+            source=change.source,
+            source_label=SOURCE_LABELS.get(change.source, change.source),
+            usulan_id=change.usulan_id,
+            actor_name=username,
         )
         for change, username, old, new in decoded
     ]
@@ -155,8 +177,9 @@ def _bump(session, pegawai_id) -> None:
 
 
 def _record(session, actor, row, owner_id, old, new) -> int:
-    count = workflow.record_changes(session, owner_id, section_of(row), row.id, old, new,
-                                    actor=actor, source=RecordChange.SOURCE_STAFF)
+    count = workflow.record_changes(
+        session, owner_id, section_of(row), row.id, old, new, actor=actor, source=RecordChange.SOURCE_STAFF
+    )
     if count:
         _bump(session, owner_id)
     return count
@@ -185,8 +208,7 @@ def staff_updated(session, actor, row) -> int:
     delattr(row, _BEFORE)
     if old_owner == new_owner:
         return _record(session, actor, row, new_owner, old, new)
-    return (_record(session, actor, row, old_owner, old, {})
-            + _record(session, actor, row, new_owner, {}, new))
+    return _record(session, actor, row, old_owner, old, {}) + _record(session, actor, row, new_owner, {}, new)
 
 
 def staff_deleted(session, actor, row) -> int:

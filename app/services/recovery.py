@@ -17,6 +17,7 @@ What a stranger learns, and why that is acceptable:
 
 Each public function is one transaction (commits or rolls back); rate limits are the views'.
 """
+
 import datetime as dt
 import hashlib
 import secrets
@@ -46,9 +47,7 @@ TOKEN_UNKNOWN_MESSAGE = _l(
     "This password reset link is not valid. Copy the whole link from the email, or ask for a new one."
 )
 TOKEN_USED_MESSAGE = _l("This password reset link has already been used. Ask for a new one if needed.")
-TOKEN_EXPIRED_MESSAGE = _l(
-    "This password reset link has expired (links are valid for 10 minutes). Ask for a new one."
-)
+TOKEN_EXPIRED_MESSAGE = _l("This password reset link has expired (links are valid for 10 minutes). Ask for a new one.")
 
 
 class RecoveryRefused(ValueError):
@@ -64,11 +63,7 @@ def _clean_nip(nip: str | None) -> str:
 
 
 def _registration_query(nip: str):
-    return (
-        select(Registrasi)
-        .join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
-        .where(Pegawai.nip == _clean_nip(nip))
-    )
+    return select(Registrasi).join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(Pegawai.nip == _clean_nip(nip))
 
 
 def find_by_pair(session, nip: str, nomor: str, *, live_only: bool = False) -> Registrasi | None:
@@ -91,9 +86,7 @@ def check_status(session, nip: str, nomor: str) -> Registrasi | None:
 
 def live_registration_by_nip(session, nip: str) -> Registrasi | None:
     """The pending or approved registration of a NIP (at most one exists), else None."""
-    return session.scalar(
-        _registration_query(nip).where(Registrasi.status.in_(Registrasi.LIVE_STATUSES))
-    )
+    return session.scalar(_registration_query(nip).where(Registrasi.status.in_(Registrasi.LIVE_STATUSES)))
 
 
 def security_question_of(session, nip: str) -> SecurityQuestion | None:
@@ -154,8 +147,7 @@ def _settle_attempt(session, registrasi, ok: bool, success_event: str, failure_d
             audit.record(session, success_event, actor=registrasi.user, target=registrasi)
         else:
             # A failed attempt is someone's, not the account owner's: no actor.
-            audit.record(session, "registration.recovery_failed", target=registrasi,
-                         detail=failure_detail)
+            audit.record(session, "registration.recovery_failed", target=registrasi, detail=failure_detail)
         session.commit()
     except Exception:
         session.rollback()
@@ -180,20 +172,30 @@ def request_password_reset(session, nip: str, nomor: str, link_for) -> bool:
     token = secrets.token_urlsafe(RESET_TOKEN_BYTES)
     now = utcnow()
     try:
-        session.add(PasswordResetToken(
-            user_id=account.id, token_hash=token_hash(token),
-            created_at=now, expires_at=now + RESET_TOKEN_TTL,
-        ))
+        session.add(
+            PasswordResetToken(
+                user_id=account.id,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=now + RESET_TOKEN_TTL,
+            )
+        )
         outgoing = mail.queue(
-            session, registrasi.email, _("e-PUPNS: reset your password"),
-            _("Dear %(name)s,\n\n"
-              "someone (we hope you) asked to reset the e-PUPNS password of NIP %(nip)s. "
-              "Open this link within 10 minutes to choose a new password:\n\n"
-              "%(link)s\n\n"
-              "The link works only once. If you did not ask for it, ignore this email: "
-              "your password stays as it is.\n\n"
-              "e-PUPNS",
-              name=registrasi.pegawai.nama, nip=registrasi.pegawai.nip, link=link_for(token)),
+            session,
+            registrasi.email,
+            _("e-PUPNS: reset your password"),
+            _(
+                "Dear %(name)s,\n\n"
+                "someone (we hope you) asked to reset the e-PUPNS password of NIP %(nip)s. "
+                "Open this link within 10 minutes to choose a new password:\n\n"
+                "%(link)s\n\n"
+                "The link works only once. If you did not ask for it, ignore this email: "
+                "your password stays as it is.\n\n"
+                "e-PUPNS",
+                name=registrasi.pegawai.nama,
+                nip=registrasi.pegawai.nip,
+                link=link_for(token),
+            ),
         )
         audit.record(session, "password.reset_requested", actor=account, target=account)
         session.commit()
@@ -249,9 +251,7 @@ def claim_once(session, model, row_id, now: dt.datetime) -> bool:
     gets True, on PostgreSQL and on SQLite alike (a row lock taken by a SELECT would not hold
     on SQLite, which ignores FOR UPDATE and reads outside the write transaction)."""
     claimed = session.execute(
-        update(model)
-        .where(model.id == row_id, model.used_at.is_(None), model.expires_at > now)
-        .values(used_at=now),
+        update(model).where(model.id == row_id, model.used_at.is_(None), model.expires_at > now).values(used_at=now),
         execution_options={"synchronize_session": False},
     )
     return claimed.rowcount == 1
@@ -284,8 +284,11 @@ def reset_password(session, token: str, password: str):
         sessions.end_all(user)  # whoever knew the old password is logged out everywhere
         session.execute(
             update(PasswordResetToken)
-            .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None),
-                   PasswordResetToken.id != row.id)
+            .where(
+                PasswordResetToken.user_id == user.id,
+                PasswordResetToken.used_at.is_(None),
+                PasswordResetToken.id != row.id,
+            )
             .values(used_at=now)
         )
         audit.record(session, "password.reset", actor=user, target=user)

@@ -1,4 +1,5 @@
 """The fixed reference values of DOMAIN.md, loaded idempotently (seed, tests, import)."""
+
 from sqlalchemy import select
 
 from ..models import (
@@ -13,10 +14,20 @@ from ..models import (
 )
 
 KANREG = [
-    ("I", "Yogyakarta"), ("II", "Surabaya"), ("III", "Bandung"), ("IV", "Makassar"),
-    ("V", "Jakarta"), ("VI", "Medan"), ("VII", "Palembang"), ("VIII", "Banjarmasin"),
-    ("IX", "Jayapura"), ("X", "Denpasar"), ("XI", "Manado"), ("XII", "Pekanbaru"),
-    ("XIII", "Banda Aceh"), ("XIV", "Manokwari"),
+    ("I", "Yogyakarta"),
+    ("II", "Surabaya"),
+    ("III", "Bandung"),
+    ("IV", "Makassar"),
+    ("V", "Jakarta"),
+    ("VI", "Medan"),
+    ("VII", "Palembang"),
+    ("VIII", "Banjarmasin"),
+    ("IX", "Jayapura"),
+    ("X", "Denpasar"),
+    ("XI", "Manado"),
+    ("XII", "Pekanbaru"),
+    ("XIII", "Banda Aceh"),
+    ("XIV", "Manokwari"),
 ]
 _PANGKAT = {
     "I": ["Juru Muda", "Juru Muda Tk. I", "Juru", "Juru Tk. I"],
@@ -31,16 +42,36 @@ GOLONGAN = [
     for i, name in enumerate(names)
 ]
 TINGKAT_PENDIDIKAN = [
-    ("05", "SD"), ("10", "SLTP"), ("12", "SLTP Kejuruan"), ("15", "SLTA"),
-    ("17", "SLTA Kejuruan"), ("18", "SLTA Keguruan"), ("20", "D-I"), ("25", "D-II"),
-    ("30", "D-III"), ("35", "D-IV"), ("40", "S-1"), ("42", "Profesi"), ("45", "S-2"),
-    ("47", "Spesialis"), ("49", "Subspesialis"), ("50", "S-3"),
+    ("05", "SD"),
+    ("10", "SLTP"),
+    ("12", "SLTP Kejuruan"),
+    ("15", "SLTA"),
+    ("17", "SLTA Kejuruan"),
+    ("18", "SLTA Keguruan"),
+    ("20", "D-I"),
+    ("25", "D-II"),
+    ("30", "D-III"),
+    ("35", "D-IV"),
+    ("40", "S-1"),
+    ("42", "Profesi"),
+    ("45", "S-2"),
+    ("47", "Spesialis"),
+    ("49", "Subspesialis"),
+    ("50", "S-3"),
 ]
 # Names found in agency files, mapped to the SIASN level they mean.
 PENDIDIKAN_ALIASES = {
-    "SMP": "SLTP", "SMA": "SLTA", "SMK": "SLTA Kejuruan", "SARJANA MUDA": "D-III",
-    "D3": "D-III", "D4": "D-IV", "S1": "S-1", "S2": "S-2", "S3": "S-3",
-    "D1": "D-I", "D2": "D-II",
+    "SMP": "SLTP",
+    "SMA": "SLTA",
+    "SMK": "SLTA Kejuruan",
+    "SARJANA MUDA": "D-III",
+    "D3": "D-III",
+    "D4": "D-IV",
+    "S1": "S-1",
+    "S2": "S-2",
+    "S3": "S-3",
+    "D1": "D-I",
+    "D2": "D-II",
 }
 AGAMA = ["Islam", "Kristen", "Katolik", "Hindu", "Buddha", "Konghucu", "Kepercayaan/Lainnya"]
 STATUS_PERKAWINAN = ["Belum Kawin", "Kawin", "Cerai Hidup", "Cerai Mati"]

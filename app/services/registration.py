@@ -5,6 +5,7 @@ Registration, approval, rejection and reset (and recovery and login by NIP, else
 ever deal with the PNS account of a Pegawai (`pns_account_of`), never with a staff account
 linked to the same Pegawai (SECURITY.md, "Account identity").
 """
+
 import secrets
 from dataclasses import dataclass
 
@@ -65,9 +66,7 @@ def new_nomor() -> str:
 
 def live_registration(session, pegawai_id: int) -> Registrasi | None:
     return session.scalar(
-        select(Registrasi).where(
-            Registrasi.pegawai_id == pegawai_id, Registrasi.status.in_(Registrasi.LIVE_STATUSES)
-        )
+        select(Registrasi).where(Registrasi.pegawai_id == pegawai_id, Registrasi.status.in_(Registrasi.LIVE_STATUSES))
     )
 
 
@@ -97,9 +96,7 @@ def pns_account_of(session, pegawai_id: int | None) -> User | None:
     same Pegawai is never it."""
     if pegawai_id is None:
         return None
-    return session.scalar(
-        select(User).where(User.pegawai_id == pegawai_id, User.is_pns_account.is_(True))
-    )
+    return session.scalar(select(User).where(User.pegawai_id == pegawai_id, User.is_pns_account.is_(True)))
 
 
 def registration_account(session, registrasi: Registrasi) -> User | None:
@@ -127,26 +124,32 @@ def register(session, sm, *, nip, email, password, mother_name, question_id, ans
         raise RegistrationRefused("question", _l("Choose a security question."))
     nip = nip.strip()
     try:
-        pegawai = session.scalar(
-            select(Pegawai).where(Pegawai.nip == nip).with_for_update()
-        )
+        pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip).with_for_update())
         found = judge_pegawai(session, pegawai)
         if found.status != LOOKUP_OK:
             raise RegistrationRefused(found.status, found.message)
         user = pns_account_of(session, pegawai.id)
         if user is None:
             user = User(
-                username=nip, first_name=pegawai.nama[:64], last_name="",
-                email=pns_account_email(nip), pegawai_id=pegawai.id, is_pns_account=True,
+                username=nip,
+                first_name=pegawai.nama[:64],
+                last_name="",
+                email=pns_account_email(nip),
+                pegawai_id=pegawai.id,
+                is_pns_account=True,
             )
             session.add(user)
         user.roles = [sm.find_role(ROLE_PNS)]
         user.active = False
         user.password = passwords.hash_password(password)
         registrasi = Registrasi(
-            nomor=new_nomor(), pegawai=pegawai, instansi_id=pegawai.instansi_id, user=user,
+            nomor=new_nomor(),
+            pegawai=pegawai,
+            instansi_id=pegawai.instansi_id,
+            user=user,
             email=email.strip(),
-            status=Registrasi.STATUS_MENUNGGU, security_question_id=question_id,
+            status=Registrasi.STATUS_MENUNGGU,
+            security_question_id=question_id,
             answer_hash=passwords.hash_answer(answer),
             mother_name_hash=passwords.hash_answer(mother_name),
         )
@@ -178,17 +181,21 @@ def find_by_identifier(session, identifier: str) -> Registrasi | None:
 def ids_by_nip_or_nomor(nip: str, nomor: str):
     """Ids of the registrations of NIP `nip` or numbered `nomor`, as a subquery. Two indexed
     lookups: an OR across the joined Pegawai and Registrasi tables would scan both."""
-    by_nip = select(Registrasi.id).join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(
-        Pegawai.nip == nip)
+    by_nip = select(Registrasi.id).join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(Pegawai.nip == nip)
     return union_all(by_nip, select(Registrasi.id).where(Registrasi.nomor == nomor))
 
 
 def _locked(session, ids) -> list[Registrasi]:
     """The registrations `ids` as committed now, locked (the caller checked the scope)."""
-    return list(session.scalars(
-        select(Registrasi).where(Registrasi.id.in_(ids)).order_by(Registrasi.id)
-        .with_for_update().execution_options(populate_existing=True)
-    ))
+    return list(
+        session.scalars(
+            select(Registrasi)
+            .where(Registrasi.id.in_(ids))
+            .order_by(Registrasi.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:
@@ -197,10 +204,14 @@ def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) ->
     account = registration_account(session, registrasi)
     approving = status == Registrasi.STATUS_DISETUJUI
     if account is None and approving:
-        raise RegistrationRefused("account", _l(
-            "Registration %(nomor)s has no PNS account of its own and cannot be approved. "
-            "Ask the helpdesk to reset it; the PNS then registers again.",
-            nomor=registrasi.nomor_tampil))
+        raise RegistrationRefused(
+            "account",
+            _l(
+                "Registration %(nomor)s has no PNS account of its own and cannot be approved. "
+                "Ask the helpdesk to reset it; the PNS then registers again.",
+                nomor=registrasi.nomor_tampil,
+            ),
+        )
     registrasi.status = status
     registrasi.alasan = reason
     registrasi.decided_by_id = actor.id
@@ -229,8 +240,9 @@ def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
     if not (reason or "").strip():
         raise RegistrationRefused("reason", _l("A reason is required."))
     pk = registrasi.id
-    transaction.run_in_transaction(session, lambda: _decide(
-        session, actor, _locked(session, [pk])[0], Registrasi.STATUS_DITOLAK, reason.strip()))
+    transaction.run_in_transaction(
+        session, lambda: _decide(session, actor, _locked(session, [pk])[0], Registrasi.STATUS_DITOLAK, reason.strip())
+    )
 
 
 def reset(session, actor, registrasi: Registrasi, reason: str) -> None:

@@ -3,6 +3,7 @@
 Each check returns a list of `RuleError(field, message)`; an empty list means valid.
 Messages are translatable and name the field (Indonesian is the default locale).
 """
+
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -104,13 +105,13 @@ def check_nik(nik, tanggal_lahir=None, jenis_kelamin=None) -> list[RuleError]:
         errors.append(RuleError("nik", _l("digits 7-12 are not a valid birth date (DDMMYY).")))
     else:
         if tanggal_lahir is not None and (real_day, month, yy) != (
-            tanggal_lahir.day, tanggal_lahir.month, tanggal_lahir.year % 100
+            tanggal_lahir.day,
+            tanggal_lahir.month,
+            tanggal_lahir.year % 100,
         ):
             errors.append(RuleError("nik", _l("digits 7-12 do not match the date of birth.")))
         if jenis_kelamin in NIP_GENDER_DIGIT and female != (jenis_kelamin == "P"):
-            errors.append(
-                RuleError("nik", _l("the birth day does not match the gender (women: day + 40)."))
-            )
+            errors.append(RuleError("nik", _l("the birth day does not match the gender (women: day + 40).")))
     if nik[12:16] == "0000":
         errors.append(RuleError("nik", _l("the sequence number (digits 13-16) starts at 0001.")))
     return errors
@@ -144,8 +145,9 @@ def check_gelar(field: str, value) -> list[RuleError]:
         return []
     limit = GELAR_MAX_LENGTH[field]
     if not isinstance(value, str) or _GELAR.fullmatch(value.strip()) is None:
-        return [RuleError(field, _l("may contain only letters, dots, commas, spaces and hyphens, "
-                                    "e.g. Dr. or S.Kom., M.T."))]
+        return [
+            RuleError(field, _l("may contain only letters, dots, commas, spaces and hyphens, e.g. Dr. or S.Kom., M.T."))
+        ]
     if len(value.strip()) > limit:
         return [RuleError(field, _l("is longer than %(n)d characters.", n=limit))]
     return []
@@ -197,8 +199,7 @@ def check_golongan_history(rows) -> list[RuleError]:
     every out-of-order row is reported at once.
     """
     errors = []
-    ordered = sorted((r for r in rows if r[0] is not None and r[1] is not None),
-                     key=lambda r: (r[1], r[0]))
+    ordered = sorted((r for r in rows if r[0] is not None and r[1] is not None), key=lambda r: (r[1], r[0]))
     highest = None
     for prev, cur in zip(ordered, ordered[1:], strict=False):
         highest = prev if highest is None or prev[0] > highest[0] else highest
@@ -206,16 +207,24 @@ def check_golongan_history(rows) -> list[RuleError]:
             errors.append(
                 RuleError(
                     "golongan",
-                    _l("%(later)s and %(earlier)s have the same TMT (%(tmt)s).",
-                       later=cur[2], earlier=prev[2], tmt=cur[1].isoformat()),
+                    _l(
+                        "%(later)s and %(earlier)s have the same TMT (%(tmt)s).",
+                        later=cur[2],
+                        earlier=prev[2],
+                        tmt=cur[1].isoformat(),
+                    ),
                 )
             )
         elif cur[0] <= highest[0]:
             errors.append(
                 RuleError(
                     "golongan",
-                    _l("%(later)s (TMT %(tmt)s) is not higher than %(earlier)s.",
-                       later=cur[2], tmt=cur[1].isoformat(), earlier=highest[2]),
+                    _l(
+                        "%(later)s (TMT %(tmt)s) is not higher than %(earlier)s.",
+                        later=cur[2],
+                        tmt=cur[1].isoformat(),
+                        earlier=highest[2],
+                    ),
                 )
             )
     return errors
@@ -232,9 +241,7 @@ def check_jabatan_history(rows) -> list[RuleError]:
     ordered = sorted((r for r in rows if r[0] is not None), key=lambda r: r[0])
     for row in ordered:
         if row[1] is not None and row[1] < row[0]:
-            errors.append(
-                RuleError("tmt_jabatan", _l("%(name)s ends before it starts.", name=row[2]))
-            )
+            errors.append(RuleError("tmt_jabatan", _l("%(name)s ends before it starts.", name=row[2])))
     furthest = None  # (end, row) of the previous row reaching furthest; open rows end at the next start
     for prev, cur in zip(ordered, ordered[1:], strict=False):
         prev_end = prev[1] if prev[1] is not None else cur[0]

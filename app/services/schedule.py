@@ -1,4 +1,5 @@
 """Which phase of the run is open today, for whom."""
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -33,9 +34,7 @@ def current_phase(session, *, instansi=None, today=None) -> PhaseInfo:
     if instansi is not None:
         conditions.append(Jadwal.instansi_id == instansi.id)
         conditions.append(Jadwal.kanreg_id == instansi.kanreg_id)
-    rows = session.scalars(
-        select(Jadwal).where(Jadwal.mulai <= today, Jadwal.selesai >= today, or_(*conditions))
-    ).all()
+    rows = session.scalars(select(Jadwal).where(Jadwal.mulai <= today, Jadwal.selesai >= today, or_(*conditions))).all()
     if not rows:
         return PhaseInfo(None, today=today)
 

@@ -7,6 +7,7 @@ downloads, the verification inbox and page, monitoring and the API all go throug
 Every rule fails closed: a role whose scope is missing or broken (a unit-level role without
 a unit, or whose unit's path is empty, "/" or not that unit's own) grants nothing.
 """
+
 import re
 
 from sqlalchemy import and_, false, or_, select, true
@@ -33,8 +34,12 @@ _UNIT_PATH = re.compile(r"/(?:[1-9][0-9]*/)+")
 def valid_unit_path(path, unit_id) -> bool:
     """True when `path` is a well-formed materialised path ending in `unit_id` itself. An
     empty path or "/" would make a unit's subtree the whole country."""
-    return (unit_id is not None and isinstance(path, str) and _UNIT_PATH.fullmatch(path) is not None
-            and path.endswith(f"/{unit_id}/"))
+    return (
+        unit_id is not None
+        and isinstance(path, str)
+        and _UNIT_PATH.fullmatch(path) is not None
+        and path.endswith(f"/{unit_id}/")
+    )
 
 
 def unit_prefix(unit) -> str | None:
@@ -122,8 +127,7 @@ def _role_usulan_level(role):
     if role in (ROLE_VERIFIKATOR_SKPD, ROLE_VERIFIKATOR_INSTANSI, ROLE_HELPDESK, ROLE_ADMIN):
         return Usulan.status.in_(SENT)
     if role == ROLE_VERIFIKATOR_BKN:
-        return or_(Usulan.status == Usulan.DI_BKN,
-                   and_(Usulan.status == Usulan.SELESAI, Usulan.needs_bkn.is_(True)))
+        return or_(Usulan.status == Usulan.DI_BKN, and_(Usulan.status == Usulan.SELESAI, Usulan.needs_bkn.is_(True)))
     return None
 
 
@@ -143,8 +147,7 @@ def visible_usulan(session, user, usulan_id) -> Usulan | None:
     """The Usulan `usulan_id` if `user` may open it (`usulan_clause`), else None: the one
     check of every verification path that shows or serves a submission."""
     return session.scalars(
-        select(Usulan).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
-        .where(Usulan.id == usulan_id, usulan_clause(user))
+        select(Usulan).join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(Usulan.id == usulan_id, usulan_clause(user))
     ).first()
 
 
@@ -152,10 +155,14 @@ def left_the_users_sight(session, user, usulan_id) -> bool:
     """True when `usulan_id` is a submission of a Pegawai in `user`'s scope that has just
     gone back to draft (returned or turned down, e.g. by a colleague a moment earlier), so it
     is no longer open to him: his action is answered "already handled", not "not found"."""
-    return session.scalar(
-        select(Usulan.id).join(Pegawai, Usulan.pegawai_id == Pegawai.id)
-        .where(Usulan.id == usulan_id, Usulan.status == Usulan.DRAFT, pegawai_clause(user))
-    ) is not None
+    return (
+        session.scalar(
+            select(Usulan.id)
+            .join(Pegawai, Usulan.pegawai_id == Pegawai.id)
+            .where(Usulan.id == usulan_id, Usulan.status == Usulan.DRAFT, pegawai_clause(user))
+        )
+        is not None
+    )
 
 
 def inbox_clause(user):
@@ -174,8 +181,7 @@ def inbox_clause(user):
             clauses.append(and_(Usulan.status == Usulan.DI_INSTANSI, Usulan.instansi_id == user.instansi_id))
         elif role in (ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK):
             statuses = (Usulan.DI_BKN,) if role == ROLE_VERIFIKATOR_BKN else Usulan.IN_VERIFICATION
-            where = true() if user.kanreg_id is None else Usulan.instansi_id.in_(
-                _kanreg_instansi_ids(user.kanreg_id))
+            where = true() if user.kanreg_id is None else Usulan.instansi_id.in_(_kanreg_instansi_ids(user.kanreg_id))
             clauses.append(and_(Usulan.status.in_(statuses), where))
     return or_(*clauses) if clauses else false()
 

@@ -18,6 +18,7 @@ The JWTs of FAB's JSON login (/api/v1/security/login, /refresh) are bound the sa
 carries the version as a claim (`token_claims`), and an access or refresh token whose version
 no longer matches, or whose account is disabled, is refused (`token_revoked`).
 """
+
 import secrets
 import time
 
@@ -114,8 +115,10 @@ def drop(problem: str | None) -> None:
     forget()
     if problem in MESSAGES:
         config = current_app.config
-        flash(MESSAGES[problem] % {"minutes": config["SESSION_IDLE_MINUTES"],
-                                   "hours": config["SESSION_MAX_HOURS"]}, "warning")
+        flash(
+            MESSAGES[problem] % {"minutes": config["SESSION_IDLE_MINUTES"], "hours": config["SESSION_MAX_HOURS"]},
+            "warning",
+        )
 
 
 def end_all(user) -> None:

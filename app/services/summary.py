@@ -1,10 +1,11 @@
-""""Ringkasan Usulan": the printable summary of a sent submission (PDF).
+""" "Ringkasan Usulan": the printable summary of a sent submission (PDF).
 
 The PNS prints it from "Data Saya" once he has sent his draft; verifiers in scope print the
 same document from the verification page. It shows the proposal as it was sent: for each
 changed or removed row the official values the PNS saw when sending (the item's snapshot,
 so a finished submission still shows what it changed), next to the proposed ones.
 """
+
 from dataclasses import dataclass, field
 
 from flask import make_response
@@ -48,13 +49,24 @@ def summary_rows(session, usulan: Usulan, redact=_as_is) -> list[SummaryRow]:
         snapshot = workflow.snapshot_values(item) if item.operation != UsulanItem.OP_ADD else {}
         triples = [(f.field, snapshot.get(f.field, f.official), f.proposed) for f in change.fields]
         changes.append((change, item, triples))
-    workflow.prime_display([(change.section, name, value) for change, _, triples in changes
-                            for name, *values in triples for value in values])
+    workflow.prime_display(
+        [
+            (change.section, name, value)
+            for change, _, triples in changes
+            for name, *values in triples
+            for value in values
+        ]
+    )
     rows = []
     for change, item, triples in changes:
-        fields = [(name, redact(name, workflow.display_value(change.section, name, official)),
-                   redact(name, workflow.display_value(change.section, name, proposed)))
-                  for name, official, proposed in triples]
+        fields = [
+            (
+                name,
+                redact(name, workflow.display_value(change.section, name, official)),
+                redact(name, workflow.display_value(change.section, name, proposed)),
+            )
+            for name, official, proposed in triples
+        ]
         rows.append(SummaryRow(change.section, change.operation, fields, item.dokumen))
     return rows
 
@@ -65,9 +77,13 @@ def render(session, usulan: Usulan, redact=_as_is) -> bytes:
     pegawai = session.get(Pegawai, usulan.pegawai_id)
     rows = summary_rows(session, usulan, redact)
     return pdf.render_pdf(
-        TEMPLATE, usulan=usulan, pegawai=pegawai, rows=rows,
+        TEMPLATE,
+        usulan=usulan,
+        pegawai=pegawai,
+        rows=rows,
         documents=[r for r in rows if r.dokumen is not None],
-        section_labels=workflow.SECTION_LABELS, field_label=workflow.field_label,
+        section_labels=workflow.SECTION_LABELS,
+        field_label=workflow.field_label,
         printed_at=utcnow(),
         # The QR opens the submission on the verification page (verifiers in scope).
         qr=pdf.qr_data_uri(links.external_url("VerificationInboxView.show", pk=usulan.id)),

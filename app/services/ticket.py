@@ -4,6 +4,7 @@ A ticket about a NIP the BKN database knows goes to the inbox of that Pegawai's 
 (`Tiket.instansi_id`); any other ticket goes to the national Helpdesk (`instansi_id` NULL).
 Each public function that changes something is one transaction, with an audit entry.
 """
+
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -64,7 +65,7 @@ def nip_problem(kategori: str | None, nip: str | None):
     if not nip:
         if kategori == Tiket.KATEGORI_TIDAK_ADA:
             return None
-        return _l("The NIP is required, except for the category \"not in the database\".")
+        return _l('The NIP is required, except for the category "not in the database".')
     if not rules.is_ascii_digits(nip, 18):
         return _l("A NIP has exactly 18 digits.")
     return None
@@ -72,9 +73,7 @@ def nip_problem(kategori: str | None, nip: str | None):
 
 def _new_nomor(session) -> str:
     while True:
-        nomor = NOMOR_PREFIX + "".join(
-            secrets.choice(NOMOR_ALPHABET) for _ in range(NOMOR_RANDOM_LENGTH)
-        )
+        nomor = NOMOR_PREFIX + "".join(secrets.choice(NOMOR_ALPHABET) for _ in range(NOMOR_RANDOM_LENGTH))
         # A collision is practically impossible (2^50), but costs nothing to rule out.
         if session.scalar(select(Tiket.id).where(Tiket.nomor == nomor)) is None:
             return nomor
@@ -85,8 +84,9 @@ def normalise_nomor(value: str | None) -> str:
     return "".join(ch for ch in (value or "").upper() if ch.isascii() and ch.isalnum())
 
 
-def create(session, *, kategori, nip, nama, detail, email, nomor_sk=None, tanggal_sk=None,
-           upload=None, reporter=None) -> Tiket:
+def create(
+    session, *, kategori, nip, nama, detail, email, nomor_sk=None, tanggal_sk=None, upload=None, reporter=None
+) -> Tiket:
     """File a ticket and route it; store its attachment (`upload`, a FileStorage or None).
 
     Raises TicketRefused for bad fields and documents.UploadRejected for a bad file; in
@@ -128,8 +128,9 @@ def create(session, *, kategori, nip, nama, detail, email, nomor_sk=None, tangga
         session.add(tiket)
         session.flush()
         routed = f"instansi {tiket.instansi_id}" if tiket.instansi_id else "helpdesk"
-        audit.record(session, "ticket.created", actor=reporter, target=tiket,
-                     detail=f"{tiket.nomor} {kategori} -> {routed}")
+        audit.record(
+            session, "ticket.created", actor=reporter, target=tiket, detail=f"{tiket.nomor} {kategori} -> {routed}"
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -139,6 +140,7 @@ def create(session, *, kategori, nip, nama, detail, email, nomor_sk=None, tangga
 
 
 # --- who sees which tickets -----------------------------------------------------------------
+
 
 def visible_clause(user):
     """SQL condition on Tiket for the tickets `user` may see and handle (ORed over roles):
@@ -156,10 +158,12 @@ def visible_clause(user):
             if user.kanreg_id is None:
                 return true()
             # The same "instansi of his Kanreg" rule as for Pegawai records (services.scope).
-            clauses.append(or_(
-                Tiket.instansi_id.is_(None),
-                Tiket.instansi_id.in_(scope._kanreg_instansi_ids(user.kanreg_id)),
-            ))
+            clauses.append(
+                or_(
+                    Tiket.instansi_id.is_(None),
+                    Tiket.instansi_id.in_(scope._kanreg_instansi_ids(user.kanreg_id)),
+                )
+            )
     return or_(*clauses) if clauses else false()
 
 
@@ -181,9 +185,11 @@ def list_visible(session, user, *, status=None, kategori=None, page=1, per_page=
         where.append(Tiket.kategori == kategori)
     total = session.scalar(select(func.count()).select_from(Tiket).where(*where))
     rows = session.scalars(
-        select(Tiket).where(*where)
+        select(Tiket)
+        .where(*where)
         .order_by(Tiket.created_at.desc(), Tiket.id.desc())
-        .limit(per_page).offset(max(page - 1, 0) * per_page)
+        .limit(per_page)
+        .offset(max(page - 1, 0) * per_page)
     ).all()
     return rows, total
 
@@ -202,10 +208,13 @@ def live_registration_of(session, tiket: Tiket):
 
 # --- handling ---------------------------------------------------------------------------------
 
+
 def _locked_visible(session, user, tiket: Tiket) -> Tiket:
     # Lock the row: two staff acting on one ticket at once act one after the other.
     locked = session.scalar(
-        select(Tiket).where(Tiket.id == tiket.id, visible_clause(user)).with_for_update()
+        select(Tiket)
+        .where(Tiket.id == tiket.id, visible_clause(user))
+        .with_for_update()
         .execution_options(populate_existing=True)  # as committed now, not as read before
     )
     if locked is None:
@@ -218,13 +227,18 @@ def _locked_visible(session, user, tiket: Tiket) -> Tiket:
 def claim(session, actor, tiket: Tiket) -> None:
     """The actor takes the ticket on: it is marked in progress and handled by him. Taking a
     ticket someone else took meanwhile is refused (naming him); taking it twice is one take."""
+
     def take():
         locked = _locked_visible(session, actor, tiket)
         if locked.handled_by_id == actor.id:
             return
         if locked.handled_by_id is not None:
-            raise TicketRefused(_l("%(name)s has just taken this ticket on; reload the page to see it.",
-                                   name=session.get(PupnsUser, locked.handled_by_id).username))
+            raise TicketRefused(
+                _l(
+                    "%(name)s has just taken this ticket on; reload the page to see it.",
+                    name=session.get(PupnsUser, locked.handled_by_id).username,
+                )
+            )
         locked.handled_by_id = actor.id
         locked.status = Tiket.STATUS_DIPROSES
         audit.record(session, "ticket.claimed", actor=actor, target=locked, detail=locked.nomor)
@@ -252,8 +266,13 @@ def resolve(session, actor, tiket: Tiket, note: str, *, reset_registration=False
         locked.resolution = note
         locked.resolved_at = utcnow()
         locked.handled_by_id = actor.id
-        audit.record(session, "ticket.resolved", actor=actor, target=locked,
-                     detail=f"{locked.nomor}: {note}" + (" [registration reset]" if registrasi else ""))
+        audit.record(
+            session,
+            "ticket.resolved",
+            actor=actor,
+            target=locked,
+            detail=f"{locked.nomor}: {note}" + (" [registration reset]" if registrasi else ""),
+        )
         if registrasi is not None:
             # Joins this unit of work: the ticket and the reset are stored together or not at all.
             try:

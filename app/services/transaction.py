@@ -22,6 +22,7 @@ the database's write lock when it starts (BEGIN IMMEDIATE; the busy timeout of
 app._sqlite_connection_setup lets it wait its turn) and re-reads what the request had loaded:
 writers run one after the other, as the row locks make them on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import functools
@@ -149,8 +150,13 @@ def unit_of_work(session):
     _run_callbacks(session.info.pop(_CALLBACKS_KEY, None) or [])
 
 
-def run_in_transaction(session, fn: Callable[[], object], *, retries: int = DEFAULT_RETRIES,
-                       on_conflict: Callable[[], BaseException] = ConcurrentChange):
+def run_in_transaction(
+    session,
+    fn: Callable[[], object],
+    *,
+    retries: int = DEFAULT_RETRIES,
+    on_conflict: Callable[[], BaseException] = ConcurrentChange,
+):
     """`fn()` in a unit of work, run again (up to `retries` more times) after losing a race;
     then `on_conflict()` is raised. Inside another unit of work `fn` runs once, in it: the
     outermost runner decides about running again."""
@@ -173,13 +179,16 @@ def run_in_transaction(session, fn: Callable[[], object], *, retries: int = DEFA
             time.sleep(secrets.randbelow(20) * attempt / 1000)
 
 
-def transactional(*, retries: int = DEFAULT_RETRIES,
-                  on_conflict: Callable[[], BaseException] = ConcurrentChange):
+def transactional(*, retries: int = DEFAULT_RETRIES, on_conflict: Callable[[], BaseException] = ConcurrentChange):
     """Decorator: the service function (session first) runs through run_in_transaction."""
+
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(session, *args, **kwargs):
-            return run_in_transaction(session, lambda: fn(session, *args, **kwargs),
-                                      retries=retries, on_conflict=on_conflict)
+            return run_in_transaction(
+                session, lambda: fn(session, *args, **kwargs), retries=retries, on_conflict=on_conflict
+            )
+
         return wrapper
+
     return decorate

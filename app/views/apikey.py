@@ -3,6 +3,7 @@
 Keys are for accounts of the Integrasi role (services.apikeys); Admin only (no
 role_permissions entry), in FAB's Security menu next to users and roles.
 """
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -34,10 +35,13 @@ def end_of_day_utc(day: dt.date) -> dt.datetime:
 def integration_accounts():
     """Active accounts that may hold keys, by username."""
     role_model = current_app.appbuilder.sm.role_model
-    return db.session.scalars(
-        select(User).join(User.roles).where(role_model.name == ROLE_INTEGRASI, User.active)
-        .order_by(User.username)
-    ).unique().all()
+    return (
+        db.session.scalars(
+            select(User).join(User.roles).where(role_model.name == ROLE_INTEGRASI, User.active).order_by(User.username)
+        )
+        .unique()
+        .all()
+    )
 
 
 class ApiKeyView(BaseView):
@@ -56,18 +60,28 @@ class ApiKeyView(BaseView):
         pages = max(1, -(-total // size))
         page = min(max(1, request.args.get("page", 1, type=int)), pages)
         keys = db.session.scalars(
-            select(ApiKey).order_by(ApiKey.created_on.desc(), ApiKey.id.desc())
-            .limit(size).offset((page - 1) * size)
+            select(ApiKey).order_by(ApiKey.created_on.desc(), ApiKey.id.desc()).limit(size).offset((page - 1) * size)
         ).all()
-        owners = {u.id: u for u in db.session.scalars(
-            select(User).where(User.id.in_({k.user_id for k in keys}))
-            .options(joinedload(User.instansi), joinedload(User.kanreg), joinedload(User.unit_kerja))
-        ).unique()}
+        owners = {
+            u.id: u
+            for u in db.session.scalars(
+                select(User)
+                .where(User.id.in_({k.user_id for k in keys}))
+                .options(joinedload(User.instansi), joinedload(User.kanreg), joinedload(User.unit_kerja))
+            ).unique()
+        }
         now = utcnow()
         return self.render_template(
-            "apikey/list.html", keys=keys, owners=owners, total=total, page=page, pages=pages,
-            per_page=size, status={k.id: apikeys.status(k, now) for k in keys},
-            status_labels=apikeys.STATUS_LABELS, revoke_form=RevokeApiKeyForm(),
+            "apikey/list.html",
+            keys=keys,
+            owners=owners,
+            total=total,
+            page=page,
+            pages=pages,
+            per_page=size,
+            status={k.id: apikeys.status(k, now) for k in keys},
+            status_labels=apikeys.STATUS_LABELS,
+            revoke_form=RevokeApiKeyForm(),
         )
 
     @expose("/new", methods=["GET", "POST"])
@@ -76,21 +90,18 @@ class ApiKeyView(BaseView):
         """Make a key; on success the token is shown once, on a page nobody may cache."""
         form = ApiKeyForm()
         accounts = integration_accounts()
-        form.owner.choices = [(u.id, f"{u.username} – {u.first_name} {u.last_name}")
-                              for u in accounts]
+        form.owner.choices = [(u.id, f"{u.username} – {u.first_name} {u.last_name}") for u in accounts]
         if request.method == "GET":
             form.expires.data = dt.date.today() + dt.timedelta(days=DEFAULT_VALIDITY_DAYS)
         if form.validate_on_submit():
             owner = db.session.get(User, form.owner.data)
             expires = end_of_day_utc(form.expires.data) if form.expires.data else None
             try:
-                key, token = apikeys.create(db.session, owner, form.name.data,
-                                            expires_on=expires, actor=g.user)
+                key, token = apikeys.create(db.session, owner, form.name.data, expires_on=expires, actor=g.user)
             except apikeys.KeyRefused as refused:
                 flash(str(refused.message), "danger")
             else:
-                page = self.render_template("apikey/created.html", key=key, token=token,
-                                            owner=owner)
+                page = self.render_template("apikey/created.html", key=key, token=token, owner=owner)
                 response = make_response(page)
                 response.headers["Cache-Control"] = "no-store"
                 return response

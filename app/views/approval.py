@@ -6,6 +6,7 @@ the printed number (dashes, any case) and a bulk approval that re-checks every s
 against the scope — FAB's actions fetch rows without base_filters. Every change goes
 through services.registration.
 """
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
@@ -49,8 +50,9 @@ def decidable_clause(user):
     """Registrations `user` may decide: those of the instansi he may keep (all for Admin, his
     own for a Verifikator Instansi, none for anybody else), judged on the Pegawai and on the
     registration's copy of his instansi (the index range the inbox reads)."""
-    return and_(scope.master_data_clause(user, Registrasi.instansi_id),
-                scope.master_data_clause(user, Pegawai.instansi_id))
+    return and_(
+        scope.master_data_clause(user, Registrasi.instansi_id), scope.master_data_clause(user, Pegawai.instansi_id)
+    )
 
 
 def search_clause(query: str):
@@ -86,16 +88,15 @@ class RegistrationApprovalView(BaseView):
     reject_template = "approval/reject.html"
     # The bulk approval is the same permission as approving one registration.
     method_permission_name = {
-        "list": "list", "approve": "approve", "bulk_approve": "approve", "reject": "reject",
+        "list": "list",
+        "approve": "approve",
+        "bulk_approve": "approve",
+        "reject": "reject",
     }
 
     # -- queries -------------------------------------------------------------------------
     def _in_scope(self):
-        return (
-            select(Registrasi)
-            .join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
-            .where(decidable_clause(g.user))
-        )
+        return select(Registrasi).join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(decidable_clause(g.user))
 
     def _for_decision(self, ids: list[int]) -> list[Registrasi]:
         """The registrations with these ids, locked; 404 unless every one is in scope (an id
@@ -141,21 +142,37 @@ class RegistrationApprovalView(BaseView):
         if query:
             stmt = stmt.join(Pegawai, Registrasi.pegawai_id == Pegawai.id).where(search_clause(query))
         paged = paging.paginate(
-            db.session, stmt, keys=(Registrasi.created_at, Registrasi.id), descending=True,
-            key_of=lambda r: (r.created_at, r.id), size=size, number=page,
-            after=request.args.get("after"), before=request.args.get("before"),
-            execute=lambda s: db.session.scalars(s.options(
-                selectinload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja),
-                selectinload(Registrasi.decided_by),
-            )).all(),
+            db.session,
+            stmt,
+            keys=(Registrasi.created_at, Registrasi.id),
+            descending=True,
+            key_of=lambda r: (r.created_at, r.id),
+            size=size,
+            number=page,
+            after=request.args.get("after"),
+            before=request.args.get("before"),
+            execute=lambda s: db.session.scalars(
+                s.options(
+                    selectinload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja),
+                    selectinload(Registrasi.decided_by),
+                )
+            ).all(),
         )
         return self.render_template(
             self.list_template,
-            rows=paged.rows, paged=paged, total=paged.total, page=paged.number, pages=paged.pages,
+            rows=paged.rows,
+            paged=paged,
+            total=paged.total,
+            page=paged.number,
+            pages=paged.pages,
             per_page=size,
-            q=query, status=status, status_filters=STATUS_FILTERS,
-            status_labels=STATUS_LABELS, status_css=STATUS_CSS,
-            pending=Registrasi.STATUS_MENUNGGU, form=DecisionForm(),
+            q=query,
+            status=status,
+            status_filters=STATUS_FILTERS,
+            status_labels=STATUS_LABELS,
+            status_css=STATUS_CSS,
+            pending=Registrasi.STATUS_MENUNGGU,
+            form=DecisionForm(),
         )
 
     @expose("/approve/<int:pk>", methods=["POST"])
@@ -188,15 +205,22 @@ class RegistrationApprovalView(BaseView):
         except registration.RegistrationRefused as refused:
             flash(str(refused.message), "warning")
             return
-        flash(ngettext("%(num)d registration approved; the account is active.",
-                       "%(num)d registrations approved; the accounts are active.", count), "success")
+        flash(
+            ngettext(
+                "%(num)d registration approved; the account is active.",
+                "%(num)d registrations approved; the accounts are active.",
+                count,
+            ),
+            "success",
+        )
 
     @expose("/reject/<int:pk>", methods=["GET", "POST"])
     @has_access
     def reject(self, pk):
         """Reject one registration with a mandatory reason; the NIP may register again."""
         registrasi = db.session.scalars(
-            self._in_scope().where(Registrasi.id == pk)
+            self._in_scope()
+            .where(Registrasi.id == pk)
             .options(joinedload(Registrasi.pegawai).joinedload(Pegawai.unit_kerja))
         ).first()
         if registrasi is None:
@@ -215,6 +239,8 @@ class RegistrationApprovalView(BaseView):
                 flash(_l("Registration %(nomor)s rejected.", nomor=registrasi.nomor_tampil), "success")
             return self._back()
         return self.render_template(
-            self.reject_template, registrasi=registrasi, form=form,
+            self.reject_template,
+            registrasi=registrasi,
+            form=form,
             back={k: request.values.get(k) for k in ("q", "status", "page") if request.values.get(k)},
         )

@@ -3,6 +3,7 @@
 FAB applies `base_filters` to list/show/edit/delete but not to actions, FK dropdowns or
 `pre_add`/`pre_update`; this class closes those gaps with the rules in `services.scope`.
 """
+
 import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -29,11 +30,7 @@ SCOPED_RELATIONS = ("pegawai", "instansi", "unit_kerja")
 
 def date_formatters(model) -> dict:
     """Show every date column as "17 Agustus 2015" in lists and detail pages."""
-    return {
-        c.key: format_tanggal
-        for c in model.__table__.columns
-        if isinstance(c.type, (Date, DateTime))
-    }
+    return {c.key: format_tanggal for c in model.__table__.columns if isinstance(c.type, (Date, DateTime))}
 
 
 class ScopeFilter(BaseFilter):
@@ -80,8 +77,9 @@ class ScopedModelView(ModelView):
 
     def __init__(self, **kwargs):
         self.formatters_columns = {
-            **date_formatters(self.datamodel.obj), **privacy.formatters(),
-            **(self.formatters_columns or {})
+            **date_formatters(self.datamodel.obj),
+            **privacy.formatters(),
+            **(self.formatters_columns or {}),
         }
         # A NIK in a GET search form would land in URLs and access logs (views.privacy).
         searchable = self.search_columns or self.datamodel.get_search_columns_list()
@@ -99,7 +97,9 @@ class ScopedModelView(ModelView):
         self.validators_columns = validators
         if "unit_kerja" in self.search_columns:
             self.search_form_query_rel_fields = {
-                "unit_kerja": [["id", OwnUnitsFilter, lambda: None]], **(self.search_form_query_rel_fields or {})}
+                "unit_kerja": [["id", OwnUnitsFilter, lambda: None]],
+                **(self.search_form_query_rel_fields or {}),
+            }
         # National lists: a capped count, bounded pages, relations loaded with the rows.
         self.datamodel = CappedInterface.wrap(self.datamodel)
         super().__init__(**kwargs)

@@ -6,6 +6,7 @@ query per row and relation). This subclass counts at most paging.COUNT_CAP match
 ("more than 10.000" on the page), keeps page numbers within the counted pages and loads
 the list's many-to-one columns in the row query itself.
 """
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from markupsafe import escape
@@ -72,14 +73,16 @@ class SortingInterface(SQLAInterface):
         """The `columns` this interface can sort by, in their order."""
         return [c for c in columns or () if self.sort_key(c) is not None]
 
-    def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
-                       bypass_many_to_many=False, add_pk=False):
+    def apply_order_by(
+        self, query, order_column, order_direction, aliases_mapping=None, bypass_many_to_many=False, add_pk=False
+    ):
         if order_column:
             order_column = self.sort_key(order_column)
             if order_column is None:
                 return query
-        return super().apply_order_by(query, order_column or "", order_direction, aliases_mapping,
-                                      bypass_many_to_many, add_pk)
+        return super().apply_order_by(
+            query, order_column or "", order_direction, aliases_mapping, bypass_many_to_many, add_pk
+        )
 
 
 class CappedInterface(SortingInterface):
@@ -108,8 +111,16 @@ class CappedInterface(SortingInterface):
         found = inner.order_by(None).limit(paging.COUNT_CAP + 1).count()
         return CappedCount(min(found, paging.COUNT_CAP), found > paging.COUNT_CAP)
 
-    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
-              select_columns=None, outer_default_load=False):
+    def query(
+        self,
+        filters=None,
+        order_column="",
+        order_direction="",
+        page=None,
+        page_size=None,
+        select_columns=None,
+        outer_default_load=False,
+    ):
         """FAB's query, with the capped count and the page number kept within it."""
         count = self.query_count(self.session.query(self.obj), filters, select_columns)
         if page is not None and page_size and self.clamp_pages:
@@ -117,8 +128,9 @@ class CappedInterface(SortingInterface):
         query = self.session.query(self.obj)
         if self.eager and not select_columns:
             query = query.options(*[joinedload(getattr(self.obj, name)) for name in self.eager])
-        query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
-                               select_columns, outer_default_load)
+        query = self.apply_all(
+            query, filters, order_column, order_direction, page, page_size, select_columns, outer_default_load
+        )
         results = query.all()
         # As FAB: rows of a select_columns query carry the object under the model's name.
         if results and hasattr(results[0], self.obj.__name__):

@@ -1,4 +1,5 @@
 """Staff CRUD of Pegawai records, their history and family rows, and their documents."""
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -78,9 +79,7 @@ class PegawaiChildView(KeepsRecordHistory, ScopedModelView):
         if upload is None or not upload.filename:
             return
         try:
-            item.dokumen = documents.store_upload(
-                db.session, item.pegawai.id, upload, uploaded_by_id=g.user.id
-            )
+            item.dokumen = documents.store_upload(db.session, item.pegawai.id, upload, uploaded_by_id=g.user.id)
         except documents.UploadRejected as exc:
             raise OutOfScope(str(exc)) from exc
 
@@ -144,8 +143,17 @@ _PEGAWAI_FIELDSETS = [
         _l("Identity"),
         {
             "fields": [
-                "nip", "nip_lama", "nik", "gelar_depan", "nama", "gelar_belakang",
-                "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama", "status_perkawinan",
+                "nip",
+                "nip_lama",
+                "nik",
+                "gelar_depan",
+                "nama",
+                "gelar_belakang",
+                "tempat_lahir",
+                "tanggal_lahir",
+                "jenis_kelamin",
+                "agama",
+                "status_perkawinan",
             ]
         },
     ),
@@ -157,17 +165,39 @@ _PEGAWAI_FIELDSETS = [
         _l("Position"),
         {
             "fields": [
-                "instansi", "unit_kerja", "status", "tmt_cpns", "sk_cpns_nomor", "sk_cpns_tanggal",
-                "tmt_pns", "sk_pns_nomor", "sk_pns_tanggal", "golongan", "tmt_golongan",
-                "jenis_jabatan", "jabatan", "tmt_jabatan", "pendidikan_terakhir",
+                "instansi",
+                "unit_kerja",
+                "status",
+                "tmt_cpns",
+                "sk_cpns_nomor",
+                "sk_cpns_tanggal",
+                "tmt_pns",
+                "sk_pns_nomor",
+                "sk_pns_tanggal",
+                "golongan",
+                "tmt_golongan",
+                "jenis_jabatan",
+                "jabatan",
+                "tmt_jabatan",
+                "pendidikan_terakhir",
             ]
         },
     ),
 ]
 
 
-_RULE_FIELDS = ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns", "tmt_pns",
-                "gelar_depan", "gelar_belakang")
+_RULE_FIELDS = (
+    "nip",
+    "nip_lama",
+    "nik",
+    "nama",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "tmt_cpns",
+    "tmt_pns",
+    "gelar_depan",
+    "gelar_belakang",
+)
 
 
 def pegawai_rule_errors(values: dict) -> list:
@@ -190,8 +220,7 @@ class PegawaiRule:
     def __call__(self, form, field):
         if field.data in (None, ""):
             return
-        values = {name: form[name].data for name in (*_RULE_FIELDS, "instansi", "unit_kerja")
-                  if name in form}
+        values = {name: form[name].data for name in (*_RULE_FIELDS, "instansi", "unit_kerja") if name in form}
         messages = [str(e.message) for e in pegawai_rule_errors(values) if e.field == self.field_name]
         if messages:
             raise ValidationError(" ".join(messages))
@@ -247,15 +276,20 @@ class PegawaiView(KeepsRecordHistory, ScopedModelView):
         pk = self._deserialize_pk_if_composite(pk)
         widgets = self._show(pk)  # aborts 404 unless the record is in scope
         history = record_history.history(
-            db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int),
-            redact=privacy.redactor(g.user))
+            db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int), redact=privacy.redactor(g.user)
+        )
         can_open_usulan = self.appbuilder.sm.has_access("can_show", "VerificationInboxView")
         return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, history=history,
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            history=history,
             history_page_url=lambda n: url_for(".show", pk=pk, riwayat_page=n) + "#riwayat_perubahan",
             usulan_url=(lambda usulan_id: url_for("VerificationInboxView.show", pk=usulan_id))
-            if can_open_usulan else None,
+            if can_open_usulan
+            else None,
         )
 
     def _check_rules(self, item):

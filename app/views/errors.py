@@ -11,6 +11,7 @@ Every other error, a database error caused by our own query included ("no such c
 any SQL syntax or constraint error), is a bug: a 500 in the portal's layout that names the
 request id, logged with that id and the traceback, so the operator finds it and fixes it.
 """
+
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -81,8 +82,7 @@ def _wants_json() -> bool:
 def _page(template: str, status: int, **context):
     """A page of the portal's layout (needs the database for the menu and the phase bar)."""
     appbuilder = current_app.appbuilder
-    return render_template(template, base_template=appbuilder.base_template,
-                           appbuilder=appbuilder, **context), status
+    return render_template(template, base_template=appbuilder.base_template, appbuilder=appbuilder, **context), status
 
 
 def _rollback() -> None:
@@ -110,8 +110,12 @@ def database_unavailable(error):
     """503 while the database cannot be reached. Logged without the SQL statement or its
     parameters (they may hold personal data or hashes)."""
     reason = str(getattr(error, "orig", None) or type(error).__name__).strip().splitlines()
-    current_app.logger.error("Database unavailable [request %s] (%s): %s", request_id(),
-                             type(error).__name__, reason[0][:200] if reason else "")
+    current_app.logger.error(
+        "Database unavailable [request %s] (%s): %s",
+        request_id(),
+        type(error).__name__,
+        reason[0][:200] if reason else "",
+    )
     _rollback()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), REQUEST_ID_HEADER: request_id()}
     if _wants_json():
@@ -119,9 +123,7 @@ def database_unavailable(error):
         return jsonify(message=message), 503, headers
     # Rendered straight from the Jinja environment: context processors (phase bar, unread
     # messages) and the menu would ask the database again.
-    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
-        retry_after=RETRY_AFTER_SECONDS
-    )
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(retry_after=RETRY_AFTER_SECONDS)
     return page, 503, headers
 
 
@@ -150,13 +152,18 @@ def internal_error(error):
     gives the user the id to quote to the helpdesk."""
     original = getattr(error, "original_exception", None) or error
     rid = request_id()
-    current_app.logger.exception("Internal error [request %s] %s %s: %s", rid, request.method,
-                                 request.path, type(original).__name__, exc_info=original)
+    current_app.logger.exception(
+        "Internal error [request %s] %s %s: %s",
+        rid,
+        request.method,
+        request.path,
+        type(original).__name__,
+        exc_info=original,
+    )
     _rollback()
     headers = {REQUEST_ID_HEADER: rid}
     if _wants_json():
-        message = gettext("An internal error occurred. Quote this code to the helpdesk: %(code)s",
-                          code=rid)
+        message = gettext("An internal error occurred. Quote this code to the helpdesk: %(code)s", code=rid)
         return jsonify(message=message, request_id=rid), 500, headers
     try:
         page, status = _page("errors/internal.html", 500, request_id=rid)

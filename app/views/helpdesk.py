@@ -5,6 +5,7 @@ or nomor registrasi and see its status only — never an answer or password hash
 mother's name, the email masked. They reset a registration (the NIP may register again)
 and lift a lockout; both through the services, both audited.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -58,13 +59,15 @@ class HelpdeskAccountView(BaseView):
                 return None
             where = Pegawai.id.in_(select(Registrasi.pegawai_id).where(Registrasi.nomor == nomor))
         return db.session.scalar(
-            select(Pegawai).where(where, scope.pegawai_clause(g.user))
+            select(Pegawai)
+            .where(where, scope.pegawai_clause(g.user))
             .options(joinedload(Pegawai.instansi), joinedload(Pegawai.unit_kerja))
         )
 
     def _registrasi_in_scope(self, pk: int) -> Registrasi:
         registrasi = db.session.scalar(
-            select(Registrasi).join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
+            select(Registrasi)
+            .join(Pegawai, Registrasi.pegawai_id == Pegawai.id)
             .where(Registrasi.id == pk, scope.pegawai_clause(g.user))
         )
         if registrasi is None:
@@ -96,7 +99,8 @@ class HelpdeskAccountView(BaseView):
             pegawai = self._pegawai_for(query)
             if pegawai is not None:
                 registrations = db.session.scalars(
-                    select(Registrasi).where(Registrasi.pegawai_id == pegawai.id)
+                    select(Registrasi)
+                    .where(Registrasi.pegawai_id == pegawai.id)
                     .options(joinedload(Registrasi.decided_by))
                     .order_by(Registrasi.created_at.desc(), Registrasi.id.desc())
                 ).all()
@@ -104,22 +108,26 @@ class HelpdeskAccountView(BaseView):
             elif _is_admin(g.user):
                 # Admin also unlocks staff accounts, found by their username.
                 account = db.session.scalar(
-                    select(User).where(func.lower(User.username) == query.lower(),
-                                       User.is_pns_account.is_(False))
+                    select(User).where(func.lower(User.username) == query.lower(), User.is_pns_account.is_(False))
                 )
         return self.render_template(
             self.lookup_template,
-            q=query, pegawai=pegawai, registrations=registrations, account=account,
-            locked=account is not None and account.locked_until is not None
-            and account.locked_until > utcnow(),
-            live_statuses=Registrasi.LIVE_STATUSES, mask_email=mask_email,
-            status_labels=STATUS_LABELS, status_css=STATUS_CSS, unlock_form=UnlockForm(),
+            q=query,
+            pegawai=pegawai,
+            registrations=registrations,
+            account=account,
+            locked=account is not None and account.locked_until is not None and account.locked_until > utcnow(),
+            live_statuses=Registrasi.LIVE_STATUSES,
+            mask_email=mask_email,
+            status_labels=STATUS_LABELS,
+            status_css=STATUS_CSS,
+            unlock_form=UnlockForm(),
         )
 
     @expose("/registrasi/<int:pk>/reset", methods=["GET", "POST"])
     @has_access
     def reset(self, pk):
-        """"Reset registrasi" with a mandatory reason: the NIP may register again and the old
+        """ "Reset registrasi" with a mandatory reason: the NIP may register again and the old
         account is disabled until then."""
         registrasi = self._registrasi_in_scope(pk)
         nip = registrasi.pegawai.nip
@@ -133,18 +141,27 @@ class HelpdeskAccountView(BaseView):
             except registration.RegistrationRefused as refused:
                 flash(str(refused.message), "warning")
             else:
-                flash(_l("Registration %(nomor)s reset; NIP %(nip)s can register again.",
-                         nomor=registrasi.nomor_tampil, nip=nip), "success")
+                flash(
+                    _l(
+                        "Registration %(nomor)s reset; NIP %(nip)s can register again.",
+                        nomor=registrasi.nomor_tampil,
+                        nip=nip,
+                    ),
+                    "success",
+                )
             return redirect(url_for(".lookup", q=nip))
         return self.render_template(
-            self.reset_template, registrasi=registrasi, form=form,
-            status_labels=STATUS_LABELS, status_css=STATUS_CSS,
+            self.reset_template,
+            registrasi=registrasi,
+            form=form,
+            status_labels=STATUS_LABELS,
+            status_css=STATUS_CSS,
         )
 
     @expose("/akun/<int:pk>/unlock", methods=["POST"])
     @has_access
     def unlock(self, pk):
-        """"Buka kunci akun": lift a lockout now."""
+        """ "Buka kunci akun": lift a lockout now."""
         if not UnlockForm().validate_on_submit():
             abort(400)
         user = self._account_in_scope(pk)
@@ -169,16 +186,20 @@ class AuditLogView(BaseView):
         page = max(1, request.args.get("page", 1, type=int))
         stmt = select(AuditLog)
         if event:
-            stmt = stmt.where(or_(AuditLog.event == event,
-                                  AuditLog.event.startswith(event + ".", autoescape=True)))
+            stmt = stmt.where(or_(AuditLog.event == event, AuditLog.event.startswith(event + ".", autoescape=True)))
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
         pages = max(1, -(-total // size))
         page = min(page, pages)
         rows = db.session.scalars(
-            stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
-            .limit(size).offset((page - 1) * size)
+            stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(size).offset((page - 1) * size)
         ).all()
         return self.render_template(
-            self.list_template, rows=rows, total=total, page=page, pages=pages,
-            per_page=size, event=event, groups=AUDIT_EVENT_GROUPS,
+            self.list_template,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=pages,
+            per_page=size,
+            event=event,
+            groups=AUDIT_EVENT_GROUPS,
         )

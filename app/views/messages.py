@@ -1,5 +1,6 @@
-""""Pesan": the messages the app sent a user (returned / finished submissions), and the
+""" "Pesan": the messages the app sent a user (returned / finished submissions), and the
 unread notice shown on every page."""
+
 from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,8 @@ class MessageView(BaseView):
     @has_access
     def index(self):
         return self.render_template(
-            "messages/index.html", messages=notification.messages_of(db.session, current_user.id),
+            "messages/index.html",
+            messages=notification.messages_of(db.session, current_user.id),
             form=FlaskForm(),
         )
 

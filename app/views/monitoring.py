@@ -5,6 +5,7 @@ The area is named in the query string (`?kanreg=…`, `?instansi=…`, `?unit=�
 user's own broadest area). An area that does not exist or lies outside the user's scope is a
 404, as if it did not exist. Everything here only reads; an export writes its audit row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,8 +82,9 @@ def _node_or_404():
 def _data_time():
     """The time of the figures, rebuilding them first if configured and stale."""
     config = current_app.config
-    return monitoring.ensure_fresh(db.session, on_read=config["MONITORING_REFRESH_ON_READ"],
-                                   max_age=config["MONITORING_MAX_AGE"])
+    return monitoring.ensure_fresh(
+        db.session, on_read=config["MONITORING_REFRESH_ON_READ"], max_age=config["MONITORING_MAX_AGE"]
+    )
 
 
 class MonitoringView(BaseView):
@@ -90,17 +92,24 @@ class MonitoringView(BaseView):
 
     route_base = "/monitoring"
     default_view = "index"
-    method_permission_name = {"index": "access", "daftar": "access", "antrian": "access",
-                              "ekspor": "export"}
+    method_permission_name = {"index": "access", "daftar": "access", "antrian": "access", "ekspor": "export"}
 
     def _crumbs(self, node):
         return [(crumb, monitoring.can_watch(g.user, crumb)) for crumb in monitoring.breadcrumb(db.session, node)]
 
     def _render(self, template, node, **context):
         return self.render_template(
-            template, node=node, crumbs=self._crumbs(node), persen=persen, bar_width=bar_width,
-            segments=SEGMENTS, kind_labels=monitoring.KIND_LABELS, tahap_labels=monitoring.TAHAP_LABELS,
-            level_labels=LEVEL_LABELS, NASIONAL=NASIONAL, **context,
+            template,
+            node=node,
+            crumbs=self._crumbs(node),
+            persen=persen,
+            bar_width=bar_width,
+            segments=SEGMENTS,
+            kind_labels=monitoring.KIND_LABELS,
+            tahap_labels=monitoring.TAHAP_LABELS,
+            level_labels=LEVEL_LABELS,
+            NASIONAL=NASIONAL,
+            **context,
         )
 
     @expose("/")
@@ -111,8 +120,13 @@ class MonitoringView(BaseView):
         data_time = _data_time()
         total, rows = monitoring.figures(db.session, node)
         return self._render(
-            "monitoring/dashboard.html", node, total=total, rows=rows, data_time=data_time,
-            list_kinds=monitoring.LIST_KINDS, export_kinds=monitoring.EXPORT_KINDS,
+            "monitoring/dashboard.html",
+            node,
+            total=total,
+            rows=rows,
+            data_time=data_time,
+            list_kinds=monitoring.LIST_KINDS,
+            export_kinds=monitoring.EXPORT_KINDS,
             can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
         )
 
@@ -130,11 +144,18 @@ class MonitoringView(BaseView):
         counted = monitoring.node_total(db.session, node)
         pages = max(1, -(-getattr(counted, kind) // size))
         page = min(page, pages)
-        rows = monitoring.list_page(db.session, g.user, node, kind, sort=sort, page=page, size=size,
-                                    counted=counted)
+        rows = monitoring.list_page(db.session, g.user, node, kind, sort=sort, page=page, size=size, counted=counted)
         return self._render(
-            "monitoring/list.html", node, kind=kind, rows=rows, counted=getattr(counted, kind),
-            page=page, pages=pages, per_page=size, sort=sort, sort_labels=monitoring.LIST_SORT_LABELS,
+            "monitoring/list.html",
+            node,
+            kind=kind,
+            rows=rows,
+            counted=getattr(counted, kind),
+            page=page,
+            pages=pages,
+            per_page=size,
+            sort=sort,
+            sort_labels=monitoring.LIST_SORT_LABELS,
             data_time=data_time,
             can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
         )
@@ -150,9 +171,17 @@ class MonitoringView(BaseView):
         total, queues = monitoring.workload_page(db.session, g.user, node, level or None, page=page, size=size)
         pages = max(1, -(-total // size))
         return self._render(
-            "monitoring/workload.html", node, queues=queues, total=total, page=page, pages=pages,
-            per_page=size, level=level, summary=monitoring.workload_summary(db.session, g.user, node),
-            data_time=data_time, now=utcnow(),
+            "monitoring/workload.html",
+            node,
+            queues=queues,
+            total=total,
+            page=page,
+            pages=pages,
+            per_page=size,
+            level=level,
+            summary=monitoring.workload_summary(db.session, g.user, node),
+            data_time=data_time,
+            now=utcnow(),
         )
 
     @expose("/ekspor/<kind>.<fmt>")
@@ -167,8 +196,11 @@ class MonitoringView(BaseView):
         filename = monitoring.export_filename(kind, node, fmt, today)
         monitoring.record_export(db.session, g.user, node, kind, fmt, filename)
         header, rows = monitoring.export_rows(db.session, g.user, node, kind)
-        headers = {"Content-Disposition": f'attachment; filename="{filename}"',
-                   "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+        headers = {
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
         if fmt == "csv":
             body = (chunk.encode("utf-8") for chunk in monitoring.csv_stream(header, rows))
             return Response(stream_with_context(body), mimetype=FORMATS[fmt], headers=headers)
@@ -185,4 +217,3 @@ class MonitoringView(BaseView):
 
         headers["Content-Length"] = str(size)
         return Response(chunks(), mimetype=FORMATS[fmt], headers=headers)
-

@@ -1,6 +1,7 @@
 """The PNS's own data (DESIGN.md §3): his official record next to his draft, section by
 section; proposing, withdrawing, "sudah diperiksa" and Kirim. Every change goes through
 services.workflow; this view only reads the request and shows the result."""
+
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
@@ -52,14 +53,24 @@ def _last_return(usulan):
 
 
 class MyDataView(BaseView):
-    """"Data Saya": only the PNS's own record (current_user.pegawai_id), never by id."""
+    """ "Data Saya": only the PNS's own record (current_user.pegawai_id), never by id."""
 
     route_base = "/data-saya"
     default_view = "index"
     method_permission_name = {
         name: "access"
-        for name in ("index", "section", "propose", "remove", "withdraw", "reviewed", "kirim",
-                     "document", "print_summary", "history")
+        for name in (
+            "index",
+            "section",
+            "propose",
+            "remove",
+            "withdraw",
+            "reviewed",
+            "kirim",
+            "document",
+            "print_summary",
+            "history",
+        )
     }
 
     def _draft(self):
@@ -84,19 +95,26 @@ class MyDataView(BaseView):
         problems = request.args.get("problems") == "1" and workflow.kirim_problems(db.session, usulan)
         kirim_form = KirimForm(formdata=None, data={"version": usulan.version})
         return self.render_template(
-            "mydata/index.html", pegawai=pegawai, usulan=usulan, sections=workflow.SECTIONS,
-            labels=workflow.SECTION_LABELS, changed=changed, reviewed=reviewed,
-            returned=_last_return(usulan), rejected=rejected, problems=problems or [],
-            kirim_form=kirim_form, can_kirim=workflow.KIRIM in workflow.allowed_actions(
-                db.session, current_user, usulan),
+            "mydata/index.html",
+            pegawai=pegawai,
+            usulan=usulan,
+            sections=workflow.SECTIONS,
+            labels=workflow.SECTION_LABELS,
+            changed=changed,
+            reviewed=reviewed,
+            returned=_last_return(usulan),
+            rejected=rejected,
+            problems=problems or [],
+            kirim_form=kirim_form,
+            can_kirim=workflow.KIRIM in workflow.allowed_actions(db.session, current_user, usulan),
             can_print=summary.printable(usulan),
-            field_label=workflow.field_label, reasons=UsulanItem.REASONS,
-            phase_closed=usulan.status == usulan.DRAFT and not workflow.phase_allows(
-                db.session, usulan, workflow.KIRIM),
+            field_label=workflow.field_label,
+            reasons=UsulanItem.REASONS,
+            phase_closed=usulan.status == usulan.DRAFT
+            and not workflow.phase_allows(db.session, usulan, workflow.KIRIM),
         )
 
-    def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None,
-                        status=200):
+    def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None, status=200):
         state = workflow.proposed_state(db.session, usulan, section)
         items = {d.item_id: d for d in workflow.diff(db.session, usulan) if d.section == section}
         if section == workflow.DATA_UTAMA:
@@ -105,31 +123,57 @@ class MyDataView(BaseView):
                 form = section_form(db.session, section, state)
             rows = []
         else:
-            official = {row.id: workflow.row_values(section, row)
-                        for row in workflow.official_rows(db.session, usulan, section)}
+            official = {
+                row.id: workflow.row_values(section, row) for row in workflow.official_rows(db.session, usulan, section)
+            }
             rows = state
             if form is None:
-                current = next((r for r in state if (edit_target and r["id"] == edit_target)
-                                or (edit_item and r["id"] is None and r["item_id"] == edit_item)), None)
+                current = next(
+                    (
+                        r
+                        for r in state
+                        if (edit_target and r["id"] == edit_target)
+                        or (edit_item and r["id"] is None and r["item_id"] == edit_item)
+                    ),
+                    None,
+                )
                 form = section_form(db.session, section, current or {})
                 if current is None:
                     edit_target = edit_item = None
         removed = [d for d in items.values() if d.operation == UsulanItem.OP_REMOVE]
         item_docs = workflow.item_documents(db.session, usulan)
         # The documents on the official rows without a proposed change (to look at).
-        official_docs = {} if section == workflow.DATA_UTAMA else {
-            row.id: row.dokumen for row in workflow.official_rows(db.session, usulan, section)
-            if row.dokumen is not None}
+        official_docs = (
+            {}
+            if section == workflow.DATA_UTAMA
+            else {
+                row.id: row.dokumen
+                for row in workflow.official_rows(db.session, usulan, section)
+                if row.dokumen is not None
+            }
+        )
         body = self.render_template(
-            "mydata/section.html", section=section, label=workflow.SECTION_LABELS[section],
-            pegawai=pegawai, usulan=usulan, form=form, fields=workflow.section_fields(section),
-            official=official, rows=rows, items=items, removed=removed,
-            edit_target=edit_target, edit_item=edit_item, action_form=ActionForm(),
+            "mydata/section.html",
+            section=section,
+            label=workflow.SECTION_LABELS[section],
+            pegawai=pegawai,
+            usulan=usulan,
+            form=form,
+            fields=workflow.section_fields(section),
+            official=official,
+            rows=rows,
+            items=items,
+            removed=removed,
+            edit_target=edit_target,
+            edit_item=edit_item,
+            action_form=ActionForm(),
             editable=usulan.status == usulan.DRAFT and workflow.phase_allows(db.session, usulan, workflow.KIRIM),
             reviewed=section in workflow.reviewed_sections(db.session, usulan),
-            operation_labels=OPERATION_LABELS, field_label=workflow.field_label,
+            operation_labels=OPERATION_LABELS,
+            field_label=workflow.field_label,
             display_value=workflow.display_value,
-            item_docs=item_docs, official_docs=official_docs,
+            item_docs=item_docs,
+            official_docs=official_docs,
             edit_document=self._edit_document(section, items, item_docs, edit_target, edit_item),
         )
         return body, status
@@ -151,8 +195,9 @@ class MyDataView(BaseView):
     def section(self, section):
         section = _section_or_404(section)
         pegawai, usulan = self._draft()
-        return self._render_section(section, pegawai, usulan, edit_target=_int_arg("edit"),
-                                    edit_item=_int_arg("edit_item"))
+        return self._render_section(
+            section, pegawai, usulan, edit_target=_int_arg("edit"), edit_item=_int_arg("edit_item")
+        )
 
     @expose("/<section>/usul", methods=["POST"])
     @has_access
@@ -174,9 +219,16 @@ class MyDataView(BaseView):
             operation = UsulanItem.OP_CHANGE if target_id else UsulanItem.OP_ADD
         try:
             workflow.propose_with_upload(
-                db.session, usulan, section, operation, form_values(form, section, request.form),
-                target_id=target_id, item_id=item_id, upload=form[UPLOAD_FIELD].data,
-                uploaded_by_id=current_user.id)
+                db.session,
+                usulan,
+                section,
+                operation,
+                form_values(form, section, request.form),
+                target_id=target_id,
+                item_id=item_id,
+                upload=form[UPLOAD_FIELD].data,
+                uploaded_by_id=current_user.id,
+            )
         except documents.UploadRejected as exc:
             form[UPLOAD_FIELD].errors = list(form[UPLOAD_FIELD].errors) + [str(exc)]
             flash(str(exc), "danger")
@@ -212,24 +264,30 @@ class MyDataView(BaseView):
     @has_access
     def remove(self, section, target_id):
         """Propose removing one official row."""
-        return self._simple(section, lambda u: workflow.propose(
-            db.session, u, section, UsulanItem.OP_REMOVE, {}, target_id=target_id),
-            _l("The removal is proposed in the draft."))
+        return self._simple(
+            section,
+            lambda u: workflow.propose(db.session, u, section, UsulanItem.OP_REMOVE, {}, target_id=target_id),
+            _l("The removal is proposed in the draft."),
+        )
 
     @expose("/<section>/batal/<int:item_id>", methods=["POST"])
     @has_access
     def withdraw(self, section, item_id):
         """Withdraw one proposed change of the draft."""
-        return self._simple(section, lambda u: workflow.withdraw(db.session, u, item_id),
-                            _l("The proposed change is withdrawn."))
+        return self._simple(
+            section, lambda u: workflow.withdraw(db.session, u, item_id), _l("The proposed change is withdrawn.")
+        )
 
     @expose("/<section>/diperiksa", methods=["POST"])
     @has_access
     def reviewed(self, section):
         """Mark the section "sudah diperiksa" (or take the mark back with reviewed=0)."""
         mark = request.form.get("reviewed", "1") != "0"
-        return self._simple(section, lambda u: workflow.mark_reviewed(db.session, u, section, mark),
-                            _l("Section marked as reviewed.") if mark else _l("Review mark removed."))
+        return self._simple(
+            section,
+            lambda u: workflow.mark_reviewed(db.session, u, section, mark),
+            _l("Section marked as reviewed.") if mark else _l("Review mark removed."),
+        )
 
     @expose("/kirim", methods=["POST"])
     @has_access
@@ -241,8 +299,13 @@ class MyDataView(BaseView):
         _, usulan = self._draft()
         version = form.version.data
         try:
-            workflow.transition(db.session, current_user, usulan.id, workflow.KIRIM,
-                                expected_version=int(version) if str(version).isdigit() else None)
+            workflow.transition(
+                db.session,
+                current_user,
+                usulan.id,
+                workflow.KIRIM,
+                expected_version=int(version) if str(version).isdigit() else None,
+            )
         except workflow.KirimRefused as exc:
             flash(str(exc), "danger")
             return redirect(url_for("MyDataView.index", problems=1))
@@ -266,11 +329,10 @@ class MyDataView(BaseView):
     @expose("/ringkasan/<int:usulan_id>")
     @has_access
     def print_summary(self, usulan_id):
-        """"Cetak Ringkasan Usulan": the PDF summary of one of his sent submissions; 404 for
+        """ "Cetak Ringkasan Usulan": the PDF summary of one of his sent submissions; 404 for
         a draft (it may still change) and for anyone else's."""
         pegawai = _own_pegawai()
-        usulan = db.session.scalar(
-            select(Usulan).where(Usulan.id == usulan_id, Usulan.pegawai_id == pegawai.id))
+        usulan = db.session.scalar(select(Usulan).where(Usulan.id == usulan_id, Usulan.pegawai_id == pegawai.id))
         if usulan is None or not summary.printable(usulan):
             abort(404)
         return summary.response(db.session, usulan)
@@ -278,10 +340,12 @@ class MyDataView(BaseView):
     @expose("/riwayat-perubahan")
     @has_access
     def history(self):
-        """"Riwayat Perubahan": the changes to his own official record, newest first, by page."""
+        """ "Riwayat Perubahan": the changes to his own official record, newest first, by page."""
         pegawai = _own_pegawai()
         history = record_history.history(db.session, pegawai.id, page=_int_arg("page") or 1)
         return self.render_template(
-            "mydata/history.html", pegawai=pegawai, history=history,
+            "mydata/history.html",
+            pegawai=pegawai,
+            history=history,
             history_page_url=lambda n: url_for("MyDataView.history", page=n),
         )

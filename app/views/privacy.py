@@ -8,6 +8,7 @@ edit pages. The same holds for the NIKs in a submission's diff, its PDF summary 
 record's change history (`redactor`). NIKs are never searched through the list filters, which
 are GET forms: the NIK would end up in URLs, browser histories and access logs.
 """
+
 from flask import g
 from flask_appbuilder.widgets import ListWidget
 

@@ -1,4 +1,5 @@
 """The public landing page."""
+
 from dataclasses import dataclass
 
 from flask import current_app, redirect, url_for
@@ -33,15 +34,13 @@ def portal_links():
     links = []
     for link in PORTAL_LINKS:
         if link.endpoint in current_app.view_functions:
-            links.append({"url": url_for(link.endpoint), "label": link.label,
-                          "icon": link.icon, "css": link.css})
+            links.append({"url": url_for(link.endpoint), "label": link.label, "icon": link.icon, "css": link.css})
     return links
 
 
 # Where a logged-in user works, in this order: the first one he may open is his home;
 # a role's own first choice comes before the list (Helpdesk may also open the inbox).
-HOME_VIEWS = ("MyDataView", "VerificationInboxView", "RegistrationApprovalView",
-              "TicketInboxView", "MonitoringView")
+HOME_VIEWS = ("MyDataView", "VerificationInboxView", "RegistrationApprovalView", "TicketInboxView", "MonitoringView")
 ROLE_HOME = {ROLE_ADMIN: "MonitoringView", ROLE_HELPDESK: "TicketInboxView"}
 
 
@@ -73,9 +72,7 @@ class PortalIndexView(IndexView):
             home = home_url(self.appbuilder, current_user)
             if home is not None:
                 return redirect(home)
-        return self.render_template(
-            self.index_template, appbuilder=self.appbuilder, portal_links=portal_links()
-        )
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, portal_links=portal_links())
 
 
 def _own_instansi():

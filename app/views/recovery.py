@@ -4,6 +4,7 @@ read-only Outbox screen.
 Thin: forms check the fields, services.recovery decides and changes state, and every POST
 counts against the public-form rate limits per client IP and per NIP.
 """
+
 from flask import current_app, make_response, redirect, request, session, url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -42,14 +43,15 @@ STATUS_LABELS = {
 STATUS_HINTS = {
     Registrasi.STATUS_MENUNGGU: _l(
         "Waiting for approval by your personnel office (BKD / Biro Kepegawaian). Bring the "
-        "printed registration proof if your office asks for it."),
+        "printed registration proof if your office asks for it."
+    ),
     Registrasi.STATUS_DISETUJUI: _l(
-        "Your account is active: log in with your NIP or registration number and your password."),
+        "Your account is active: log in with your NIP or registration number and your password."
+    ),
     Registrasi.STATUS_DITOLAK: _l(
-        "Your personnel office rejected this registration. Fix what the reason says, then "
-        "register again."),
-    Registrasi.STATUS_DIRESET: _l(
-        "The helpdesk reset this registration. You may register again."),
+        "Your personnel office rejected this registration. Fix what the reason says, then register again."
+    ),
+    Registrasi.STATUS_DIRESET: _l("The helpdesk reset this registration. You may register again."),
 }
 STATUS_CSS = {
     Registrasi.STATUS_MENUNGGU: "warning",
@@ -109,8 +111,13 @@ class StatusView(BaseView):
                     error = recovery.NOT_FOUND_MESSAGE
                     form = CheckStatusForm(formdata=None)
         return self._page(
-            "recovery/status.html", form=form, registrasi=registrasi, error=error,
-            status_label=STATUS_LABELS, status_hint=STATUS_HINTS, status_css=STATUS_CSS,
+            "recovery/status.html",
+            form=form,
+            registrasi=registrasi,
+            error=error,
+            status_label=STATUS_LABELS,
+            status_hint=STATUS_HINTS,
+            status_css=STATUS_CSS,
             active="index",
         )
 
@@ -130,8 +137,9 @@ class StatusView(BaseView):
         return self._page("recovery/forgot_nomor.html", form=form, error=error, active="forgot_nomor")
 
     def _answer_page(self, form, question, error=None):
-        return self._page("recovery/forgot_nomor_answer.html", form=form, question=question,
-                          error=error, active="forgot_nomor")
+        return self._page(
+            "recovery/forgot_nomor_answer.html", form=form, question=question, error=error, active="forgot_nomor"
+        )
 
     @expose("/lupa-nomor/jawaban", methods=["GET", "POST"])
     def forgot_nomor_answer(self):
@@ -151,14 +159,21 @@ class StatusView(BaseView):
         except recovery.RecoveryRefused as refused:
             question = recovery.security_question_of(db.session, form.nip.data)
             if question is None:
-                return self._page("recovery/forgot_nomor.html", form=ForgotNomorForm(formdata=None),
-                                  error=refused.message, active="forgot_nomor")
-            return self._answer_page(ForgotNomorAnswerForm(formdata=None, nip=form.nip.data),
-                                     question, error=refused.message)
+                return self._page(
+                    "recovery/forgot_nomor.html",
+                    form=ForgotNomorForm(formdata=None),
+                    error=refused.message,
+                    active="forgot_nomor",
+                )
+            return self._answer_page(
+                ForgotNomorAnswerForm(formdata=None, nip=form.nip.data), question, error=refused.message
+            )
         # "Cetak": the proof PDF is served to the session that recovered the number.
         session[REGISTRASI_SESSION_KEY] = registrasi.id
         return self._page(
-            "recovery/forgot_nomor_done.html", registrasi=registrasi, active="forgot_nomor",
+            "recovery/forgot_nomor_done.html",
+            registrasi=registrasi,
+            active="forgot_nomor",
             proof_url=_proof_url(registrasi.nomor),
         )
 
@@ -173,7 +188,10 @@ class StatusView(BaseView):
             if form.validate():
                 try:
                     recovery.change_security_answer(
-                        db.session, form.nip.data, form.mother_name.data, form.question.data,
+                        db.session,
+                        form.nip.data,
+                        form.mother_name.data,
+                        form.question.data,
                         form.answer.data,
                     )
                     done = True
@@ -181,8 +199,7 @@ class StatusView(BaseView):
                     error = refused.message
             # Names and answers are never sent back to the browser.
             form.mother_name.data = form.answer.data = None
-        return self._page("recovery/forgot_answer.html", form=form, error=error, done=done,
-                          active="forgot_answer")
+        return self._page("recovery/forgot_answer.html", form=form, error=error, done=done, active="forgot_answer")
 
     # -- Lupa Kata Kunci? ---------------------------------------------------------------------
     @expose("/lupa-kata-kunci", methods=["GET", "POST"])
@@ -193,27 +210,26 @@ class StatusView(BaseView):
             ratelimit.enforce_public_form("lupa_kata_kunci", nip=_posted_nip())
             if form.validate():
                 recovery.request_password_reset(
-                    db.session, form.nip.data, form.nomor.data,
+                    db.session,
+                    form.nip.data,
+                    form.nomor.data,
                     lambda token: links.external_url(".reset_password", token=token),
                 )
                 # The same page whether or not the pair matched.
                 message = recovery.RESET_REQUESTED_MESSAGE
                 form = ForgotPasswordForm(formdata=None)
-        return self._page("recovery/forgot_password.html", form=form, message=message,
-                          active="forgot_password")
+        return self._page("recovery/forgot_password.html", form=form, message=message, active="forgot_password")
 
     @expose("/reset/<token>", methods=["GET", "POST"])
     def reset_password(self, token):
         form = ResetPasswordForm()
         error = None
         if request.method == "POST":
-            ratelimit.enforce_public_form("reset_kata_kunci",
-                                          nip=recovery.nip_of_token(db.session, token))
+            ratelimit.enforce_public_form("reset_kata_kunci", nip=recovery.nip_of_token(db.session, token))
             if form.validate():
                 try:
                     recovery.reset_password(db.session, token, form.password.data)
-                    return self._page("recovery/reset_password.html", form=None, done=True,
-                                      active="forgot_password")
+                    return self._page("recovery/reset_password.html", form=None, done=True, active="forgot_password")
                 except recovery.RecoveryRefused as refused:
                     error = refused.message
                 except passwords.PasswordRefused as refused:
@@ -222,10 +238,10 @@ class StatusView(BaseView):
             recovery.find_reset_token(db.session, token)
         except recovery.RecoveryRefused as refused:
             # The link itself is unusable: say why, and offer no form.
-            return self._page("recovery/reset_password.html", form=None, error=refused.message,
-                              active="forgot_password")
-        return self._page("recovery/reset_password.html", form=form, error=error,
-                          active="forgot_password")
+            return self._page(
+                "recovery/reset_password.html", form=None, error=refused.message, active="forgot_password"
+            )
+        return self._page("recovery/reset_password.html", form=form, error=error, active="forgot_password")
 
 
 class OutboxMailView(ModelView):

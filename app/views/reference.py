@@ -1,4 +1,5 @@
 """Admin screens for the organisation and reference tables."""
+
 from ..models import (
     Agama,
     Golongan,
@@ -47,8 +48,11 @@ class UnitTreeChecks:
 REFERENCE_VIEWS = [
     (reference_view(Kanreg, ["kode", "nama"]), "Kanreg", _l("Kanreg")),
     (reference_view(Instansi, ["kode", "nama", "jenis", "kanreg"]), "Instansi", _l("Instansi")),
-    (reference_view(UnitKerja, ["kode", "nama", "instansi", "parent", "aktif"], mixins=(UnitTreeChecks,)),
-     "Work units", _l("Work units")),
+    (
+        reference_view(UnitKerja, ["kode", "nama", "instansi", "parent", "aktif"], mixins=(UnitTreeChecks,)),
+        "Work units",
+        _l("Work units"),
+    ),
     (reference_view(Golongan, ["kode", "pangkat", "tingkat"]), "Golongan", _l("Golongan")),
     (reference_view(TingkatPendidikan, ["kode", "nama"]), "Education levels", _l("Education levels")),
     (reference_view(Agama, ["nama"]), "Religions", _l("Religions")),

@@ -7,6 +7,7 @@ between the steps only in the signed session and is looked up again on every ste
 person may have registered it meanwhile); no form field is trusted for it after "Cari".
 Every POST counts against the public-form rate limits, per client IP and per NIP.
 """
+
 import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -46,17 +47,19 @@ REPORT_CATEGORY = {
 # What the person can do about each refusal.
 REFUSAL_HINTS = {
     registration.LOOKUP_INVALID: _l(
-        "Type the 18 digits of your new NIP as printed on your decree (SK), without letters "
-        "or other characters."),
+        "Type the 18 digits of your new NIP as printed on your decree (SK), without letters or other characters."
+    ),
     registration.LOOKUP_UNKNOWN: _l(
         "Check the digits. If the NIP is right, your record is missing from the master data: "
-        "report it to the helpdesk with a copy of your decree (SK)."),
+        "report it to the helpdesk with a copy of your decree (SK)."
+    ),
     registration.LOOKUP_RETIRED: _l(
-        "If you are still in service, report it to the helpdesk with a copy of your latest "
-        "decree (SK)."),
+        "If you are still in service, report it to the helpdesk with a copy of your latest decree (SK)."
+    ),
     registration.LOOKUP_REGISTERED: _l(
         "If you registered earlier, check the status of your registration. If you did not, "
-        "someone else used your NIP: report it so that the helpdesk can reset the registration."),
+        "someone else used your NIP: report it so that the helpdesk can reset the registration."
+    ),
 }
 
 
@@ -118,9 +121,7 @@ def next_registration_window(session_, instansi, today: dt.date):
     or None. Which row wins on a given day stays services.schedule.current_phase's decision;
     the phase in force can only change where an applicable row starts or ends, so only those
     days are asked."""
-    rows = session_.scalars(
-        select(Jadwal).where(Jadwal.selesai >= today, _applicable(instansi))
-    ).all()
+    rows = session_.scalars(select(Jadwal).where(Jadwal.selesai >= today, _applicable(instansi))).all()
     days = {today} | {max(r.mulai, today) for r in rows}
     days |= {r.selesai + dt.timedelta(days=1) for r in rows}
     for day in sorted(days):
@@ -139,9 +140,12 @@ def closed_notice(pegawai) -> dict | None:
         return None
     window = next_registration_window(db.session, instansi, today)
     if window is not None:
-        message = _("Registration for %(instansi)s is open from %(mulai)s to %(selesai)s, not today.",
-                    instansi=instansi.nama, mulai=format_tanggal(window[0]),
-                    selesai=format_tanggal(window[1]))
+        message = _(
+            "Registration for %(instansi)s is open from %(mulai)s to %(selesai)s, not today.",
+            instansi=instansi.nama,
+            mulai=format_tanggal(window[0]),
+            selesai=format_tanggal(window[1]),
+        )
     else:
         ended = db.session.scalar(
             select(func.max(Jadwal.selesai)).where(
@@ -149,16 +153,21 @@ def closed_notice(pegawai) -> dict | None:
             )
         )
         if ended is not None:
-            message = _("Registration for %(instansi)s closed on %(selesai)s.",
-                        instansi=instansi.nama, selesai=format_tanggal(ended))
+            message = _(
+                "Registration for %(instansi)s closed on %(selesai)s.",
+                instansi=instansi.nama,
+                selesai=format_tanggal(ended),
+            )
         else:
-            message = _("No registration period has been set for %(instansi)s yet.",
-                        instansi=instansi.nama)
+            message = _("No registration period has been set for %(instansi)s yet.", instansi=instansi.nama)
     current = None
     if phase.is_open:
-        current = _("Current phase for your instansi: %(fase)s (%(mulai)s – %(selesai)s).",
-                    fase=phase_label(phase.fase), mulai=format_tanggal(phase.mulai),
-                    selesai=format_tanggal(phase.selesai))
+        current = _(
+            "Current phase for your instansi: %(fase)s (%(mulai)s – %(selesai)s).",
+            fase=phase_label(phase.fase),
+            mulai=format_tanggal(phase.mulai),
+            selesai=format_tanggal(phase.selesai),
+        )
     return {"message": message, "current": current}
 
 
@@ -181,7 +190,7 @@ def _no_store(response):
 
 
 class RegistrationView(BaseView):
-    """"Registrasi" for PNS: public, no login."""
+    """ "Registrasi" for PNS: public, no login."""
 
     route_base = "/registrasi"
     default_view = "index"
@@ -197,9 +206,14 @@ class RegistrationView(BaseView):
                 "instansi": report_url(Tiket.KATEGORI_BEDA_INSTANSI, pegawai.nip),
             }
         return self._page(
-            "registration/step1.html", nip_form=nip_form or NipForm(formdata=None),
-            email_form=email_form, pegawai=pegawai, refused=refused, closed=closed,
-            wrong_data=wrong_data, change_url=url_for(".index", ulang=1),
+            "registration/step1.html",
+            nip_form=nip_form or NipForm(formdata=None),
+            email_form=email_form,
+            pegawai=pegawai,
+            refused=refused,
+            closed=closed,
+            wrong_data=wrong_data,
+            change_url=url_for(".index", ulang=1),
         )
 
     def _checked_draft(self, draft):
@@ -232,8 +246,7 @@ class RegistrationView(BaseView):
         if stop is not None:
             return stop
         email_form = EmailForm(formdata=None, email=draft.get("email"))
-        return self._step1(nip_form=NipForm(formdata=None, nip=pegawai.nip), pegawai=pegawai,
-                           email_form=email_form)
+        return self._step1(nip_form=NipForm(formdata=None, nip=pegawai.nip), pegawai=pegawai, email_form=email_form)
 
     def _search(self):
         ratelimit.enforce_public_form(FORM_NAME, nip=request.form.get("nip"))
@@ -253,7 +266,7 @@ class RegistrationView(BaseView):
 
     @expose("/lanjut", methods=["POST"])
     def email(self):
-        """"Lanjut": keep the email in the draft and go to step 2."""
+        """ "Lanjut": keep the email in the draft and go to step 2."""
         draft = session.get(DRAFT_KEY) or {}
         ratelimit.enforce_public_form(FORM_NAME, nip=draft.get("nip"))
         if not draft.get("nip"):
@@ -263,8 +276,7 @@ class RegistrationView(BaseView):
             return stop
         form = EmailForm()
         if not form.validate_on_submit():
-            return self._step1(nip_form=NipForm(formdata=None, nip=pegawai.nip), pegawai=pegawai,
-                               email_form=form)
+            return self._step1(nip_form=NipForm(formdata=None, nip=pegawai.nip), pegawai=pegawai, email_form=form)
         session[DRAFT_KEY] = {"nip": pegawai.nip, "email": form.email.data}
         return redirect(url_for(".account"))
 
@@ -294,9 +306,14 @@ class RegistrationView(BaseView):
             if valid:
                 try:
                     registrasi = registration.register(
-                        db.session, self.appbuilder.sm, nip=pegawai.nip, email=draft["email"],
-                        password=form.password.data, mother_name=form.mother_name.data,
-                        question_id=form.question.data, answer=form.answer.data,
+                        db.session,
+                        self.appbuilder.sm,
+                        nip=pegawai.nip,
+                        email=draft["email"],
+                        password=form.password.data,
+                        mother_name=form.mother_name.data,
+                        question_id=form.question.data,
+                        answer=form.answer.data,
                     )
                 except registration.RegistrationRefused as refused:
                     if refused.code == "password":
@@ -324,8 +341,12 @@ class RegistrationView(BaseView):
             session[CAPTCHA_KEY] = challenge_id
             captcha_image = captcha.image_data_uri(answer)
         return self._page(
-            "registration/step2.html", form=form, pegawai=pegawai, email=email,
-            captcha_image=captcha_image, change_url=url_for(".index"),
+            "registration/step2.html",
+            form=form,
+            pegawai=pegawai,
+            email=email,
+            captcha_image=captcha_image,
+            change_url=url_for(".index"),
         )
 
     # -- success and "Cetak" -----------------------------------------------------------------
@@ -337,26 +358,27 @@ class RegistrationView(BaseView):
         if registrasi is None:
             return redirect(url_for(".index"))
         return self._page(
-            "registration/done.html", registrasi=registrasi, pegawai=registrasi.pegawai,
-            proof_url=url_for(".proof", nomor=registrasi.nomor), status_url=_status_url(),
+            "registration/done.html",
+            registrasi=registrasi,
+            pegawai=registrasi.pegawai,
+            proof_url=url_for(".proof", nomor=registrasi.nomor),
+            status_url=_status_url(),
         )
 
     @expose("/bukti/<nomor>.pdf")
     def proof(self, nomor):
         """The two-part "Bukti Registrasi"; 404 for anyone but the registrant and staff in scope."""
         nomor = registration.normalise_nomor(nomor)
-        registrasi = (
-            db.session.scalar(select(Registrasi).where(Registrasi.nomor == nomor)) if nomor else None
-        )
+        registrasi = db.session.scalar(select(Registrasi).where(Registrasi.nomor == nomor)) if nomor else None
         if registrasi is None or not may_print(registrasi):
             abort(404)
         document = pdf.render_pdf(
-            "pdf/bukti_registrasi.html", registrasi=registrasi, pegawai=registrasi.pegawai,
+            "pdf/bukti_registrasi.html",
+            registrasi=registrasi,
+            pegawai=registrasi.pegawai,
             qr=pdf.qr_data_uri(approval_url(registrasi.nomor)),
         )
         response = make_response(document)
         response.headers["Content-Type"] = "application/pdf"
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="bukti-registrasi-{registrasi.nomor_tampil}.pdf"'
-        )
+        response.headers["Content-Disposition"] = f'inline; filename="bukti-registrasi-{registrasi.nomor_tampil}.pdf"'
         return _no_store(response)

@@ -1,4 +1,5 @@
 """Helpdesk tickets: the public "Laporkan" form with its proof, and the staff inbox."""
+
 from flask import abort, flash, g, make_response, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
@@ -49,7 +50,7 @@ def _printable_ticket_or_404(nomor: str) -> Tiket:
 
 
 class TicketView(BaseView):
-    """"Laporkan data tidak sesuai": public, also for a logged-in PNS."""
+    """ "Laporkan data tidak sesuai": public, also for a logged-in PNS."""
 
     route_base = "/laporkan"
     default_view = "index"
@@ -79,10 +80,15 @@ class TicketView(BaseView):
             try:
                 tiket = ticket_service.create(
                     db.session,
-                    kategori=form.kategori.data, nip=form.nip.data, nama=form.nama.data,
-                    detail=form.detail.data, email=form.email.data,
-                    nomor_sk=form.nomor_sk.data, tanggal_sk=form.tanggal_sk.data,
-                    upload=form.berkas.data, reporter=_user(),
+                    kategori=form.kategori.data,
+                    nip=form.nip.data,
+                    nama=form.nama.data,
+                    detail=form.detail.data,
+                    email=form.email.data,
+                    nomor_sk=form.nomor_sk.data,
+                    tanggal_sk=form.tanggal_sk.data,
+                    upload=form.berkas.data,
+                    reporter=_user(),
                 )
             except documents.UploadRejected as exc:
                 form.berkas.errors = list(form.berkas.errors) + [str(exc)]
@@ -97,24 +103,24 @@ class TicketView(BaseView):
     def done(self, nomor):
         tiket = _printable_ticket_or_404(nomor)
         return self.render_template(
-            "ticket/done.html", tiket=tiket,
+            "ticket/done.html",
+            tiket=tiket,
             kategori_label=ticket_service.category_label(tiket.kategori),
         )
 
     @expose("/cetak/<nomor>")
     def proof(self, nomor):
-        """"Tanda Bukti Permohonan Bantuan" (PDF)."""
+        """ "Tanda Bukti Permohonan Bantuan" (PDF)."""
         tiket = _printable_ticket_or_404(nomor)
         body = pdf.render_pdf(
-            "pdf/tanda_bukti_tiket.html", tiket=tiket,
+            "pdf/tanda_bukti_tiket.html",
+            tiket=tiket,
             kategori_label=ticket_service.category_label(tiket.kategori),
             qr=pdf.qr_data_uri(links.external_url("TicketInboxView.show", pk=tiket.id)),
         )
         response = make_response(body)
         response.headers["Content-Type"] = "application/pdf"
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="tanda-bukti-{tiket.nomor}.pdf"'
-        )
+        response.headers["Content-Disposition"] = f'inline; filename="tanda-bukti-{tiket.nomor}.pdf"'
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -143,9 +149,15 @@ class TicketInboxView(BaseView):
             db.session, g.user, status=status, kategori=kategori, page=page, per_page=PAGE_SIZE
         )
         return self.render_template(
-            "ticket/list.html", rows=rows, total=total, page=page,
-            pages=max(1, -(-total // PAGE_SIZE)), status=status, kategori=kategori,
-            statuses=ticket_service.STATUS_LABELS, categories=ticket_service.CATEGORY_LABELS,
+            "ticket/list.html",
+            rows=rows,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            status=status,
+            kategori=kategori,
+            statuses=ticket_service.STATUS_LABELS,
+            categories=ticket_service.CATEGORY_LABELS,
         )
 
     @expose("/<int:pk>")
@@ -154,11 +166,13 @@ class TicketInboxView(BaseView):
         tiket = self._ticket_or_404(pk)
         can_reset = ticket_service.may_reset_registration(g.user)
         return self.render_template(
-            "ticket/show.html", tiket=tiket,
+            "ticket/show.html",
+            tiket=tiket,
             kategori_label=ticket_service.category_label(tiket.kategori),
             status_label=ticket_service.status_label(tiket.status),
             handled_by=db.session.get(User, tiket.handled_by_id) if tiket.handled_by_id else None,
-            claim_form=ClaimForm(), resolve_form=ResolveForm(),
+            claim_form=ClaimForm(),
+            resolve_form=ResolveForm(),
             offer_reset=can_reset and ticket_service.live_registration_of(db.session, tiket) is not None,
         )
 
@@ -168,8 +182,9 @@ class TicketInboxView(BaseView):
         tiket = self._ticket_or_404(pk)
         if not tiket.lampiran_stored_name:
             abort(404)
-        return documents.send_stored(tiket.lampiran_stored_name, tiket.lampiran_original_name,
-                                     tiket.lampiran_content_type)
+        return documents.send_stored(
+            tiket.lampiran_stored_name, tiket.lampiran_original_name, tiket.lampiran_content_type
+        )
 
     @expose("/<int:pk>/ambil", methods=["POST"])
     @has_access
@@ -192,8 +207,9 @@ class TicketInboxView(BaseView):
             flash(_l("A resolution note is required."), "danger")
             return redirect(url_for("TicketInboxView.show", pk=pk))
         try:
-            ticket_service.resolve(db.session, g.user, tiket, form.resolution.data,
-                                   reset_registration=form.reset_registration.data)
+            ticket_service.resolve(
+                db.session, g.user, tiket, form.resolution.data, reset_registration=form.reset_registration.data
+            )
             flash(_l("The ticket is resolved."), "success")
         except ticket_service.TicketRefused as exc:
             flash(str(exc.message), "danger")

@@ -4,6 +4,7 @@ Admin's password reset and the login/logout view.
 The security manager (app/security.py) swaps these classes into FAB; the rules behind them
 live in services.accounts, services.passwords and services.sessions.
 """
+
 from flask import flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
@@ -57,7 +58,8 @@ class PupnsUserDBModelView(UserDBModelView):
         if problem is not None:
             raise ValueError(str(problem))
         item.password = accounts.new_password_hash(
-            item.password, username=item.username, nip=getattr(item.pegawai, "nip", None))
+            item.password, username=item.username, nip=getattr(item.pegawai, "nip", None)
+        )
         accounts.audit_account_created(self.datamodel.session, g.user, item)
 
     def _edit(self, pk):
@@ -78,18 +80,18 @@ class PupnsUserDBModelView(UserDBModelView):
 
     def pre_delete(self, item):
         super().pre_delete(item)
-        audit.record(self.datamodel.session, "user.deleted", actor=g.user, target=item,
-                     detail=item.username)
+        audit.record(self.datamodel.session, "user.deleted", actor=g.user, target=item, detail=item.username)
 
 
 def _render_form(view, form):
     """A FAB form view's page again, with the errors now on `form`'s fields."""
-    return view.render_template(view.form_template, title=view.form_title,
-                                widgets=view._get_edit_widget(form=form), appbuilder=view.appbuilder)
+    return view.render_template(
+        view.form_template, title=view.form_title, widgets=view._get_edit_widget(form=form), appbuilder=view.appbuilder
+    )
 
 
 class PupnsResetMyPasswordView(ResetMyPasswordView):
-    """"Reset my password" (/resetmypassword/form) asks for the current password (FAB's does
+    """ "Reset my password" (/resetmypassword/form) asks for the current password (FAB's does
     not: a borrowed or stolen session could take the account over) and applies the house
     policy; a wrong current password counts like a failed login (services.accounts)."""
 
@@ -100,8 +102,7 @@ class PupnsResetMyPasswordView(ResetMyPasswordView):
         sm = self.appbuilder.sm
         user = sm.get_user_by_id(g.user.id)
         try:
-            accounts.change_own_password(sm.session, user, form.current_password.data,
-                                         form.password.data)
+            accounts.change_own_password(sm.session, user, form.current_password.data, form.password.data)
         except accounts.AccountWaiting:
             form.current_password.errors = [AuthDBView.invalid_login_message]
             return _render_form(self, form)

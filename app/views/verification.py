@@ -10,6 +10,7 @@ services.scope.visible_usulan (at or past the user's level, never a draft, the P
 his scope). NIKs show masked to roles that do not keep master data (views.privacy).
 Views never change a status: workflow does.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,8 +73,14 @@ class VerificationInboxView(BaseView):
     default_view = "list"
     list_template = "verification/list.html"
     show_template = "verification/show.html"
-    method_permission_name = {"list": "list", "show": "show", "act": "act", "verdict": "act",
-                              "document": "show", "print_summary": "show"}
+    method_permission_name = {
+        "list": "list",
+        "show": "show",
+        "act": "act",
+        "verdict": "act",
+        "document": "show",
+        "print_summary": "show",
+    }
 
     @expose("/")
     @has_access
@@ -90,13 +97,15 @@ class VerificationInboxView(BaseView):
         stmt = select(Usulan).where(scope.inbox_clause(g.user))
         if args["nip"]:
             stmt = stmt.join(Pegawai, Usulan.pegawai_id == Pegawai.id).where(
-                paging.nip_prefix(Pegawai.nip, args["nip"]))
+                paging.nip_prefix(Pegawai.nip, args["nip"])
+            )
         if args["nama"]:
             # On the submission's copy of the name: a trigram index over the submissions only.
             stmt = stmt.where(paging.contains(Usulan.pegawai_nama, args["nama"]))
         if args["unit"]:
             stmt = stmt.join(UnitKerja, Usulan.unit_kerja_id == UnitKerja.id).where(
-                paging.contains(UnitKerja.nama, args["unit"]))
+                paging.contains(UnitKerja.nama, args["unit"])
+            )
         if date_from:
             stmt = stmt.where(Usulan.submitted_at >= dt.datetime.combine(date_from, dt.time()))
         if date_to:
@@ -109,18 +118,37 @@ class VerificationInboxView(BaseView):
         # The page is chosen on the Usulan alone; joining every Pegawai of the inbox before the
         # LIMIT would read thousands of them to show 25.
         paged = paging.paginate(
-            db.session, stmt, keys=keys, descending=descending, key_of=key_of, size=size, number=page,
-            after=request.args.get("after"), before=request.args.get("before"),
+            db.session,
+            stmt,
+            keys=keys,
+            descending=descending,
+            key_of=key_of,
+            size=size,
+            number=page,
+            after=request.args.get("after"),
+            before=request.args.get("before"),
             execute=lambda s: db.session.scalars(s.options(selectinload(Usulan.pegawai))).all(),
         )
         unit_ids = {u.unit_kerja_id for u in paged.rows if u.unit_kerja_id is not None}
-        unit_names = dict(db.session.execute(
-            select(UnitKerja.id, UnitKerja.nama).where(UnitKerja.id.in_(unit_ids))).all()) if unit_ids else {}
+        unit_names = (
+            dict(db.session.execute(select(UnitKerja.id, UnitKerja.nama).where(UnitKerja.id.in_(unit_ids))).all())
+            if unit_ids
+            else {}
+        )
         rows = [(u, u.pegawai, unit_names.get(u.unit_kerja_id)) for u in paged.rows]
         return self.render_template(
-            self.list_template, rows=rows, paged=paged, total=paged.total, page=paged.number,
-            pages=paged.pages, per_page=size,
-            args=args, date_from=date_from, date_to=date_to, sort=sort, sort_labels=SORT_LABELS,
+            self.list_template,
+            rows=rows,
+            paged=paged,
+            total=paged.total,
+            page=paged.number,
+            pages=paged.pages,
+            per_page=size,
+            args=args,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            sort_labels=SORT_LABELS,
             section_labels=workflow.SECTION_LABELS,
         )
 
@@ -154,20 +182,38 @@ class VerificationInboxView(BaseView):
         conflicts = workflow.conflicts(db.session, usulan)
         # What changed the record meanwhile (staff edits, imports), for the verifier to judge.
         redact = privacy.redactor(g.user)
-        changes_since = conflicts and usulan.status != Usulan.SELESAI and record_history.history(
-            db.session, usulan.pegawai_id, since=usulan.submitted_at or usulan.created_at,
-            exclude_usulan_id=usulan.id, page=request.args.get("changes_page", 1, type=int),
-            redact=redact)
+        changes_since = (
+            conflicts
+            and usulan.status != Usulan.SELESAI
+            and record_history.history(
+                db.session,
+                usulan.pegawai_id,
+                since=usulan.submitted_at or usulan.created_at,
+                exclude_usulan_id=usulan.id,
+                page=request.args.get("changes_page", 1, type=int),
+                redact=redact,
+            )
+        )
         return self.render_template(
-            self.show_template, usulan=usulan, pegawai=usulan.pegawai,
-            rows=workflow.diff(db.session, usulan), conflicts=conflicts,
-            display_value=privacy.redacted(workflow.display_value, redact), changes_since=changes_since or None,
+            self.show_template,
+            usulan=usulan,
+            pegawai=usulan.pegawai,
+            rows=workflow.diff(db.session, usulan),
+            conflicts=conflicts,
+            display_value=privacy.redacted(workflow.display_value, redact),
+            changes_since=changes_since or None,
             changes_page_url=lambda n: url_for(".show", pk=pk, changes_page=n),
-            actions=actions, can_judge=can_judge, action_buttons=ACTION_BUTTONS,
-            form=ActionForm(formdata=None, version=usulan.version), verdict_form=VerdictForm(formdata=None),
-            section_labels=workflow.SECTION_LABELS, field_label=workflow.field_label,
-            reasons=UsulanItem.REASONS, TIDAK_SESUAI=UsulanItem.TIDAK_SESUAI,
-            SESUAI=UsulanItem.SESUAI, item_docs=workflow.item_documents(db.session, usulan),
+            actions=actions,
+            can_judge=can_judge,
+            action_buttons=ACTION_BUTTONS,
+            form=ActionForm(formdata=None, version=usulan.version),
+            verdict_form=VerdictForm(formdata=None),
+            section_labels=workflow.SECTION_LABELS,
+            field_label=workflow.field_label,
+            reasons=UsulanItem.REASONS,
+            TIDAK_SESUAI=UsulanItem.TIDAK_SESUAI,
+            SESUAI=UsulanItem.SESUAI,
+            item_docs=workflow.item_documents(db.session, usulan),
             can_print=summary.printable(usulan),
         )
 
@@ -177,8 +223,12 @@ class VerificationInboxView(BaseView):
         """A document shown on the verification page: proposed with an item of this
         submission, or on the official row an item changes or removes; 404 otherwise."""
         usulan = self._usulan_or_404(pk)
-        shown = {doc.id for docs in workflow.item_documents(db.session, usulan).values()
-                 for doc in (docs.proposed, docs.official) if doc is not None}
+        shown = {
+            doc.id
+            for docs in workflow.item_documents(db.session, usulan).values()
+            for doc in (docs.proposed, docs.official)
+            if doc is not None
+        }
         dokumen = db.session.get(Dokumen, dokumen_id) if dokumen_id in shown else None
         if dokumen is None:
             abort(404)
@@ -203,8 +253,13 @@ class VerificationInboxView(BaseView):
             abort(400)
         try:
             workflow.transition(
-                db.session, g.user, pk, form.action.data, form.reason.data,
-                expected_version=form.version.data, accept_conflicts=form.accept_conflicts.data,
+                db.session,
+                g.user,
+                pk,
+                form.action.data,
+                form.reason.data,
+                expected_version=form.version.data,
+                accept_conflicts=form.accept_conflicts.data,
             )
         except workflow.AlreadyHandled:
             flash(_l("This submission was already handled by someone else."), "warning")
@@ -227,8 +282,15 @@ class VerificationInboxView(BaseView):
         if not form.validate_on_submit():
             abort(400)
         try:
-            workflow.set_verdict(db.session, g.user, pk, form.item_id.data, form.verdict.data or None,
-                                 form.reason_code.data or None, form.note.data)
+            workflow.set_verdict(
+                db.session,
+                g.user,
+                pk,
+                form.item_id.data,
+                form.verdict.data or None,
+                form.reason_code.data or None,
+                form.note.data,
+            )
         except workflow.WorkflowError as refused:
             flash(str(refused), "warning")
         else:

@@ -4,6 +4,7 @@
 system browser /usr/bin/chromium is launched. Without it the browser tests are skipped
 on a developer machine but FAIL when the env var CI is set, so CI cannot pass silently.
 """
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,7 @@ def browser():
         _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     except Exception:
         playwright.stop()
         raise
@@ -97,7 +96,9 @@ def page(browser, live_server, browser_log):
     e-PUPNS must work on an offline government network.
     """
     context = browser.new_context(
-        base_url=live_server, locale="id-ID", timezone_id="Asia/Jakarta",
+        base_url=live_server,
+        locale="id-ID",
+        timezone_id="Asia/Jakarta",
         viewport={"width": 1280, "height": 800},
     )
     context.set_default_timeout(15_000)
@@ -116,6 +117,7 @@ def page(browser, live_server, browser_log):
 
     tab.on("request", on_request)
     tab.on("response", on_response)
+
     def on_console(message):
         if message.type == "error" and "Content Security Policy" in message.text:
             browser_log.csp_violations.append(f"{tab.url}: {message.text}")

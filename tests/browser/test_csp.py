@@ -2,6 +2,7 @@
 with nothing blocked and their scripts still work; an injected inline script does not run.
 
 The `page` fixture fails any test during which Chromium reports a CSP violation."""
+
 import pytest
 
 from tests.conftest import set_phase
@@ -11,8 +12,17 @@ from .test_staff_journey import login
 pytestmark = pytest.mark.browser
 
 PUBLIC = ["/", "/login/", "/registrasi/", "/status/", "/status/lupa-nomor", "/laporkan/"]
-ADMIN = ["/pegawaiview/list/", "/anakview/list/", "/users/list/", "/auditlog/", "/persetujuan/",
-         "/helpdesk/registrasi/", "/verifikasi/", "/tiket/", "/monitoring/"]
+ADMIN = [
+    "/pegawaiview/list/",
+    "/anakview/list/",
+    "/users/list/",
+    "/auditlog/",
+    "/persetujuan/",
+    "/helpdesk/registrasi/",
+    "/verifikasi/",
+    "/tiket/",
+    "/monitoring/",
+]
 
 
 def test_main_pages_load_with_nothing_blocked_and_scripts_working(world, page, browser_log):

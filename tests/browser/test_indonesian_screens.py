@@ -1,5 +1,6 @@
 """Issue 3: the screens a PNS and a verifikator see first are in Indonesian, with no English
 Flask-AppBuilder strings left over. Full-page screenshots land in test-artifacts/screenshots/."""
+
 import datetime as dt
 import re
 
@@ -11,9 +12,25 @@ from tests.browser.test_staff_journey import login
 
 # English strings FAB (or an untranslated template) would show; none may be visible.
 ENGLISH = [
-    "Sign In", "Username", "Password", "Search", "List", "Record Count", "Actions", "Back",
-    "Add", "Edit", "Delete", "Logout", "Login", "Welcome", "Employee", "Employees", "Register",
-    "Check status", "Report",
+    "Sign In",
+    "Username",
+    "Password",
+    "Search",
+    "List",
+    "Record Count",
+    "Actions",
+    "Back",
+    "Add",
+    "Edit",
+    "Delete",
+    "Logout",
+    "Login",
+    "Welcome",
+    "Employee",
+    "Employees",
+    "Register",
+    "Check status",
+    "Report",
 ]
 
 
@@ -26,8 +43,9 @@ def english_left(text):
 def open_phase(app):
     """A national pengisian phase covering today, so the phase bar shows it."""
     today = dt.date.today()
-    jadwal = Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=today - dt.timedelta(days=3),
-                    selesai=today + dt.timedelta(days=9))
+    jadwal = Jadwal(
+        fase=Jadwal.FASE_PENGISIAN, mulai=today - dt.timedelta(days=3), selesai=today + dt.timedelta(days=9)
+    )
     db.session.add(jadwal)
     db.session.commit()
     return jadwal

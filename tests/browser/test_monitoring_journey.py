@@ -1,4 +1,5 @@
 """A Monitor in a real browser: dashboard, drill-down to a unit, XLSX download (DESIGN.md §3)."""
+
 import re
 
 import pytest

@@ -1,6 +1,7 @@
 """Issue 4 in a real browser: a PNS registers from the landing page, prints the proof, the
 Verifikator Instansi approves the registration in the inbox, and the PNS logs in with his NIP
 and, in another browser, with his nomor registrasi."""
+
 import datetime as dt
 import re
 import shutil
@@ -31,8 +32,9 @@ EMAIL = "siti.aminah@contoh.go.id"
 def open_phase(app):
     """A national registration-and-filling-in phase covering today."""
     today = dt.date.today()
-    db.session.add(Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=today - dt.timedelta(days=1),
-                          selesai=today + dt.timedelta(days=30)))
+    db.session.add(
+        Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=today - dt.timedelta(days=1), selesai=today + dt.timedelta(days=30))
+    )
     db.session.commit()
 
 
@@ -76,7 +78,9 @@ def new_page(browser, live_server, browser_log):
 
     def make():
         context = browser.new_context(
-            base_url=live_server, locale="id-ID", timezone_id="Asia/Jakarta",
+            base_url=live_server,
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
             viewport={"width": 1280, "height": 800},
         )
         context.set_default_timeout(15_000)
@@ -95,14 +99,13 @@ def pdf_to_png(pdf_path: Path) -> Path | None:
     if shutil.which("pdftoppm") is None:
         return None
     prefix = pdf_path.with_suffix("")
-    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf_path), str(prefix)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf_path), str(prefix)], check=True
+    )
     return prefix.with_suffix(".png")
 
 
-def test_pns_registers_prints_is_approved_and_logs_in(
-    world, open_phase, page, new_page, browser_log, screenshot
-):
+def test_pns_registers_prints_is_approved_and_logs_in(world, open_phase, page, new_page, browser_log, screenshot):
     pegawai = world["peg_sub"]
     nip, nama, instansi = pegawai.nip, pegawai.nama_lengkap, world["inst_a"].nama
 

@@ -1,4 +1,5 @@
 """Staff journeys in a real browser (Debian Chromium via Playwright)."""
+
 import pytest
 
 from tests.conftest import PASSWORD

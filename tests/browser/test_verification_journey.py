@@ -3,6 +3,7 @@ golongan and a child), is refused Kirim until every section is reviewed, sends i
 Verifikator SKPD marks the child "tidak sesuai" (BTS) and returns it; the PNS sees exactly
 what to fix, fixes it and sends again; SKPD, Instansi and BKN verify (golongan is a BKN-level
 change); the official record and both "Riwayat Perubahan" screens then show the change."""
+
 import datetime as dt
 import re
 from io import BytesIO
@@ -52,16 +53,24 @@ def journey(app, world):
     set_phase(Jadwal.FASE_PENGISIAN, -5, 30)
     golongan = {g.kode: g for g in db.session.scalars(select(Golongan))}
     pegawai = PegawaiFactory(
-        unit_kerja=world["unit_a"], nama="RUDI HARTONO", jenis_kelamin="L",
-        tanggal_lahir=dt.date(1984, 5, 17), tmt_cpns=dt.date(2007, 5, 1),
-        tmt_pns=dt.date(2008, 5, 1), golongan=golongan["III/b"], tmt_golongan=dt.date(2011, 4, 1),
+        unit_kerja=world["unit_a"],
+        nama="RUDI HARTONO",
+        jenis_kelamin="L",
+        tanggal_lahir=dt.date(1984, 5, 17),
+        tmt_cpns=dt.date(2007, 5, 1),
+        tmt_pns=dt.date(2008, 5, 1),
+        golongan=golongan["III/b"],
+        tmt_golongan=dt.date(2011, 4, 1),
     )
     RiwayatGolonganFactory(pegawai=pegawai, kode="III/a", tmt_golongan=dt.date(2007, 5, 1))
     RiwayatGolonganFactory(pegawai=pegawai, kode="III/b", tmt_golongan=dt.date(2011, 4, 1))
     db.session.commit()
     make_user(app, pegawai.nip, ROLE_PNS, pegawai=pegawai)
-    return {"nip": pegawai.nip, "id": pegawai.id,
-            "new_golongan": f"{golongan['III/c'].kode} – {golongan['III/c'].pangkat}"}
+    return {
+        "nip": pegawai.nip,
+        "id": pegawai.id,
+        "new_golongan": f"{golongan['III/c'].kode} – {golongan['III/c'].pangkat}",
+    }
 
 
 def small_pdf() -> bytes:
@@ -103,8 +112,11 @@ def not_reviewed(tab):
     """The sections "Data Saya" lists as "belum diperiksa"."""
     tab.goto("/data-saya/")
     rows = tab.locator("#sections tbody tr")
-    return [rows.nth(i).get_attribute("data-section") for i in range(rows.count())
-            if "belum diperiksa" in rows.nth(i).inner_text()]
+    return [
+        rows.nth(i).get_attribute("data-section")
+        for i in range(rows.count())
+        if "belum diperiksa" in rows.nth(i).inner_text()
+    ]
 
 
 def review(tab, sections):
@@ -147,7 +159,8 @@ def verify(tab, nip, shot=None, screenshot=None):
 def item_panel(tab, section_label):
     """The panel of the verification page showing the item of one section."""
     return tab.locator(".panel").filter(
-        has=tab.locator(".panel-heading strong", has_text=re.compile(rf"^{section_label}$")))
+        has=tab.locator(".panel-heading strong", has_text=re.compile(rf"^{section_label}$"))
+    )
 
 
 def history_of(scope):
@@ -169,7 +182,11 @@ def assert_history_shows_the_submission(rows):
 
 
 def test_pns_corrects_data_and_three_levels_verify(
-    journey, page, new_page, browser_log, screenshot  # noqa: F811
+    journey,
+    page,
+    new_page,
+    browser_log,
+    screenshot,  # noqa: F811
 ):
     nip = journey["nip"]
 
@@ -190,7 +207,8 @@ def test_pns_corrects_data_and_three_levels_verify(
     page.get_by_label("Tanggal SK", exact=True).fill("2015-03-20")
     page.get_by_label("TMT Golongan", exact=True).fill(NEW_TMT)
     page.get_by_label("Dokumen pendukung").set_input_files(
-        files=[{"name": SK_FILE, "mimeType": "application/pdf", "buffer": small_pdf()}])
+        files=[{"name": SK_FILE, "mimeType": "application/pdf", "buffer": small_pdf()}]
+    )
     submit(page, page.get_by_role("button", name="Simpan ke draf"))
     assert "Usulan Anda tersimpan di draf." in flash_text(page), flash_text(page)
     added = page.locator("#rows tbody tr.warning", has_text=NEW_SK)

@@ -13,6 +13,7 @@ Rooms: seed (entry points), world (instansi and unit trees), people, careers and
 (the Faker employees), accounts (demo users), progress (registrations and submissions in
 every stage), tables (the weighted choices), results.
 """
+
 from .accounts import DEMO_USERS, create_demo_users, demo_accounts, ensure_roles
 from .people import PeopleGenerator
 from .progress import PROGRESS_LIMIT, seed_progress
@@ -22,9 +23,31 @@ from .tables import AS_OF, DEFAULT_PEGAWAI, DEFAULT_SEED, DEMO_EMAIL_DOMAIN, DEM
 from .world import DEMO_SKPD_UNIT, INSTANSI, REGIONS, InstansiSpec, UnitSpec, ensure_organisation
 
 __all__ = [
-    "AS_OF", "DEFAULT_PEGAWAI", "DEFAULT_SEED", "DEMO_EMAIL_DOMAIN", "DEMO_SKPD_UNIT", "DEMO_URL", "DEMO_USERS",
-    "FLUSH_EVERY", "INSTANSI", "PROGRESS_LIMIT", "REGIONS", "DemoAccount", "DemoResult", "InstansiSpec",
-    "PeopleGenerator", "SeedRefused", "SeedStats", "UnitSpec", "count_pegawai", "create_demo_users",
-    "demo_accounts", "ensure_organisation", "ensure_roles", "has_pegawai", "seed_demo", "seed_progress",
+    "AS_OF",
+    "DEFAULT_PEGAWAI",
+    "DEFAULT_SEED",
+    "DEMO_EMAIL_DOMAIN",
+    "DEMO_SKPD_UNIT",
+    "DEMO_URL",
+    "DEMO_USERS",
+    "FLUSH_EVERY",
+    "INSTANSI",
+    "PROGRESS_LIMIT",
+    "REGIONS",
+    "DemoAccount",
+    "DemoResult",
+    "InstansiSpec",
+    "PeopleGenerator",
+    "SeedRefused",
+    "SeedStats",
+    "UnitSpec",
+    "count_pegawai",
+    "create_demo_users",
+    "demo_accounts",
+    "ensure_organisation",
+    "ensure_roles",
+    "has_pegawai",
+    "seed_demo",
+    "seed_progress",
     "seed_records",
 ]

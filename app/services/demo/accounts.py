@@ -1,5 +1,6 @@
 """One demo account per role (passwords printed by `seed-demo`), the roles they need, and the
 list of the demo accounts present."""
+
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -82,8 +83,9 @@ def create_demo_users(session, appbuilder, showcase_pegawai_id) -> None:
             scope = {"pegawai_id": pegawai.id, "is_pns_account": True}
         if sm.find_user(username=username) is not None:
             continue  # an operator's own account of that name: never touched
-        user = sm.add_user(username, demo.first_name, last_name, email, sm.find_role(demo.role),
-                           password=demo.password, commit=False)
+        user = sm.add_user(
+            username, demo.first_name, last_name, email, sm.find_role(demo.role), password=demo.password, commit=False
+        )
         if not user:
             raise SeedRefused(_("Could not create the demo account %(username)s.", username=username))
         for key, value in scope.items():

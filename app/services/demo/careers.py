@@ -1,5 +1,6 @@
 """The career history of a demo Pegawai: schooling, golongan, jabatan and diklat rows that
 pass the history rules (a mixin of people.PeopleGenerator)."""
+
 import datetime as dt
 
 from ...models import (
@@ -123,17 +124,19 @@ class CareerHistory:
                 depan.insert(0, gd) if gd == "Dr." else depan.append(gd)
             if show and gb:
                 belakang.append(gb)
-            rows.append(RiwayatPendidikan(
-                tingkat_pendidikan_id=self.pendidikan[tingkat],
-                jurusan=jurusan,
-                nama_sekolah=sekolah,
-                tahun_lulus=graduated.year,
-                tanggal_lulus=graduated,
-                nomor_ijazah=f"{rng.randint(1, 99):02d} {self.digits(2)} {self.digits(7)}",
-                gelar_depan=gd,
-                gelar_belakang=gb,
-                pendidikan_pertama=(level == edu_cpns),
-            ))
+            rows.append(
+                RiwayatPendidikan(
+                    tingkat_pendidikan_id=self.pendidikan[tingkat],
+                    jurusan=jurusan,
+                    nama_sekolah=sekolah,
+                    tahun_lulus=graduated.year,
+                    tanggal_lulus=graduated,
+                    nomor_ijazah=f"{rng.randint(1, 99):02d} {self.digits(2)} {self.digits(7)}",
+                    gelar_depan=gd,
+                    gelar_belakang=gb,
+                    pendidikan_pertama=(level == edu_cpns),
+                )
+            )
         return rows, chain[-1], " ".join(depan) or None, ", ".join(belakang) or None
 
     def _golongan(self, inst, career, start, ceiling, tmt_cpns, end, status, sk_nomor, sk_tanggal):
@@ -141,10 +144,20 @@ class CareerHistory:
         up to the ceiling (the CPNS and PNS golongan are one row, as the Satgas asked)."""
         rng = self.rng
         jft = CAREERS[career][0] == "Fungsional Tertentu"
-        rows = [(start, RiwayatGolongan(
-            golongan_id=self.golongan[start][0], nomor_sk=sk_nomor, tanggal_sk=sk_tanggal,
-            tmt_golongan=tmt_cpns, jenis_kp="Pengangkatan CPNS", masa_kerja_tahun=0, masa_kerja_bulan=0,
-        ))]
+        rows = [
+            (
+                start,
+                RiwayatGolongan(
+                    golongan_id=self.golongan[start][0],
+                    nomor_sk=sk_nomor,
+                    tanggal_sk=sk_tanggal,
+                    tmt_golongan=tmt_cpns,
+                    jenis_kp="Pengangkatan CPNS",
+                    masa_kerja_tahun=0,
+                    masa_kerja_bulan=0,
+                ),
+            )
+        ]
         if status == Pegawai.STATUS_CPNS:
             return rows
         tingkat, tmt = start, tmt_cpns
@@ -166,14 +179,25 @@ class CareerHistory:
                 jenis_kp = "Pilihan (Jabatan Fungsional Tertentu)"
             else:
                 jenis_kp = "Reguler"
-            rows.append((tingkat, RiwayatGolongan(
-                golongan_id=self.golongan[tingkat][0], nomor_sk=self.sk(inst, "kp", tanggal_sk.year),
-                tanggal_sk=tanggal_sk, tmt_golongan=tmt,
-                nomor_pertek=f"PT-{self.digits(5)}/KR.{inst.kanreg}/{tanggal_sk.year}" if tingkat >= 33 else None,
-                tanggal_pertek=tanggal_sk - dt.timedelta(days=rng.randint(7, 30)) if tingkat >= 33 else None,
-                jenis_kp=jenis_kp, masa_kerja_tahun=months // 12, masa_kerja_bulan=months % 12,
-                angka_kredit=GOLONGAN_ANGKA_KREDIT.get(tingkat) if jft else None,
-            )))
+            rows.append(
+                (
+                    tingkat,
+                    RiwayatGolongan(
+                        golongan_id=self.golongan[tingkat][0],
+                        nomor_sk=self.sk(inst, "kp", tanggal_sk.year),
+                        tanggal_sk=tanggal_sk,
+                        tmt_golongan=tmt,
+                        nomor_pertek=f"PT-{self.digits(5)}/KR.{inst.kanreg}/{tanggal_sk.year}"
+                        if tingkat >= 33
+                        else None,
+                        tanggal_pertek=tanggal_sk - dt.timedelta(days=rng.randint(7, 30)) if tingkat >= 33 else None,
+                        jenis_kp=jenis_kp,
+                        masa_kerja_tahun=months // 12,
+                        masa_kerja_bulan=months % 12,
+                        angka_kredit=GOLONGAN_ANGKA_KREDIT.get(tingkat) if jft else None,
+                    ),
+                )
+            )
         return rows
 
     def _jft_title(self, base: str, tingkat: int, keahlian: bool) -> str:
@@ -204,8 +228,10 @@ class CareerHistory:
             if career == "struktural":
                 topics = TOPICS[{"faskes": "kesehatan", "sekolah": "pendidikan"}.get(unit.kind, unit.kind)]
                 sekretariat = "Sekretariat" in unit.nama or unit.nama.startswith(("Biro", "Bagian"))
-                steps = ((33, "Kepala Subbagian" if sekretariat else "Kepala Seksi", "IV.a"),
-                         (41, "Kepala Bagian" if sekretariat else "Kepala Bidang", "III.b"))
+                steps = (
+                    (33, "Kepala Subbagian" if sekretariat else "Kepala Seksi", "IV.a"),
+                    (41, "Kepala Bagian" if sekretariat else "Kepala Bidang", "III.b"),
+                )
                 for min_tingkat, title, eselon in steps:
                     reached = next((r.tmt_golongan for t, r in golongan if t >= min_tingkat), None)
                     if reached is None:
@@ -226,12 +252,19 @@ class CareerHistory:
             else:
                 finish = end if status == Pegawai.STATUS_PENSIUN else None
             tanggal_sk = start - dt.timedelta(days=rng.randint(3, 45))
-            rows.append(RiwayatJabatan(
-                jenis_jabatan_id=self.jenis_jabatan[jenis], unit_kerja_nama=unit.nama, eselon=eselon,
-                nama_jabatan=name, tmt_jabatan=start, tmt_selesai=finish,
-                nomor_sk=self.sk(inst, "jab", tanggal_sk.year), tanggal_sk=tanggal_sk,
-                tmt_pelantikan=start if jenis == "Struktural" else None,
-            ))
+            rows.append(
+                RiwayatJabatan(
+                    jenis_jabatan_id=self.jenis_jabatan[jenis],
+                    unit_kerja_nama=unit.nama,
+                    eselon=eselon,
+                    nama_jabatan=name,
+                    tmt_jabatan=start,
+                    tmt_selesai=finish,
+                    nomor_sk=self.sk(inst, "jab", tanggal_sk.year),
+                    tanggal_sk=tanggal_sk,
+                    tmt_pelantikan=start if jenis == "Struktural" else None,
+                )
+            )
         return rows
 
     def _diklat(self, inst, career, jabatan_rows, tmt_cpns, end):
@@ -239,18 +272,40 @@ class CareerHistory:
         courses = []  # (jenis, nama, jam, earliest start, penyelenggara)
         for row in jabatan_rows:
             if row.eselon == "IV.a":
-                courses.append(("Diklatpim Tk. IV", "Diklat Kepemimpinan Tingkat IV", 285, row.tmt_jabatan,
-                                inst.diklat))
+                courses.append(
+                    ("Diklatpim Tk. IV", "Diklat Kepemimpinan Tingkat IV", 285, row.tmt_jabatan, inst.diklat)
+                )
             elif row.eselon == "III.b":
-                courses.append(("Diklatpim Tk. III", "Diklat Kepemimpinan Tingkat III", 360, row.tmt_jabatan,
-                                "Lembaga Administrasi Negara"))
+                courses.append(
+                    (
+                        "Diklatpim Tk. III",
+                        "Diklat Kepemimpinan Tingkat III",
+                        360,
+                        row.tmt_jabatan,
+                        "Lembaga Administrasi Negara",
+                    )
+                )
         if career == "guru" and end.year >= 2008 and rng.random() < 0.7:
-            courses.append(("Diklat Fungsional", "Pendidikan dan Latihan Profesi Guru (PLPG)", 90,
-                            max(tmt_cpns, dt.date(2008, 1, 1)), f"Rayon PLPG {inst.kampus[0]}"))
+            courses.append(
+                (
+                    "Diklat Fungsional",
+                    "Pendidikan dan Latihan Profesi Guru (PLPG)",
+                    90,
+                    max(tmt_cpns, dt.date(2008, 1, 1)),
+                    f"Rayon PLPG {inst.kampus[0]}",
+                )
+            )
         elif CAREERS[career][0] == "Fungsional Tertentu" and rng.random() < 0.6:
             base = " ".join(w for w in jabatan_rows[0].nama_jabatan.split() if w not in JFT_LEVELS)
-            courses.append(("Diklat Fungsional", f"Diklat Pembentukan Jabatan Fungsional {base}", 120,
-                            jabatan_rows[0].tmt_jabatan, inst.diklat))
+            courses.append(
+                (
+                    "Diklat Fungsional",
+                    f"Diklat Pembentukan Jabatan Fungsional {base}",
+                    120,
+                    jabatan_rows[0].tmt_jabatan,
+                    inst.diklat,
+                )
+            )
         if rng.random() < 0.35:
             name, jam = rng.choice(DIKLAT_TEKNIS)
             courses.append(("Diklat Teknis", name, jam, add_years(tmt_cpns, 1), inst.diklat))
@@ -263,12 +318,18 @@ class CareerHistory:
             selesai = mulai + dt.timedelta(days=max(2, jam // 8))
             if selesai > end:
                 continue
-            rows.append(RiwayatDiklat(
-                jenis_diklat_id=self.jenis_diklat[jenis], nama=nama,
-                nomor_sertifikat=f"{self.digits(4)}/DIKLAT/{selesai.year}",
-                tanggal_mulai=mulai, tanggal_selesai=selesai, tahun=selesai.year, jumlah_jam=jam,
-                penyelenggara=penyelenggara,
-            ))
+            rows.append(
+                RiwayatDiklat(
+                    jenis_diklat_id=self.jenis_diklat[jenis],
+                    nama=nama,
+                    nomor_sertifikat=f"{self.digits(4)}/DIKLAT/{selesai.year}",
+                    tanggal_mulai=mulai,
+                    tanggal_selesai=selesai,
+                    tahun=selesai.year,
+                    jumlah_jam=jam,
+                    penyelenggara=penyelenggara,
+                )
+            )
         return rows
 
     # -- family --------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The family of a demo Pegawai: marital status, spouse, children and parents (a mixin of
 people.PeopleGenerator)."""
+
 import datetime as dt
 
 from ...models import (
@@ -46,18 +47,26 @@ class FamilyHistory:
                 cerai = self.date_between(add_years(menikah, 2), self.as_of)
             else:
                 married = "Kawin"
-        rows = [Pasangan(
-            nama=self.name(spouse_gender), nik=self.nik(home, spouse_born, spouse_gender),
-            tempat_lahir=self.place(rng.choice(REGION_CODES)), tanggal_lahir=spouse_born,
-            status_hidup=STATUS_MENINGGAL if married == "Cerai Mati" else STATUS_HIDUP,
-            tanggal_menikah=menikah,
-            akta_menikah=(f"{rng.randint(1, 999)}/{rng.randint(1, 99):02d}/"
-                          f"{ROMAN_MONTHS[menikah.month - 1]}/{menikah.year}"),
-            tanggal_cerai=cerai, akta_cerai=f"{rng.randint(1, 999)}/AC/{cerai.year}/PA" if cerai else None,
-            no_karis_karsu=f"{self.digits(6)} {'J' if spouse_gender == 'P' else 'K'}"
-            if status != Pegawai.STATUS_CPNS and married == "Kawin" else None,
-            is_pns=spouse_nip is not None, nip=spouse_nip,
-        )]
+        rows = [
+            Pasangan(
+                nama=self.name(spouse_gender),
+                nik=self.nik(home, spouse_born, spouse_gender),
+                tempat_lahir=self.place(rng.choice(REGION_CODES)),
+                tanggal_lahir=spouse_born,
+                status_hidup=STATUS_MENINGGAL if married == "Cerai Mati" else STATUS_HIDUP,
+                tanggal_menikah=menikah,
+                akta_menikah=(
+                    f"{rng.randint(1, 999)}/{rng.randint(1, 99):02d}/{ROMAN_MONTHS[menikah.month - 1]}/{menikah.year}"
+                ),
+                tanggal_cerai=cerai,
+                akta_cerai=f"{rng.randint(1, 999)}/AC/{cerai.year}/PA" if cerai else None,
+                no_karis_karsu=f"{self.digits(6)} {'J' if spouse_gender == 'P' else 'K'}"
+                if status != Pegawai.STATUS_CPNS and married == "Kawin"
+                else None,
+                is_pns=spouse_nip is not None,
+                nip=spouse_nip,
+            )
+        ]
         child_born = add_years(menikah, 1) + dt.timedelta(days=rng.randint(0, 700))
         for _child in range(self.pick(((0, 15), (1, 30), (2, 35), (3, 20)))):
             if child_born > self.as_of:
@@ -73,13 +82,19 @@ class FamilyHistory:
                 level, sekolah = "SLTP", f"SMP Negeri {rng.randint(1, 12)} {inst.kota}"
             elif age >= 6:
                 level, sekolah = "SD", f"SD Negeri {rng.randint(1, 12)} {inst.kota}"
-            rows.append(Anak(
-                nama=self.name(child_gender), nik=self.nik(home, child_born, child_gender),
-                tempat_lahir=self.place(home), tanggal_lahir=child_born, jenis_kelamin=child_gender,
-                status_anak=self.pick(((Anak.STATUS_KANDUNG, 95), (Anak.STATUS_ANGKAT, 3), (Anak.STATUS_TIRI, 2))),
-                status_hidup=STATUS_HIDUP if rng.random() < 0.98 else STATUS_MENINGGAL,
-                tingkat_pendidikan_id=self.pendidikan[level] if level else None, nama_sekolah=sekolah,
-            ))
+            rows.append(
+                Anak(
+                    nama=self.name(child_gender),
+                    nik=self.nik(home, child_born, child_gender),
+                    tempat_lahir=self.place(home),
+                    tanggal_lahir=child_born,
+                    jenis_kelamin=child_gender,
+                    status_anak=self.pick(((Anak.STATUS_KANDUNG, 95), (Anak.STATUS_ANGKAT, 3), (Anak.STATUS_TIRI, 2))),
+                    status_hidup=STATUS_HIDUP if rng.random() < 0.98 else STATUS_MENINGGAL,
+                    tingkat_pendidikan_id=self.pendidikan[level] if level else None,
+                    nama_sekolah=sekolah,
+                )
+            )
             child_born = add_years(child_born, rng.randint(2, 5)) + dt.timedelta(days=rng.randint(0, 300))
         return rows, married
 
@@ -89,10 +104,14 @@ class FamilyHistory:
             parent_born = add_years(born, -self.rng.randint(*gap)) - dt.timedelta(days=self.rng.randint(0, 364))
             age = years_between(parent_born, self.as_of)
             dead = self.rng.random() < (0.6 if age > 75 else 0.25 if age > 65 else 0.05)
-            rows.append(OrangTua(
-                hubungan=hubungan, nama=self.name(gender),
-                tempat_lahir=self.place(self.origin_region(inst)), tanggal_lahir=parent_born,
-                status_hidup=STATUS_MENINGGAL if dead else STATUS_HIDUP,
-                pekerjaan=self.rng.choice(PEKERJAAN_ORANG_TUA if gender == "L" else PEKERJAAN_ORANG_TUA[1:]),
-            ))
+            rows.append(
+                OrangTua(
+                    hubungan=hubungan,
+                    nama=self.name(gender),
+                    tempat_lahir=self.place(self.origin_region(inst)),
+                    tanggal_lahir=parent_born,
+                    status_hidup=STATUS_MENINGGAL if dead else STATUS_HIDUP,
+                    pekerjaan=self.rng.choice(PEKERJAAN_ORANG_TUA if gender == "L" else PEKERJAAN_ORANG_TUA[1:]),
+                )
+            )
         return rows

@@ -1,5 +1,6 @@
 """Draws demo Pegawai from one seed: identity (NIP and NIK agreeing with birth date, gender
 and TMT CPNS), contact data, and the record with its history rows (careers.py, family.py)."""
+
 import datetime as dt
 import itertools
 import random
@@ -78,13 +79,13 @@ class PeopleGenerator(CareerHistory, FamilyHistory):
     def _load_existing_identifiers(self):
         """Continue every NIP/NIK sequence above what the database already holds."""
         s = self.session
-        nips = itertools.chain(s.scalars(select(Pegawai.nip)),
-                               s.scalars(select(Pasangan.nip).where(Pasangan.nip.is_not(None))))
+        nips = itertools.chain(
+            s.scalars(select(Pegawai.nip)), s.scalars(select(Pasangan.nip).where(Pasangan.nip.is_not(None)))
+        )
         for nip in nips:
             if nip and len(nip) == 18 and nip.isdigit():
                 self.nip_seq[nip[:15]] = max(self.nip_seq.get(nip[:15], 0), int(nip[15:]))
-        niks = itertools.chain(*(s.scalars(select(m.nik).where(m.nik.is_not(None)))
-                                 for m in (Pegawai, Pasangan, Anak)))
+        niks = itertools.chain(*(s.scalars(select(m.nik).where(m.nik.is_not(None))) for m in (Pegawai, Pasangan, Anak)))
         for nik in niks:
             if nik and len(nik) == 16 and nik.isdigit():
                 self.nik_seq[nik[:12]] = max(self.nik_seq.get(nik[:12], 0), int(nik[12:]))
@@ -204,13 +205,15 @@ class PeopleGenerator(CareerHistory, FamilyHistory):
         elif edu_cpns == "SLTA" and rng.random() < 0.12:
             upgrade = "S-1"
         pendidikan_rows, edu_final, gelar_depan, gelar_belakang = self._education(
-            inst, career, edu_cpns, upgrade, born, tmt_cpns, end, gender)
+            inst, career, edu_cpns, upgrade, born, tmt_cpns, end, gender
+        )
         if edu_final != edu_cpns:
             ceiling = max(ceiling, EDUCATION[edu_final][3])
         records += pendidikan_rows
 
         keahlian = career in ("guru", "dokter", "struktural") or (
-            career in ("jft", "perawat") and edu_final not in ("D-III", "SLTA"))
+            career in ("jft", "perawat") and edu_final not in ("D-III", "SLTA")
+        )
         if keahlian:
             if rng.random() < 0.1:
                 ceiling = max(ceiling, PILIHAN_CEILING_FEW)
@@ -223,8 +226,9 @@ class PeopleGenerator(CareerHistory, FamilyHistory):
 
         sk_cpns_tanggal = tmt_cpns - dt.timedelta(days=rng.randint(5, 60))
         sk_cpns_nomor = self.sk(inst, "cpns", sk_cpns_tanggal.year)
-        golongan = self._golongan(inst, career, start_tingkat, ceiling, tmt_cpns, end,
-                                  status, sk_cpns_nomor, sk_cpns_tanggal)
+        golongan = self._golongan(
+            inst, career, start_tingkat, ceiling, tmt_cpns, end, status, sk_cpns_nomor, sk_cpns_tanggal
+        )
         records += [row for _tingkat, row in golongan]
         last_gol = golongan[-1][1]
         jabatan_rows = self._jabatan(inst, unit, career, edu_final, golongan, tmt_cpns, end, status)
@@ -259,12 +263,16 @@ class PeopleGenerator(CareerHistory, FamilyHistory):
             kode_pos=(inst.kode_pos + self.digits(5))[:5],
             no_hp=f"0{rng.choice(HP_PREFIXES)}{self.digits(rng.choice((7, 8)))}" if rng.random() < 0.95 else None,
             email=self.email(nama) if rng.random() < 0.9 else None,
-            npwp=(f"{self.digits(2)}.{self.digits(3)}.{self.digits(3)}.{self.digits(1)}-"
-                  f"{self.digits(3)}.000") if rng.random() < 0.85 else None,
+            npwp=(f"{self.digits(2)}.{self.digits(3)}.{self.digits(3)}.{self.digits(1)}-{self.digits(3)}.000")
+            if rng.random() < 0.85
+            else None,
             no_bpjs=f"000{self.digits(10)}" if rng.random() < 0.95 else None,
             no_taspen=self.digits(10),
-            no_karpeg=(f"{'ABCDEFGHIJKLMNOP'[min(15, max(0, tmt_pns.year - 1990) // 2)]} {self.digits(6)}"
-                       if tmt_pns is not None else None),
+            no_karpeg=(
+                f"{'ABCDEFGHIJKLMNOP'[min(15, max(0, tmt_pns.year - 1990) // 2)]} {self.digits(6)}"
+                if tmt_pns is not None
+                else None
+            ),
             instansi_id=inst.id,
             unit_kerja_id=unit.id,
             status=status,

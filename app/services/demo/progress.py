@@ -8,6 +8,7 @@ sent submission its events, a finished one applied to the official record by
 in (one random password, never shown); only the showcase PNS of the demo accounts can.
 At most PROGRESS_LIMIT PNS get a stage, so `seed-demo` stays fast at any size.
 """
+
 import datetime as dt
 import json
 import random
@@ -26,8 +27,15 @@ from .. import passwords, registration, workflow
 PROGRESS_LIMIT = 5_000
 # Stage of each PNS (weights in percent); "draft" is approved with a draft not sent yet.
 STAGES = (
-    ("belum_daftar", 25), ("menunggu", 8), ("belum_kirim", 15), ("draft", 5), ("dikembalikan", 5),
-    (Usulan.DI_SKPD, 12), (Usulan.DI_INSTANSI, 8), (Usulan.DI_BKN, 4), (Usulan.SELESAI, 18),
+    ("belum_daftar", 25),
+    ("menunggu", 8),
+    ("belum_kirim", 15),
+    ("draft", 5),
+    ("dikembalikan", 5),
+    (Usulan.DI_SKPD, 12),
+    (Usulan.DI_INSTANSI, 8),
+    (Usulan.DI_BKN, 4),
+    (Usulan.SELESAI, 18),
 )
 _REACHED = {  # the statuses a submission passed through to reach its stage, after draft
     "dikembalikan": (Usulan.DI_SKPD,),
@@ -70,18 +78,33 @@ class _Progress:
     def register(self, pegawai, approved, user=None):
         created = self.ago(20, 29)
         if user is None:
-            user = User(username=pegawai.nip, first_name=pegawai.nama[:64], last_name="",
-                        email=registration.pns_account_email(pegawai.nip), pegawai_id=pegawai.id,
-                        is_pns_account=True, password=self.password, roles=[self.role])
+            user = User(
+                username=pegawai.nip,
+                first_name=pegawai.nama[:64],
+                last_name="",
+                email=registration.pns_account_email(pegawai.nip),
+                pegawai_id=pegawai.id,
+                is_pns_account=True,
+                password=self.password,
+                roles=[self.role],
+            )
         user.active = approved
-        self.session.add(Registrasi(
-            nomor=registration.new_nomor(), pegawai_id=pegawai.id, instansi_id=pegawai.instansi_id,
-            user=user, email=f"{pegawai.nip}@{self.email_domain}",
-            status=Registrasi.STATUS_DISETUJUI if approved else Registrasi.STATUS_MENUNGGU,
-            security_question_id=self.question_id, answer_hash=self.answer, mother_name_hash=self.answer,
-            decided_at=created + dt.timedelta(hours=self.rng.uniform(2, 72)) if approved else None,
-            created_at=created, updated_at=created,
-        ))
+        self.session.add(
+            Registrasi(
+                nomor=registration.new_nomor(),
+                pegawai_id=pegawai.id,
+                instansi_id=pegawai.instansi_id,
+                user=user,
+                email=f"{pegawai.nip}@{self.email_domain}",
+                status=Registrasi.STATUS_DISETUJUI if approved else Registrasi.STATUS_MENUNGGU,
+                security_question_id=self.question_id,
+                answer_hash=self.answer,
+                mother_name_hash=self.answer,
+                decided_at=created + dt.timedelta(hours=self.rng.uniform(2, 72)) if approved else None,
+                created_at=created,
+                updated_at=created,
+            )
+        )
         self.stats.registrations += 1
         return user
 
@@ -97,15 +120,24 @@ class _Progress:
         status = {"draft": Usulan.DRAFT, "dikembalikan": Usulan.DRAFT}.get(stage, reached[-1] if reached else stage)
         sent = self.ago(3, 18) if reached else None
         usulan = Usulan(
-            pegawai_id=pegawai.id, status=status, instansi_id=pegawai.instansi_id,
-            unit_kerja_id=pegawai.unit_kerja_id, base_record_version=pegawai.record_version,
+            pegawai_id=pegawai.id,
+            status=status,
+            instansi_id=pegawai.instansi_id,
+            unit_kerja_id=pegawai.unit_kerja_id,
+            base_record_version=pegawai.record_version,
             base_json=_dump(workflow.row_values(workflow.DATA_UTAMA, pegawai)),
-            needs_bkn="nama" in values, submitted_at=sent,
-            created_at=(sent or self.now) - dt.timedelta(days=1), updated_at=sent or self.now,
+            needs_bkn="nama" in values,
+            submitted_at=sent,
+            created_at=(sent or self.now) - dt.timedelta(days=1),
+            updated_at=sent or self.now,
         )
-        item = UsulanItem(section=workflow.DATA_UTAMA, operation=UsulanItem.OP_CHANGE, target_id=pegawai.id,
-                          values_json=_dump(values),
-                          official_json=_dump({k: getattr(pegawai, k) for k in values}))
+        item = UsulanItem(
+            section=workflow.DATA_UTAMA,
+            operation=UsulanItem.OP_CHANGE,
+            target_id=pegawai.id,
+            values_json=_dump(values),
+            official_json=_dump({k: getattr(pegawai, k) for k in values}),
+        )
         usulan.items.append(item)
         if status == Usulan.DRAFT:  # the "sudah diperiksa" marks matter to a draft only
             reviewed = workflow.SECTIONS if reached else workflow.SECTIONS[1:4]
@@ -122,24 +154,30 @@ class _Progress:
                 item.verdict, item.verdict_reason, item.verdict_level = UsulanItem.TIDAK_SESUAI, "BTS", "skpd"
                 item.verdict_note, item.verdict_at = RETURN_REASON, at
                 next(s for s in usulan.sections if s.section == workflow.DATA_UTAMA).reviewed_at = None
-                self.event(usulan, None, "skpd", Usulan.DI_SKPD, Usulan.DRAFT, workflow.KEMBALIKAN, at,
-                           RETURN_REASON)
+                self.event(usulan, None, "skpd", Usulan.DI_SKPD, Usulan.DRAFT, workflow.KEMBALIKAN, at, RETURN_REASON)
             if status == Usulan.SELESAI:
                 usulan.finished_at = at
                 self.finished.append(usulan)
         self.stats.submissions += 1
 
     def event(self, usulan, user, level, from_status, to_status, action, at, reason=None):
-        usulan.events.append(UsulanEvent(
-            actor=user,
-            actor_name=user.username if user is not None else f"{_VERIFIER_NAME[level]} (demo)",
-            level=level, from_status=from_status, to_status=to_status, action=action, reason=reason,
-            created_at=at,
-        ))
+        usulan.events.append(
+            UsulanEvent(
+                actor=user,
+                actor_name=user.username if user is not None else f"{_VERIFIER_NAME[level]} (demo)",
+                level=level,
+                from_status=from_status,
+                to_status=to_status,
+                action=action,
+                reason=reason,
+                created_at=at,
+            )
+        )
 
 
-def seed_progress(session, sm, *, seed: int, showcase_pegawai_id: int | None, email_domain: str,
-                  limit: int = PROGRESS_LIMIT) -> ProgressStats:
+def seed_progress(
+    session, sm, *, seed: int, showcase_pegawai_id: int | None, email_domain: str, limit: int = PROGRESS_LIMIT
+) -> ProgressStats:
     """Give up to `limit` active PNS without any registration, submission or account a
     stage (STAGES); the showcase PNS gets an approved registration for his demo account and
     nothing else. Flushes, does not commit (seed.seed_demo does)."""
@@ -150,10 +188,13 @@ def seed_progress(session, sm, *, seed: int, showcase_pegawai_id: int | None, em
     progress = _Progress(session, sm, seed, utcnow(), email_domain)
     candidates = session.scalars(
         select(Pegawai)
-        .where(Pegawai.status.in_(Pegawai.ACTIVE_STATUSES),
-               ~exists().where(Registrasi.pegawai_id == Pegawai.id),
-               ~exists().where(Usulan.pegawai_id == Pegawai.id))
-        .order_by(Pegawai.id).limit(limit)
+        .where(
+            Pegawai.status.in_(Pegawai.ACTIVE_STATUSES),
+            ~exists().where(Registrasi.pegawai_id == Pegawai.id),
+            ~exists().where(Usulan.pegawai_id == Pegawai.id),
+        )
+        .order_by(Pegawai.id)
+        .limit(limit)
     ).all()
     accounts = dict(session.execute(select(User.pegawai_id, User.id).where(User.is_pns_account.is_(True))).all())
     names, weights = [name for name, _ in STAGES], [weight for _, weight in STAGES]

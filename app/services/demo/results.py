@@ -1,4 +1,5 @@
 """What a demo seed reports: the accounts it made, its counts, and its refusal."""
+
 from dataclasses import dataclass
 
 

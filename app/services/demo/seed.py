@@ -1,5 +1,6 @@
 """The entry points of the demo seed: `seed_records` (reference data, organisation, people)
 and `seed_demo` (that, demo accounts, demo progress and schedule, committed)."""
+
 import bisect
 import datetime as dt
 import itertools
@@ -27,8 +28,9 @@ def has_pegawai(session) -> bool:
     return session.execute(select(Pegawai.id).limit(1)).first() is not None
 
 
-def seed_records(session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT_SEED,
-                 as_of: dt.date = AS_OF) -> SeedStats:
+def seed_records(
+    session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT_SEED, as_of: dt.date = AS_OF
+) -> SeedStats:
     """Reference data, the demo organisation and `pegawai_count` Pegawai with history and
     family, flushed in batches. Does not commit (see `seed_demo`)."""
     stats = SeedStats()
@@ -44,8 +46,7 @@ def seed_records(session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFA
     batch = []
     for index in range(pegawai_count):
         if index == 0:
-            pegawai, rows = gen.pegawai(first_leaf(skpd_unit), status=Pegawai.STATUS_PNS,
-                                        career="guru", family=True)
+            pegawai, rows = gen.pegawai(first_leaf(skpd_unit), status=Pegawai.STATUS_PNS, career="guru", family=True)
             showcase = pegawai
         else:
             spec = specs[bisect.bisect_right(instansi_cum, gen.rng.random() * instansi_cum[-1])]
@@ -72,17 +73,26 @@ def _ensure_demo_schedule(session, today: dt.date) -> None:
         return
     filling_start = today - dt.timedelta(days=30)
     filling_end = today + dt.timedelta(days=60)
-    session.add_all([
-        Jadwal(fase=Jadwal.FASE_PERSIAPAN, mulai=filling_start - dt.timedelta(days=30),
-               selesai=filling_start - dt.timedelta(days=1)),
-        Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=filling_start, selesai=filling_end),
-        Jadwal(fase=Jadwal.FASE_VERIFIKASI, mulai=filling_end + dt.timedelta(days=1),
-               selesai=filling_end + dt.timedelta(days=30)),
-    ])
+    session.add_all(
+        [
+            Jadwal(
+                fase=Jadwal.FASE_PERSIAPAN,
+                mulai=filling_start - dt.timedelta(days=30),
+                selesai=filling_start - dt.timedelta(days=1),
+            ),
+            Jadwal(fase=Jadwal.FASE_PENGISIAN, mulai=filling_start, selesai=filling_end),
+            Jadwal(
+                fase=Jadwal.FASE_VERIFIKASI,
+                mulai=filling_end + dt.timedelta(days=1),
+                selesai=filling_end + dt.timedelta(days=30),
+            ),
+        ]
+    )
 
 
-def seed_demo(session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT_SEED, *,
-              appbuilder=None, as_of: dt.date = AS_OF) -> DemoResult:
+def seed_demo(
+    session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT_SEED, *, appbuilder=None, as_of: dt.date = AS_OF
+) -> DemoResult:
     """Seed the demo organisation, `pegawai_count` Pegawai with history and one demo account
     per role, and commit. Creates the roles first when `create-permissions` never ran."""
     appbuilder = appbuilder or current_app.appbuilder
@@ -92,8 +102,13 @@ def seed_demo(session, pegawai_count: int = DEFAULT_PEGAWAI, seed: int = DEFAULT
         stats = seed_records(session, pegawai_count, seed, as_of)
         create_demo_users(session, appbuilder, stats.showcase_pegawai_id)
         # Registrations and submissions in every stage: the dashboard and inboxes show something.
-        seed_progress(session, appbuilder.sm, seed=seed, email_domain=DEMO_EMAIL_DOMAIN,
-                                    showcase_pegawai_id=stats.showcase_pegawai_id)
+        seed_progress(
+            session,
+            appbuilder.sm,
+            seed=seed,
+            email_domain=DEMO_EMAIL_DOMAIN,
+            showcase_pegawai_id=stats.showcase_pegawai_id,
+        )
         # The data is dated AS_OF, but the demo runs today: open the filling phase now.
         _ensure_demo_schedule(session, dt.date.today())
         session.commit()

@@ -1,5 +1,6 @@
 """The fixed choices of the demo world: its date (AS_OF), sizes, and the weighted tables
 (religions, schools, careers, titles, SK codes) that people and careers are drawn from."""
+
 import datetime as dt
 
 from ...models import (
@@ -17,12 +18,49 @@ DEMO_EMAIL_DOMAIN = "demo.pupns.local"
 FLUSH_EVERY = 5000
 
 
-AGAMA_WEIGHTS = (("Islam", 86), ("Kristen", 6), ("Katolik", 4), ("Hindu", 2), ("Buddha", 1),
-                 ("Konghucu", 0.5), ("Kepercayaan/Lainnya", 0.5))
-PEKERJAAN_ORANG_TUA = ("Petani", "Wiraswasta", "Pedagang", "PNS", "Pensiunan PNS", "Guru",
-                       "TNI/Polri", "Karyawan Swasta", "Buruh", "Mengurus Rumah Tangga")
-HP_PREFIXES = ("811", "812", "813", "821", "822", "852", "853", "856", "857", "858", "877",
-               "878", "896", "897", "898", "899", "817", "818", "819", "838")
+AGAMA_WEIGHTS = (
+    ("Islam", 86),
+    ("Kristen", 6),
+    ("Katolik", 4),
+    ("Hindu", 2),
+    ("Buddha", 1),
+    ("Konghucu", 0.5),
+    ("Kepercayaan/Lainnya", 0.5),
+)
+PEKERJAAN_ORANG_TUA = (
+    "Petani",
+    "Wiraswasta",
+    "Pedagang",
+    "PNS",
+    "Pensiunan PNS",
+    "Guru",
+    "TNI/Polri",
+    "Karyawan Swasta",
+    "Buruh",
+    "Mengurus Rumah Tangga",
+)
+HP_PREFIXES = (
+    "811",
+    "812",
+    "813",
+    "821",
+    "822",
+    "852",
+    "853",
+    "856",
+    "857",
+    "858",
+    "877",
+    "878",
+    "896",
+    "897",
+    "898",
+    "899",
+    "817",
+    "818",
+    "819",
+    "838",
+)
 EMAIL_DOMAINS = ("gmail.com", "yahoo.co.id", "yahoo.com", "ymail.com")
 
 # Tingkat pendidikan (reference names) with graduation ages, CPNS age range, starting
@@ -40,9 +78,15 @@ EDUCATION = {
     "S-3": ((18, 23, 26, 31), (32, 40), 33, 42),
 }
 CHAIN = {
-    "SD": ("SD",), "SLTP": ("SD", "SLTP"), "SLTA": ("SLTA",), "D-III": ("SLTA", "D-III"),
-    "D-IV": ("SLTA", "D-IV"), "S-1": ("SLTA", "S-1"), "Profesi": ("SLTA", "S-1", "Profesi"),
-    "Spesialis": ("SLTA", "S-1", "Profesi", "Spesialis"), "S-2": ("SLTA", "S-1", "S-2"),
+    "SD": ("SD",),
+    "SLTP": ("SD", "SLTP"),
+    "SLTA": ("SLTA",),
+    "D-III": ("SLTA", "D-III"),
+    "D-IV": ("SLTA", "D-IV"),
+    "S-1": ("SLTA", "S-1"),
+    "Profesi": ("SLTA", "S-1", "Profesi"),
+    "Spesialis": ("SLTA", "S-1", "Profesi", "Spesialis"),
+    "S-2": ("SLTA", "S-1", "S-2"),
     "S-3": ("SLTA", "S-1", "S-2", "S-3"),
 }
 # Ceiling for staff in a jabatan pilihan (struktural, fungsional keahlian): IV/b, for a few
@@ -51,29 +95,69 @@ PILIHAN_CEILING = 42
 PILIHAN_CEILING_FEW = 43
 GURU_CEILING = 41
 
-S1_UMUM = (("Ilmu Administrasi Negara", "S.Sos."), ("Akuntansi", "S.E."), ("Manajemen", "S.E."),
-           ("Ilmu Hukum", "S.H."), ("Teknik Sipil", "S.T."), ("Teknik Informatika", "S.Kom."),
-           ("Ilmu Ekonomi", "S.E."), ("Ilmu Pemerintahan", "S.IP."), ("Psikologi", "S.Psi."),
-           ("Agribisnis", "S.P."), ("Statistika", "S.Si."), ("Kesehatan Masyarakat", "S.KM."))
-S1_GURU = (("Pendidikan Matematika", "S.Pd."), ("Pendidikan Bahasa Indonesia", "S.Pd."),
-           ("Pendidikan Bahasa Inggris", "S.Pd."), ("Pendidikan Biologi", "S.Pd."),
-           ("Pendidikan Fisika", "S.Pd."), ("Pendidikan Sejarah", "S.Pd."),
-           ("Pendidikan Guru Sekolah Dasar", "S.Pd."), ("Pendidikan Luar Biasa", "S.Pd."),
-           ("Pendidikan Jasmani", "S.Pd."), ("Pendidikan Agama Islam", "S.Pd.I."))
-D3_UMUM = (("Akuntansi", "A.Md."), ("Manajemen Informatika", "A.Md."),
-           ("Administrasi Perkantoran", "A.Md."), ("Teknik Sipil", "A.Md."), ("Kearsipan", "A.Md."))
-S2_UMUM = (("Magister Manajemen", "M.M."), ("Magister Administrasi Publik", "M.AP."),
-           ("Magister Hukum", "M.H."), ("Magister Akuntansi", "M.Ak."),
-           ("Magister Ilmu Pemerintahan", "M.IP."), ("Magister Perencanaan Wilayah", "M.T."))
+S1_UMUM = (
+    ("Ilmu Administrasi Negara", "S.Sos."),
+    ("Akuntansi", "S.E."),
+    ("Manajemen", "S.E."),
+    ("Ilmu Hukum", "S.H."),
+    ("Teknik Sipil", "S.T."),
+    ("Teknik Informatika", "S.Kom."),
+    ("Ilmu Ekonomi", "S.E."),
+    ("Ilmu Pemerintahan", "S.IP."),
+    ("Psikologi", "S.Psi."),
+    ("Agribisnis", "S.P."),
+    ("Statistika", "S.Si."),
+    ("Kesehatan Masyarakat", "S.KM."),
+)
+S1_GURU = (
+    ("Pendidikan Matematika", "S.Pd."),
+    ("Pendidikan Bahasa Indonesia", "S.Pd."),
+    ("Pendidikan Bahasa Inggris", "S.Pd."),
+    ("Pendidikan Biologi", "S.Pd."),
+    ("Pendidikan Fisika", "S.Pd."),
+    ("Pendidikan Sejarah", "S.Pd."),
+    ("Pendidikan Guru Sekolah Dasar", "S.Pd."),
+    ("Pendidikan Luar Biasa", "S.Pd."),
+    ("Pendidikan Jasmani", "S.Pd."),
+    ("Pendidikan Agama Islam", "S.Pd.I."),
+)
+D3_UMUM = (
+    ("Akuntansi", "A.Md."),
+    ("Manajemen Informatika", "A.Md."),
+    ("Administrasi Perkantoran", "A.Md."),
+    ("Teknik Sipil", "A.Md."),
+    ("Kearsipan", "A.Md."),
+)
+S2_UMUM = (
+    ("Magister Manajemen", "M.M."),
+    ("Magister Administrasi Publik", "M.AP."),
+    ("Magister Hukum", "M.H."),
+    ("Magister Akuntansi", "M.Ak."),
+    ("Magister Ilmu Pemerintahan", "M.IP."),
+    ("Magister Perencanaan Wilayah", "M.T."),
+)
 S2_GURU = (("Magister Pendidikan", "M.Pd."), ("Magister Manajemen Pendidikan", "M.Pd."))
 S3_ALL = ("Ilmu Administrasi Publik", "Ilmu Pendidikan", "Ilmu Manajemen", "Ilmu Hukum")
-SPESIALIS = (("Ilmu Penyakit Dalam", "Sp.PD."), ("Ilmu Kesehatan Anak", "Sp.A."),
-             ("Obstetri dan Ginekologi", "Sp.OG."), ("Psikiatri", "Sp.KJ."), ("Ilmu Bedah", "Sp.B."))
+SPESIALIS = (
+    ("Ilmu Penyakit Dalam", "Sp.PD."),
+    ("Ilmu Kesehatan Anak", "Sp.A."),
+    ("Obstetri dan Ginekologi", "Sp.OG."),
+    ("Psikiatri", "Sp.KJ."),
+    ("Ilmu Bedah", "Sp.B."),
+)
 SMA_JURUSAN = ("IPA", "IPS", "Bahasa")
 SMK_JURUSAN = ("Akuntansi", "Administrasi Perkantoran", "Teknik Komputer dan Jaringan", "Teknik Mesin")
-NATIONAL_KAMPUS = ("Universitas Gadjah Mada", "Universitas Indonesia", "Universitas Airlangga",
-                   "Universitas Diponegoro", "Universitas Brawijaya", "Universitas Hasanuddin",
-                   "Universitas Padjadjaran", "Universitas Terbuka", "Universitas Sebelas Maret")
+NATIONAL_KAMPUS = (
+    "Universitas Gadjah Mada",
+    "Universitas Indonesia",
+    "Universitas Airlangga",
+    "Universitas Diponegoro",
+    "Universitas Brawijaya",
+    "Universitas Hasanuddin",
+    "Universitas Padjadjaran",
+    "Universitas Terbuka",
+    "Universitas Sebelas Maret",
+)
 # Titles of the pre-1993 system for a bachelor's degree (Drs./Dra., Ir.).
 OLD_TITLE_YEAR = 1993
 OLD_ENGINEERING = {"S.T.", "S.P.", "S.Kom."}
@@ -81,20 +165,52 @@ OLD_ENGINEERING = {"S.T.", "S.P.", "S.Kom."}
 # Careers: jenis jabatan, education weights, how jabatan titles are built.
 JFU_TITLES = {
     "low": ("Pramu Bakti", "Pengemudi", "Penjaga Kantor"),
-    "mid": ("Pengadministrasi Umum", "Pengelola Barang Milik Daerah", "Pengadministrasi Kepegawaian",
-            "Pengelola Keuangan", "Bendahara Pengeluaran", "Pengagenda Surat"),
-    "high": ("Penyusun Program dan Anggaran", "Analis Data dan Informasi", "Penyusun Laporan Keuangan",
-             "Pengelola Data Kepegawaian", "Verifikator Keuangan", "Penyusun Rencana Kerja"),
+    "mid": (
+        "Pengadministrasi Umum",
+        "Pengelola Barang Milik Daerah",
+        "Pengadministrasi Kepegawaian",
+        "Pengelola Keuangan",
+        "Bendahara Pengeluaran",
+        "Pengagenda Surat",
+    ),
+    "high": (
+        "Penyusun Program dan Anggaran",
+        "Analis Data dan Informasi",
+        "Penyusun Laporan Keuangan",
+        "Pengelola Data Kepegawaian",
+        "Verifikator Keuangan",
+        "Penyusun Rencana Kerja",
+    ),
 }
 JFT_UMUM = ("Analis Kepegawaian", "Pranata Komputer", "Arsiparis", "Perencana", "Auditor", "Pustakawan")
 JFT_UMUM_TERAMPIL = ("Analis Kepegawaian", "Pranata Komputer", "Arsiparis", "Pustakawan")
 TOPICS = {
-    "umum": ("Umum", "Kepegawaian", "Keuangan", "Perencanaan", "Evaluasi dan Pelaporan",
-             "Data dan Informasi", "Perundang-undangan", "Kelembagaan"),
-    "pendidikan": ("Kurikulum", "Pendidik dan Tenaga Kependidikan", "Sarana dan Prasarana",
-                   "Pendidikan Khusus", "Penjaminan Mutu", "Kepemudaan"),
-    "kesehatan": ("Pelayanan Medik", "Keperawatan", "Penunjang Medik", "Kesehatan Masyarakat",
-                  "Pencegahan dan Pengendalian Penyakit", "Sumber Daya Kesehatan"),
+    "umum": (
+        "Umum",
+        "Kepegawaian",
+        "Keuangan",
+        "Perencanaan",
+        "Evaluasi dan Pelaporan",
+        "Data dan Informasi",
+        "Perundang-undangan",
+        "Kelembagaan",
+    ),
+    "pendidikan": (
+        "Kurikulum",
+        "Pendidik dan Tenaga Kependidikan",
+        "Sarana dan Prasarana",
+        "Pendidikan Khusus",
+        "Penjaminan Mutu",
+        "Kepemudaan",
+    ),
+    "kesehatan": (
+        "Pelayanan Medik",
+        "Keperawatan",
+        "Penunjang Medik",
+        "Kesehatan Masyarakat",
+        "Pencegahan dan Pengendalian Penyakit",
+        "Sumber Daya Kesehatan",
+    ),
 }
 CAREERS = {
     # career: (jenis jabatan, ((education, weight), ...), female_only)
@@ -103,8 +219,7 @@ CAREERS = {
     "dokter": ("Fungsional Tertentu", (("Profesi", 78), ("Spesialis", 22)), False),
     "perawat": ("Fungsional Tertentu", (("D-III", 72), ("Profesi", 28)), False),
     "bidan": ("Fungsional Tertentu", (("D-III", 100),), True),
-    "staf": ("Fungsional Umum", (("SLTA", 38), ("D-III", 14), ("S-1", 38), ("S-2", 4), ("SLTP", 4),
-                                 ("SD", 2)), False),
+    "staf": ("Fungsional Umum", (("SLTA", 38), ("D-III", 14), ("S-1", 38), ("S-2", 4), ("SLTP", 4), ("SD", 2)), False),
     "jft": ("Fungsional Tertentu", (("S-1", 68), ("S-2", 14), ("D-III", 18)), False),
     "struktural": ("Struktural", (("S-1", 58), ("S-2", 37), ("S-3", 5)), False),
 }
@@ -116,9 +231,12 @@ CAREER_WEIGHTS = {
 STATUS_WEIGHTS = ((Pegawai.STATUS_PNS, 92), (Pegawai.STATUS_CPNS, 4), (Pegawai.STATUS_PENSIUN, 4))
 GOLONGAN_ANGKA_KREDIT = {23: 60, 24: 80, 31: 100, 32: 150, 33: 200, 34: 300, 41: 400, 42: 550, 43: 700}
 DIKLAT_TEKNIS = (
-    ("Diklat Teknis Pengelolaan Keuangan Daerah", 60), ("Diklat Teknis Kearsipan", 40),
-    ("Diklat Teknis Pengadaan Barang/Jasa Pemerintah", 40), ("Bimbingan Teknis SIMPEG", 30),
-    ("Diklat Teknis Pelayanan Prima", 40), ("Diklat Teknis Penyusunan SKP", 30),
+    ("Diklat Teknis Pengelolaan Keuangan Daerah", 60),
+    ("Diklat Teknis Kearsipan", 40),
+    ("Diklat Teknis Pengadaan Barang/Jasa Pemerintah", 40),
+    ("Bimbingan Teknis SIMPEG", 30),
+    ("Diklat Teknis Pelayanan Prima", 40),
+    ("Diklat Teknis Penyusunan SKP", 30),
 )
 KURSUS = (("Kursus Bahasa Inggris", 60), ("Kursus Komputer Perkantoran", 40))
 # Archive codes of personnel decrees: CPNS, PNS, kenaikan pangkat, jabatan.

@@ -1,5 +1,6 @@
 """Areas of the drill-down: Indonesia → Kanreg → instansi → unit (`Node`), and which of
 them a user may watch (`Area`, the scopes of services.scope)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,6 +1,7 @@
 """Exports of the lists and of the verified records: CSV streamed in chunks, XLSX through a
 write-only workbook in a temporary file, both safe against spreadsheet formulas, and the
 audit row of each export."""
+
 from __future__ import annotations
 
 import csv
@@ -23,9 +24,22 @@ from .lists import KIND_LABELS, TERVERIFIKASI, kind_clause, pegawai_node_clause
 
 LIST_HEADER = ("NIP", _l("Name"), _l("Instansi"), _l("Work unit"), _l("Status"))
 VERIFIED_HEADER = (
-    "NIP", _l("Name"), _l("Front title"), _l("Back title"), _l("Place of birth"), _l("Date of birth"),
-    _l("Gender"), _l("Employee status"), _l("Golongan"), _l("Position"), _l("Last education"),
-    _l("TMT CPNS"), _l("TMT PNS"), _l("Instansi"), _l("Work unit"), _l("Verified on"),
+    "NIP",
+    _l("Name"),
+    _l("Front title"),
+    _l("Back title"),
+    _l("Place of birth"),
+    _l("Date of birth"),
+    _l("Gender"),
+    _l("Employee status"),
+    _l("Golongan"),
+    _l("Position"),
+    _l("Last education"),
+    _l("TMT CPNS"),
+    _l("TMT PNS"),
+    _l("Instansi"),
+    _l("Work unit"),
+    _l("Verified on"),
 )
 # Rows fetched per round trip; on PostgreSQL through a server-side cursor.
 EXPORT_BATCH = 2000
@@ -43,21 +57,39 @@ def export_statement(user, node: Node, kind: str):
             select(Pegawai.nip, Pegawai.nama, Instansi.nama, UnitKerja.nama)
             .join(Instansi, Instansi.id == Pegawai.instansi_id)
             .outerjoin(UnitKerja, UnitKerja.id == Pegawai.unit_kerja_id)
-            .where(*where).order_by(*order)
+            .where(*where)
+            .order_by(*order)
         )
-    finished = (select(func.max(Usulan.finished_at)).where(Usulan.pegawai_id == Pegawai.id,
-                                                          Usulan.status == Usulan.SELESAI)
-                .scalar_subquery())
+    finished = (
+        select(func.max(Usulan.finished_at))
+        .where(Usulan.pegawai_id == Pegawai.id, Usulan.status == Usulan.SELESAI)
+        .scalar_subquery()
+    )
     return (
-        select(Pegawai.nip, Pegawai.nama, Pegawai.gelar_depan, Pegawai.gelar_belakang, Pegawai.tempat_lahir,
-               Pegawai.tanggal_lahir, Pegawai.jenis_kelamin, Pegawai.status, Golongan.kode, Pegawai.jabatan,
-               TingkatPendidikan.nama, Pegawai.tmt_cpns, Pegawai.tmt_pns, Instansi.nama, UnitKerja.nama,
-               finished)
+        select(
+            Pegawai.nip,
+            Pegawai.nama,
+            Pegawai.gelar_depan,
+            Pegawai.gelar_belakang,
+            Pegawai.tempat_lahir,
+            Pegawai.tanggal_lahir,
+            Pegawai.jenis_kelamin,
+            Pegawai.status,
+            Golongan.kode,
+            Pegawai.jabatan,
+            TingkatPendidikan.nama,
+            Pegawai.tmt_cpns,
+            Pegawai.tmt_pns,
+            Instansi.nama,
+            UnitKerja.nama,
+            finished,
+        )
         .join(Instansi, Instansi.id == Pegawai.instansi_id)
         .outerjoin(UnitKerja, UnitKerja.id == Pegawai.unit_kerja_id)
         .outerjoin(Golongan, Golongan.id == Pegawai.golongan_id)
         .outerjoin(TingkatPendidikan, TingkatPendidikan.id == Pegawai.pendidikan_terakhir_id)
-        .where(*where).order_by(*order)
+        .where(*where)
+        .order_by(*order)
     )
 
 
@@ -177,8 +209,13 @@ def record_export(session, user, node: Node, kind: str, fmt: str, filename: str)
     if node.level != NASIONAL:
         target = session.get({KANREG: Kanreg, INSTANSI: Instansi, UNIT: UnitKerja}[node.level], node.id)
     try:
-        audit.record(session, "export", actor=user, target=target,
-                     detail=f"{kind} {fmt} {node.level}:{node.id or '-'} {node.nama} -> {filename}")
+        audit.record(
+            session,
+            "export",
+            actor=user,
+            target=target,
+            detail=f"{kind} {fmt} {node.level}:{node.id or '-'} {node.nama} -> {filename}",
+        )
         session.commit()
     except Exception:
         session.rollback()

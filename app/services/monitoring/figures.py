@@ -1,5 +1,6 @@
 """Read models of the dashboard: the figures of a node and of its children, summed from
 the unit rows of RekapUnit (never from Pegawai)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -11,6 +12,7 @@ from ...models import Instansi, Kanreg, UnitKerja
 from ...models.monitoring import RekapUnit
 from .areas import INSTANSI, KANREG, NASIONAL, Node, instansi_node, kanreg_node, unit_node
 from .stages import COUNT_COLUMNS
+
 
 @dataclass
 class Figures:
@@ -76,8 +78,7 @@ def _node_clause(node: Node):
         return RekapUnit.kanreg_id == node.id
     if node.level == INSTANSI:
         return RekapUnit.instansi_id == node.id
-    return and_(RekapUnit.instansi_id == node.instansi_id,
-                RekapUnit.unit_path.startswith(node.path, autoescape=True))
+    return and_(RekapUnit.instansi_id == node.instansi_id, RekapUnit.unit_path.startswith(node.path, autoescape=True))
 
 
 def node_total(session, node: Node) -> Figures:
@@ -97,15 +98,25 @@ def figures(session, node: Node) -> tuple[Figures, list[Row]]:
     instansi or a unit, a row for the PNS not in any of its sub-units. One grouped read of
     RekapUnit (never of Pegawai); the totals are the sum of what it returns."""
     if node.level == NASIONAL:
-        sums = {r.kanreg_id: _figures(r) for r in session.execute(
-            select(RekapUnit.kanreg_id, *SUMS).group_by(RekapUnit.kanreg_id))}
-        rows = [Row(n.nama, n, sums.get(k.id, Figures()))
-                for k in session.scalars(select(Kanreg).order_by(Kanreg.id)) for n in [kanreg_node(k)]]
+        sums = {
+            r.kanreg_id: _figures(r)
+            for r in session.execute(select(RekapUnit.kanreg_id, *SUMS).group_by(RekapUnit.kanreg_id))
+        }
+        rows = [
+            Row(n.nama, n, sums.get(k.id, Figures()))
+            for k in session.scalars(select(Kanreg).order_by(Kanreg.id))
+            for n in [kanreg_node(k)]
+        ]
         return _summed(sums.values()), rows
     if node.level == KANREG:
-        sums = {r.instansi_id: _figures(r) for r in session.execute(
-            select(RekapUnit.instansi_id, *SUMS).where(RekapUnit.kanreg_id == node.id)
-            .group_by(RekapUnit.instansi_id))}
+        sums = {
+            r.instansi_id: _figures(r)
+            for r in session.execute(
+                select(RekapUnit.instansi_id, *SUMS)
+                .where(RekapUnit.kanreg_id == node.id)
+                .group_by(RekapUnit.instansi_id)
+            )
+        }
         instansi = session.scalars(select(Instansi).where(Instansi.kanreg_id == node.id).order_by(Instansi.nama))
         rows = [Row(n.nama, n, sums.get(i.id, Figures())) for i in instansi for n in [instansi_node(i)]]
         return _summed(sums.values()), rows
@@ -116,14 +127,17 @@ def figures(session, node: Node) -> tuple[Figures, list[Row]]:
     else:
         children_of = UnitKerja.parent_id == node.id
         prefix, rest_label = node.path, _l("Directly in this unit")
-    children = {u.id: Row(u.nama, unit_node(u, node.kanreg_id))
-                for u in session.scalars(select(UnitKerja).where(children_of).order_by(UnitKerja.nama))}
+    children = {
+        u.id: Row(u.nama, unit_node(u, node.kanreg_id))
+        for u in session.scalars(select(UnitKerja).where(children_of).order_by(UnitKerja.nama))
+    }
     rest, total = Row(rest_label, None), Figures()
     unit_rows = session.execute(
-        select(RekapUnit.unit_path, *[getattr(RekapUnit, n) for n in COUNT_COLUMNS]).where(_node_clause(node)))
+        select(RekapUnit.unit_path, *[getattr(RekapUnit, n) for n in COUNT_COLUMNS]).where(_node_clause(node))
+    )
     for r in unit_rows:
         path = r.unit_path or ""
-        head = path[len(prefix):].split("/", 1)[0] if path.startswith(prefix) else ""
+        head = path[len(prefix) :].split("/", 1)[0] if path.startswith(prefix) else ""
         target = children.get(int(head)) if head.isdigit() else None
         figures_of_row = _figures(r)
         (target or rest).figures.add(figures_of_row)

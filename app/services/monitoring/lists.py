@@ -1,5 +1,6 @@
 """The lists behind the figures (belum daftar, belum kirim, dikembalikan): live records of
 one area, one page at a time, in the user's scope."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -31,8 +32,7 @@ def pegawai_node_clause(node: Node):
         return Pegawai.instansi_id.in_(select(Instansi.id).where(Instansi.kanreg_id == node.id))
     if node.level == INSTANSI:
         return Pegawai.instansi_id == node.id
-    return Pegawai.unit_kerja_id.in_(
-        select(UnitKerja.id).where(UnitKerja.path.startswith(node.path, autoescape=True)))
+    return Pegawai.unit_kerja_id.in_(select(UnitKerja.id).where(UnitKerja.path.startswith(node.path, autoescape=True)))
 
 
 def kind_clause(kind: str):
@@ -67,8 +67,17 @@ def _list_order(sort: str, local: bool):
     return order
 
 
-def list_page(session, user, node: Node, kind: str, *, sort: str = "nama", page: int = 1, size: int = 50,
-              counted: Figures | None = None):
+def list_page(
+    session,
+    user,
+    node: Node,
+    kind: str,
+    *,
+    sort: str = "nama",
+    page: int = 1,
+    size: int = 50,
+    counted: Figures | None = None,
+):
     """One page of the PNS of `node` in list `kind` (LIST_KINDS), within `user`'s scope:
     (nip, nama, instansi, unit) tuples. NIK is never part of a list. `counted`, the figures
     of `node`, steers the query: nothing to read when the list is empty, and a list of less
@@ -84,6 +93,7 @@ def list_page(session, user, node: Node, kind: str, *, sort: str = "nama", page:
         .outerjoin(UnitKerja, UnitKerja.id == Pegawai.unit_kerja_id)
         .where(pegawai_node_clause(node), scope.pegawai_clause(user), kind_clause(kind))
         .order_by(*_list_order(sort, local))
-        .limit(size).offset((max(page, 1) - 1) * size)
+        .limit(size)
+        .offset((max(page, 1) - 1) * size)
     )
     return session.execute(stmt).all()

@@ -1,6 +1,7 @@
 """The refresh: one transaction of set-based INSERT … SELECT … GROUP BY that rebuilds the
 monitoring tables (RekapUnit, RekapAntrian, RekapRefresh) under a PostgreSQL advisory lock,
 so the dashboard never counts Pegawai rows per request."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,8 @@ def _unit_counts_select():
     stage = stage_select().subquery("stage")
     grouped = (
         select(
-            stage.c.instansi_id, stage.c.unit_kerja_id,
+            stage.c.instansi_id,
+            stage.c.unit_kerja_id,
             func.count().label("jumlah_pns"),
             func.sum(stage.c.live).label("terdaftar"),
             func.sum(stage.c.approved).label("disetujui"),
@@ -33,8 +35,13 @@ def _unit_counts_select():
         .subquery("grouped")
     )
     return (
-        select(Instansi.kanreg_id, grouped.c.instansi_id, grouped.c.unit_kerja_id, UnitKerja.path,
-               *[grouped.c[name] for name in COUNT_COLUMNS])
+        select(
+            Instansi.kanreg_id,
+            grouped.c.instansi_id,
+            grouped.c.unit_kerja_id,
+            UnitKerja.path,
+            *[grouped.c[name] for name in COUNT_COLUMNS],
+        )
         .join(Instansi, Instansi.id == grouped.c.instansi_id)
         .outerjoin(UnitKerja, UnitKerja.id == grouped.c.unit_kerja_id)
     )
@@ -45,19 +52,23 @@ def _queue_select():
     the (lower) median arrival time. A submission arrived at its level with its latest event."""
     waiting = (
         select(
-            Usulan.status, Usulan.instansi_id, Usulan.unit_kerja_id,
+            Usulan.status,
+            Usulan.instansi_id,
+            Usulan.unit_kerja_id,
             func.coalesce(func.max(UsulanEvent.created_at), Usulan.submitted_at, Usulan.updated_at).label("since"),
         )
         .outerjoin(UsulanEvent, UsulanEvent.usulan_id == Usulan.id)
         .where(Usulan.status.in_(LEVELS))
-        .group_by(Usulan.id, Usulan.status, Usulan.instansi_id, Usulan.unit_kerja_id,
-                  Usulan.submitted_at, Usulan.updated_at)
+        .group_by(
+            Usulan.id, Usulan.status, Usulan.instansi_id, Usulan.unit_kerja_id, Usulan.submitted_at, Usulan.updated_at
+        )
         .subquery("waiting")
     )
     # The queue: per unit at SKPD level, per instansi at Instansi level, per Kanreg at BKN level.
     keyed = (
         select(
-            waiting.c.status.label("level"), Instansi.kanreg_id.label("kanreg_id"),
+            waiting.c.status.label("level"),
+            Instansi.kanreg_id.label("kanreg_id"),
             case((waiting.c.status != Usulan.DI_BKN, waiting.c.instansi_id)).label("instansi_id"),
             case((waiting.c.status == Usulan.DI_SKPD, waiting.c.unit_kerja_id)).label("unit_kerja_id"),
             waiting.c.since,
@@ -74,11 +85,18 @@ def _queue_select():
     # Lower median without division: the row numbered n/2 (n even) or (n+1)/2 (n odd).
     median = case((or_(ranked.c.rn * 2 == ranked.c.n, ranked.c.rn * 2 == ranked.c.n + 1), ranked.c.since))
     return (
-        select(ranked.c.level, ranked.c.kanreg_id, ranked.c.instansi_id, ranked.c.unit_kerja_id,
-               UnitKerja.path, func.count(), func.min(ranked.c.since), func.max(median))
+        select(
+            ranked.c.level,
+            ranked.c.kanreg_id,
+            ranked.c.instansi_id,
+            ranked.c.unit_kerja_id,
+            UnitKerja.path,
+            func.count(),
+            func.min(ranked.c.since),
+            func.max(median),
+        )
         .outerjoin(UnitKerja, UnitKerja.id == ranked.c.unit_kerja_id)
-        .group_by(ranked.c.level, ranked.c.kanreg_id, ranked.c.instansi_id, ranked.c.unit_kerja_id,
-                  UnitKerja.path)
+        .group_by(ranked.c.level, ranked.c.kanreg_id, ranked.c.instansi_id, ranked.c.unit_kerja_id, UnitKerja.path)
     )
 
 
@@ -93,14 +111,27 @@ def refresh(session) -> bool:
                 session.rollback()
                 return False
         session.execute(delete(RekapUnit))
-        session.execute(insert(RekapUnit).from_select(
-            ["kanreg_id", "instansi_id", "unit_kerja_id", "unit_path", *COUNT_COLUMNS],
-            _unit_counts_select()))
+        session.execute(
+            insert(RekapUnit).from_select(
+                ["kanreg_id", "instansi_id", "unit_kerja_id", "unit_path", *COUNT_COLUMNS], _unit_counts_select()
+            )
+        )
         session.execute(delete(RekapAntrian))
-        session.execute(insert(RekapAntrian).from_select(
-            ["level", "kanreg_id", "instansi_id", "unit_kerja_id", "unit_path", "jumlah",
-             "oldest_since", "median_since"],
-            _queue_select()))
+        session.execute(
+            insert(RekapAntrian).from_select(
+                [
+                    "level",
+                    "kanreg_id",
+                    "instansi_id",
+                    "unit_kerja_id",
+                    "unit_path",
+                    "jumlah",
+                    "oldest_since",
+                    "median_since",
+                ],
+                _queue_select(),
+            )
+        )
         session.execute(delete(RekapRefresh))
         session.add(RekapRefresh(id=1, refreshed_at=utcnow(), seconds=time.perf_counter() - started))
         session.commit()

@@ -1,6 +1,7 @@
 """The stage ("tahap") of every active PNS, in the two forms that must agree: the set-based
 select the refresh groups, and the EXISTS conditions the lists and exports filter live
 records by (tests/test_monitoring.py checks that they do)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -30,8 +31,10 @@ COUNT_COLUMNS = ("jumlah_pns", "terdaftar", "disetujui", *m.TAHAP)
 def stage_select():
     """One row per active PNS: instansi, unit, live registration (0/1), approved (0/1), tahap."""
     reg = (
-        select(Registrasi.pegawai_id.label("pegawai_id"),
-               func.max(case((Registrasi.status == Registrasi.STATUS_DISETUJUI, 1), else_=0)).label("approved"))
+        select(
+            Registrasi.pegawai_id.label("pegawai_id"),
+            func.max(case((Registrasi.status == Registrasi.STATUS_DISETUJUI, 1), else_=0)).label("approved"),
+        )
         .where(Registrasi.status.in_(Registrasi.LIVE_STATUSES))
         .group_by(Registrasi.pegawai_id)
         .subquery("reg")
@@ -42,8 +45,9 @@ def stage_select():
             # At most one open submission per Pegawai (partial unique index): max() picks it.
             func.max(case((Usulan.status.in_(LEVELS), Usulan.status))).label("level"),
             func.max(case((Usulan.status == Usulan.SELESAI, 1), else_=0)).label("done"),
-            func.max(case((and_(Usulan.status == Usulan.DRAFT, Usulan.submitted_at.is_not(None)), 1),
-                          else_=0)).label("returned"),
+            func.max(case((and_(Usulan.status == Usulan.DRAFT, Usulan.submitted_at.is_not(None)), 1), else_=0)).label(
+                "returned"
+            ),
         )
         .group_by(Usulan.pegawai_id)
         .subquery("progress")
@@ -58,7 +62,8 @@ def stage_select():
     )
     return (
         select(
-            Pegawai.instansi_id, Pegawai.unit_kerja_id,
+            Pegawai.instansi_id,
+            Pegawai.unit_kerja_id,
             case((reg.c.pegawai_id.is_not(None), 1), else_=0).label("live"),
             func.coalesce(reg.c.approved, 0).label("approved"),
             tahap.label("tahap"),
@@ -72,14 +77,12 @@ def stage_select():
 def tahap_clause(tahap: str):
     """Condition on Pegawai for the active PNS in stage `tahap` (same rule as the refresh)."""
     sent = exists().where(Usulan.pegawai_id == Pegawai.id, Usulan.status != Usulan.DRAFT)
-    returned = exists().where(Usulan.pegawai_id == Pegawai.id, Usulan.status == Usulan.DRAFT,
-                              Usulan.submitted_at.is_not(None))
-    live = exists().where(Registrasi.pegawai_id == Pegawai.id,
-                          Registrasi.status.in_(Registrasi.LIVE_STATUSES))
-    approved = exists().where(Registrasi.pegawai_id == Pegawai.id,
-                              Registrasi.status == Registrasi.STATUS_DISETUJUI)
-    waiting = {level: exists().where(Usulan.pegawai_id == Pegawai.id, Usulan.status == level)
-               for level in LEVELS}
+    returned = exists().where(
+        Usulan.pegawai_id == Pegawai.id, Usulan.status == Usulan.DRAFT, Usulan.submitted_at.is_not(None)
+    )
+    live = exists().where(Registrasi.pegawai_id == Pegawai.id, Registrasi.status.in_(Registrasi.LIVE_STATUSES))
+    approved = exists().where(Registrasi.pegawai_id == Pegawai.id, Registrasi.status == Registrasi.STATUS_DISETUJUI)
+    waiting = {level: exists().where(Usulan.pegawai_id == Pegawai.id, Usulan.status == level) for level in LEVELS}
     done = exists().where(Usulan.pegawai_id == Pegawai.id, Usulan.status == Usulan.SELESAI)
     clause = {
         m.TAHAP_BELUM_DAFTAR: and_(~sent, ~returned, ~live),

@@ -1,5 +1,6 @@
 """The verifiers' workload: the queues of RekapAntrian a user may watch, longest waiting
 first, with the active verifier accounts that serve each queue."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +19,7 @@ from .. import scope
 from .areas import INSTANSI, KANREG, NASIONAL, Area, Node, areas
 from .stages import LEVELS
 
+
 def _queue_area_clause(area: Area):
     if area.level == NASIONAL:
         return true()
@@ -25,8 +27,7 @@ def _queue_area_clause(area: Area):
         return RekapAntrian.kanreg_id == area.id
     if area.level == INSTANSI:
         return RekapAntrian.instansi_id == area.id
-    return and_(RekapAntrian.level == Usulan.DI_SKPD,
-                RekapAntrian.unit_path.startswith(area.path, autoescape=True))
+    return and_(RekapAntrian.level == Usulan.DI_SKPD, RekapAntrian.unit_path.startswith(area.path, autoescape=True))
 
 
 def _queue_node_clause(node: Node):
@@ -65,7 +66,9 @@ def workload_summary(session, user, node: Node) -> dict:
     """Per level: (number waiting, oldest arrival) over the queues in view."""
     rows = session.execute(
         select(RekapAntrian.level, func.sum(RekapAntrian.jumlah), func.min(RekapAntrian.oldest_since))
-        .where(queue_clause(user, node)).group_by(RekapAntrian.level))
+        .where(queue_clause(user, node))
+        .group_by(RekapAntrian.level)
+    )
     found = {level: (int(total or 0), oldest) for level, total, oldest in rows}
     return {level: found.get(level, (0, None)) for level in LEVELS}
 
@@ -83,7 +86,8 @@ def workload_page(session, user, node: Node, level: str | None, *, page: int = 1
         .outerjoin(Kanreg, Kanreg.id == RekapAntrian.kanreg_id)
         .where(where)
         .order_by(RekapAntrian.oldest_since, RekapAntrian.id)
-        .limit(size).offset((max(page, 1) - 1) * size)
+        .limit(size)
+        .offset((max(page, 1) - 1) * size)
     ).all()
     verifiers = _verifiers(session, [r[0] for r in rows])
     queues = []
@@ -94,8 +98,7 @@ def workload_page(session, user, node: Node, level: str | None, *, page: int = 1
             nama, under = instansi_nama or "-", None
         else:
             nama, under = f"Kanreg {kanreg_kode} {kanreg_nama}", None
-        queues.append(Queue(q.level, nama, under, q.jumlah, q.oldest_since, q.median_since,
-                            verifiers.get(q.id, [])))
+        queues.append(Queue(q.level, nama, under, q.jumlah, q.oldest_since, q.median_since, verifiers.get(q.id, [])))
     return total, queues
 
 
@@ -103,22 +106,35 @@ def _verifiers(session, queues) -> dict[int, list[str]]:
     """Usernames of the active verifiers who can act on each queue (by queue id): SKPD
     verifiers of the unit or a parent unit, the instansi's verifiers, the Kanreg's (and
     national) BKN verifiers."""
+
     def users_with(role_name, *where):
         return session.scalars(
-            select(User).join(User.roles).where(Role.name == role_name, User.active.is_(True), *where)
-            .order_by(User.username)).all()
+            select(User)
+            .join(User.roles)
+            .where(Role.name == role_name, User.active.is_(True), *where)
+            .order_by(User.username)
+        ).all()
 
     found = {q.id: [] for q in queues}
     skpd = [q for q in queues if q.level == Usulan.DI_SKPD]
     if skpd:
         candidates = session.execute(
-            select(User.username, UnitKerja.path, UnitKerja.id).join(UnitKerja, UnitKerja.id == User.unit_kerja_id)
-            .join(User.roles).where(Role.name == ROLE_VERIFIKATOR_SKPD, User.active.is_(True),
-                                    UnitKerja.instansi_id.in_({q.instansi_id for q in skpd}))
-            .order_by(User.username)).all()
+            select(User.username, UnitKerja.path, UnitKerja.id)
+            .join(UnitKerja, UnitKerja.id == User.unit_kerja_id)
+            .join(User.roles)
+            .where(
+                Role.name == ROLE_VERIFIKATOR_SKPD,
+                User.active.is_(True),
+                UnitKerja.instansi_id.in_({q.instansi_id for q in skpd}),
+            )
+            .order_by(User.username)
+        ).all()
         for q in skpd:
-            found[q.id] = [name for name, path, unit_id in candidates
-                           if scope.valid_unit_path(path, unit_id) and (q.unit_path or "").startswith(path)]
+            found[q.id] = [
+                name
+                for name, path, unit_id in candidates
+                if scope.valid_unit_path(path, unit_id) and (q.unit_path or "").startswith(path)
+            ]
     instansi_ids = {q.instansi_id for q in queues if q.level == Usulan.DI_INSTANSI}
     if instansi_ids:
         for user in users_with(ROLE_VERIFIKATOR_INSTANSI, User.instansi_id.in_(instansi_ids)):

@@ -17,6 +17,7 @@ request/g), diff (diff, conflicts, kirim_problems), phases (the schedule), draft
 side), apply (to the official record), transitions (TRANSITIONS, transition, set_verdict).
 This module re-exports their public names, so `workflow.transition(...)` call sites stay.
 """
+
 from .catalogue import (
     ACTIONS,
     ACTION_LABELS,

@@ -1,6 +1,7 @@
 """Applying a finished submission to the official record, one RecordChange per changed field
 (inside transition's transaction; never commits). `change_rows`/`record_changes` also serve
 staff edits and imports."""
+
 import json
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from .errors import Conflict, ConflictEntry
 from .values import _normal, encode, proposed_values, row_values
 
 
-def change_rows(pegawai_id, section, row_id, old: dict, new: dict, *, actor=None, usulan=None,
-                source=None) -> list[dict]:
+def change_rows(
+    pegawai_id, section, row_id, old: dict, new: dict, *, actor=None, usulan=None, source=None
+) -> list[dict]:
     """The RecordChange values (dicts, for a bulk insert) of every field whose value differs
     between `old` and `new`. `source` defaults to "usulan" with an usulan, else "staff"."""
     if source is None:
@@ -25,18 +27,26 @@ def change_rows(pegawai_id, section, row_id, old: dict, new: dict, *, actor=None
         before, after = _normal(old.get(name)), _normal(new.get(name))
         if before == after:
             continue
-        rows.append(dict(
-            pegawai_id=pegawai_id, section=section, row_id=row_id, field=name,
-            old_value=None if before is None else json.dumps(encode(before)),
-            new_value=None if after is None else json.dumps(encode(after)),
-            usulan_id=getattr(usulan, "id", None), actor_id=getattr(actor, "id", None),
-            changed_at=now, source=source,
-        ))
+        rows.append(
+            dict(
+                pegawai_id=pegawai_id,
+                section=section,
+                row_id=row_id,
+                field=name,
+                old_value=None if before is None else json.dumps(encode(before)),
+                new_value=None if after is None else json.dumps(encode(after)),
+                usulan_id=getattr(usulan, "id", None),
+                actor_id=getattr(actor, "id", None),
+                changed_at=now,
+                source=source,
+            )
+        )
     return rows
 
 
-def record_changes(session, pegawai_id, section, row_id, old: dict, new: dict, *, actor=None,
-                   usulan=None, source=None) -> int:
+def record_changes(
+    session, pegawai_id, section, row_id, old: dict, new: dict, *, actor=None, usulan=None, source=None
+) -> int:
     """Add one RecordChange per field whose value differs between `old` and `new` (see
     change_rows); returns how many."""
     rows = change_rows(pegawai_id, section, row_id, old, new, actor=actor, usulan=usulan, source=source)
@@ -49,7 +59,9 @@ def apply(session, usulan: Usulan, actor, *, accept_conflicts: bool = False) -> 
     number of changed fields. Raises Conflict (before writing anything) when the record
     changed since the draft was based on it, unless accepted; a row that is gone always is."""
     pegawai = session.scalars(
-        select(Pegawai).where(Pegawai.id == usulan.pegawai_id).with_for_update()
+        select(Pegawai)
+        .where(Pegawai.id == usulan.pegawai_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
     found = conflicts(session, usulan)
@@ -73,16 +85,17 @@ def sync_current_golongan(session, pegawai: Pegawai, *, actor=None, usulan=None)
     model = CHILD_MODELS["riwayat_golongan"]
     session.flush()
     latest = session.scalars(
-        select(model).where(model.pegawai_id == pegawai.id)
-        .order_by(model.tmt_golongan.desc(), model.id.desc()).limit(1)
+        select(model)
+        .where(model.pegawai_id == pegawai.id)
+        .order_by(model.tmt_golongan.desc(), model.id.desc())
+        .limit(1)
     ).first()
     if latest is None:
         return 0
     old = {"golongan_id": pegawai.golongan_id, "tmt_golongan": pegawai.tmt_golongan}
     new = {"golongan_id": latest.golongan_id, "tmt_golongan": latest.tmt_golongan}
     pegawai.golongan_id, pegawai.tmt_golongan = new["golongan_id"], new["tmt_golongan"]
-    return record_changes(session, pegawai.id, DATA_UTAMA, pegawai.id, old, new,
-                          actor=actor, usulan=usulan)
+    return record_changes(session, pegawai.id, DATA_UTAMA, pegawai.id, old, new, actor=actor, usulan=usulan)
 
 
 def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, actor) -> int:
@@ -92,8 +105,7 @@ def apply_item(session, usulan: Usulan, item: UsulanItem, pegawai: Pegawai, acto
         old = {name: getattr(pegawai, name) for name in values}
         for name, value in values.items():
             setattr(pegawai, name, value)
-        return record_changes(session, pegawai.id, section, pegawai.id, old, values,
-                              actor=actor, usulan=usulan)
+        return record_changes(session, pegawai.id, section, pegawai.id, old, values, actor=actor, usulan=usulan)
     model = CHILD_MODELS[section]
     if item.operation == UsulanItem.OP_ADD:
         row = model(pegawai_id=pegawai.id, dokumen_id=item.dokumen_id, **values)

@@ -1,6 +1,7 @@
 """The catalogue of the workflow: sections, the fields a PNS may propose, their labels, and
 the actions of the transition table by name. Plain data and lookups; no database reads, no
 request, so every other room of the package (and services.notification) can import it."""
+
 from flask_babel import lazy_gettext as _l
 
 from ...models import PEGAWAI_CHILD_MODELS, Model, Pegawai
@@ -30,17 +31,41 @@ SECTION_LABELS = {
 # Data-utama fields a PNS may propose. Instansi and unit kerja are not among them: a move is
 # master data of the Verifikator Instansi (or a "beda instansi" helpdesk ticket).
 DATA_UTAMA_FIELDS = (
-    "nip", "nip_lama", "nik", "gelar_depan", "nama", "gelar_belakang", "tempat_lahir",
-    "tanggal_lahir", "jenis_kelamin", "agama_id", "status_perkawinan_id", "alamat", "kode_pos",
-    "no_hp", "email", "npwp", "no_bpjs", "no_taspen", "no_karpeg", "status", "tmt_cpns",
-    "sk_cpns_nomor", "sk_cpns_tanggal", "tmt_pns", "sk_pns_nomor", "sk_pns_tanggal",
-    "golongan_id", "tmt_golongan", "jenis_jabatan_id", "jabatan", "tmt_jabatan",
+    "nip",
+    "nip_lama",
+    "nik",
+    "gelar_depan",
+    "nama",
+    "gelar_belakang",
+    "tempat_lahir",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "agama_id",
+    "status_perkawinan_id",
+    "alamat",
+    "kode_pos",
+    "no_hp",
+    "email",
+    "npwp",
+    "no_bpjs",
+    "no_taspen",
+    "no_karpeg",
+    "status",
+    "tmt_cpns",
+    "sk_cpns_nomor",
+    "sk_cpns_tanggal",
+    "tmt_pns",
+    "sk_pns_nomor",
+    "sk_pns_tanggal",
+    "golongan_id",
+    "tmt_golongan",
+    "jenis_jabatan_id",
+    "jabatan",
+    "tmt_jabatan",
     "pendidikan_terakhir_id",
 )
 # A change to any of these (or to the golongan history) needs BKN's verification too.
-BKN_FIELDS = frozenset(
-    {"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golongan", "tmt_cpns", "tmt_pns", "status"}
-)
+BKN_FIELDS = frozenset({"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golongan", "tmt_cpns", "tmt_pns", "status"})
 BKN_SECTIONS = frozenset({"riwayat_golongan"})
 # Columns of a history/family row that are not proposed values (the document goes on the item).
 _ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
@@ -63,7 +88,6 @@ def _model(section):
 def section_column(section, name):
     """The table column behind one field of a section."""
     return _model(section).__table__.columns[name]
-
 
 
 def model_of_table(table_name):

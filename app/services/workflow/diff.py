@@ -1,6 +1,7 @@
 """Reading a draft against the official record: the proposed state, the field-by-field diff,
 the conflicts (official values changed since proposed) and `kirim_problems`, every reason
 Kirim is refused. Reads only; never writes."""
+
 import json
 from dataclasses import dataclass, field
 
@@ -27,9 +28,7 @@ from .values import _decode_values, proposed_values, row_values, snapshot_values
 
 def open_usulan(session, pegawai_id: int) -> Usulan | None:
     """The Pegawai's open (not selesai) Usulan, if any."""
-    return session.scalar(
-        select(Usulan).where(Usulan.pegawai_id == pegawai_id, Usulan.status != Usulan.SELESAI)
-    )
+    return session.scalar(select(Usulan).where(Usulan.pegawai_id == pegawai_id, Usulan.status != Usulan.SELESAI))
 
 
 def _official_row(session, usulan, section, target_id):
@@ -43,9 +42,7 @@ def _official_row(session, usulan, section, target_id):
 def official_rows(session, usulan, section):
     """The PNS's official rows of one history/family section."""
     model = CHILD_MODELS[section]
-    return session.scalars(
-        select(model).where(model.pegawai_id == usulan.pegawai_id).order_by(model.id)
-    ).all()
+    return session.scalars(select(model).where(model.pegawai_id == usulan.pegawai_id).order_by(model.id)).all()
 
 
 def proposed_state(session, usulan: Usulan, section: str):
@@ -113,9 +110,15 @@ def diff(session, usulan: Usulan) -> list[RowDiff]:
     order = {name: n for n, name in enumerate(SECTIONS)}
     for item in sorted(usulan.items, key=lambda i: (order.get(i.section, 99), i.id or 0)):
         row_diff = RowDiff(
-            item.id, item.section, item.operation, item.target_id, dokumen_id=item.dokumen_id,
-            verdict=item.verdict, verdict_reason=item.verdict_reason,
-            verdict_note=item.verdict_note, verdict_level=item.verdict_level,
+            item.id,
+            item.section,
+            item.operation,
+            item.target_id,
+            dokumen_id=item.dokumen_id,
+            verdict=item.verdict,
+            verdict_reason=item.verdict_reason,
+            verdict_note=item.verdict_note,
+            verdict_level=item.verdict_level,
         )
         proposed = proposed_values(item)
         if item.operation == UsulanItem.OP_ADD:
@@ -129,8 +132,7 @@ def diff(session, usulan: Usulan) -> list[RowDiff]:
                 row_diff.fields = [FieldDiff(n, official[n], None) for n in names]
             else:
                 row_diff.fields = [
-                    FieldDiff(n, official.get(n), v,
-                              (item.section, item.target_id, n) in conflicted)
+                    FieldDiff(n, official.get(n), v, (item.section, item.target_id, n) in conflicted)
                     for n, v in proposed.items()
                 ]
         result.append(row_diff)
@@ -163,8 +165,7 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
             touched_utama.update(names)
         for name in names:
             if name in snapshot and current.get(name) != snapshot[name]:
-                found.append(ConflictEntry(item.section, item.target_id, name, snapshot[name],
-                                           current.get(name)))
+                found.append(ConflictEntry(item.section, item.target_id, name, snapshot[name], current.get(name)))
     base = _decode_values(DATA_UTAMA, json.loads(usulan.base_json or "{}"))
     pegawai = session.get(Pegawai, usulan.pegawai_id)
     current = row_values(DATA_UTAMA, pegawai)
@@ -173,8 +174,11 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
             found.append(ConflictEntry(DATA_UTAMA, pegawai.id, name, value, current.get(name), touched=False))
     if not found and pegawai.record_version != usulan.base_record_version:
         # Nothing above explains the new version: say so, or apply() refuses with no reason shown.
-        found.append(ConflictEntry(DATA_UTAMA, pegawai.id, None, usulan.base_record_version,
-                                   pegawai.record_version, touched=False))
+        found.append(
+            ConflictEntry(
+                DATA_UTAMA, pegawai.id, None, usulan.base_record_version, pegawai.record_version, touched=False
+            )
+        )
     return found
 
 
@@ -203,38 +207,54 @@ def kirim_problems(session, usulan: Usulan) -> list[Problem]:
     stale = {c.section for c in conflicts(session, usulan) if c.touched}
     for section in SECTIONS:
         if section in stale:
-            problems.append(Problem(section, None, _l(
-                "the official record changed after you proposed your change; review this section again."),
-                "stale"))
+            problems.append(
+                Problem(
+                    section,
+                    None,
+                    _l("the official record changed after you proposed your change; review this section again."),
+                    "stale",
+                )
+            )
         elif section not in reviewed:
             problems.append(Problem(section, None, _l("not reviewed yet."), "not_reviewed"))
     for item in usulan.items:
         if item.operation == UsulanItem.OP_REMOVE:
             continue
-        if item.operation != UsulanItem.OP_ADD and _official_row(
-                session, usulan, item.section, item.target_id) is None:
-            problems.append(Problem(item.section, None, _l(
-                "a row you changed no longer exists in the official record; withdraw that change."),
-                "row_gone"))
+        if item.operation != UsulanItem.OP_ADD and _official_row(session, usulan, item.section, item.target_id) is None:
+            problems.append(
+                Problem(
+                    item.section,
+                    None,
+                    _l("a row you changed no longer exists in the official record; withdraw that change."),
+                    "row_gone",
+                )
+            )
             continue
         values = proposed_values(item)
         for column in _model(item.section).__table__.columns:
-            if column.key in _ROW_KEYS or column.nullable or (
-                    item.section == DATA_UTAMA and column.key in _RULE_CHECKED):
+            if (
+                column.key in _ROW_KEYS
+                or column.nullable
+                or (item.section == DATA_UTAMA and column.key in _RULE_CHECKED)
+            ):
                 continue
             # An added row gets the column default; a change may not empty a required value.
             missing = (column.key in values and values[column.key] is None) or (
-                item.operation == UsulanItem.OP_ADD and column.default is None
-                and values.get(column.key) is None)
+                item.operation == UsulanItem.OP_ADD and column.default is None and values.get(column.key) is None
+            )
             if missing:
                 problems.append(Problem(item.section, column.key, _l("is required."), "required"))
     utama = proposed_state(session, usulan, DATA_UTAMA)
     problems += [Problem(DATA_UTAMA, e.field, e.message) for e in rules.check_pegawai(utama)]
-    problems += [Problem("riwayat_golongan", None, e.message)
-                 for e in rules.check_golongan_history(_golongan_rows(session, usulan))]
+    problems += [
+        Problem("riwayat_golongan", None, e.message)
+        for e in rules.check_golongan_history(_golongan_rows(session, usulan))
+    ]
     jabatan = proposed_state(session, usulan, "riwayat_jabatan")
-    problems += [Problem("riwayat_jabatan", None, e.message) for e in rules.check_jabatan_history(
-        [(r["tmt_jabatan"], r["tmt_selesai"], r["nama_jabatan"]) for r in jabatan])]
+    problems += [
+        Problem("riwayat_jabatan", None, e.message)
+        for e in rules.check_jabatan_history([(r["tmt_jabatan"], r["tmt_selesai"], r["nama_jabatan"]) for r in jabatan])
+    ]
     return problems
 
 
@@ -248,4 +268,3 @@ def _golongan_rows(session, usulan):
         g = golongan.get(r["golongan_id"])
         result.append((g.tingkat if g else None, r["tmt_golongan"], g.kode if g else None))
     return result
-

@@ -1,6 +1,7 @@
 """Values as people read them (diffs, conflicts, record history, printouts): the name of a
 referenced row, a date in Indonesian, a choice by its label. The only room of the package that
 touches `request`/`g`: reference names are cached per request."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -44,8 +45,7 @@ class ReferenceNames:
             known.update({row.id: str(row) for row in self.session.scalars(select(model))})
         missing = {i for i in ids if i not in known}
         if missing:
-            found = {row.id: str(row) for row in
-                     self.session.scalars(select(model).where(model.id.in_(missing)))}
+            found = {row.id: str(row) for row in self.session.scalars(select(model).where(model.id.in_(missing)))}
             # A row gone since (or a bad id) is shown as the id itself, and not looked up again.
             known.update({i: found.get(i) for i in missing})
 
@@ -115,4 +115,3 @@ def display_value(section, name, value) -> str:
     if isinstance(value, Decimal):
         return format_angka(value)
     return str(value)
-

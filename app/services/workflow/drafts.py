@@ -1,6 +1,7 @@
 """Writing a draft (the PNS's side): open it, propose, withdraw, mark sections reviewed, attach
 documents. Each public function is one unit of work (services.transaction); a draft's status
 never changes here (services.workflow.transitions does that)."""
+
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -37,14 +38,15 @@ def open_draft(session, pegawai: Pegawai) -> Usulan:
         # Lock the Pegawai so two first visits at once make one draft (on a database without
         # row locks the partial unique index refuses the second, whose re-run finds the first).
         locked = session.scalars(
-            select(Pegawai).where(Pegawai.id == pegawai_id).with_for_update()
-            .execution_options(populate_existing=True)
+            select(Pegawai).where(Pegawai.id == pegawai_id).with_for_update().execution_options(populate_existing=True)
         ).one()
         found = open_usulan(session, pegawai_id)
         if found is not None:
             return found
         usulan = Usulan(
-            pegawai_id=pegawai_id, status=Usulan.DRAFT, base_record_version=locked.record_version,
+            pegawai_id=pegawai_id,
+            status=Usulan.DRAFT,
+            base_record_version=locked.record_version,
             base_json=_snapshot_utama(locked),
         )
         _copy_org(usulan, locked)
@@ -117,9 +119,17 @@ def _clear_verdict(item):
     item.verdict_by_id = item.verdict_at = None
 
 
-def propose(session, usulan: Usulan, section: str, operation: str, values: dict | None,
-            target_id: int | None = None, *, item_id: int | None = None,
-            dokumen_id: int | None = None) -> UsulanItem | None:
+def propose(
+    session,
+    usulan: Usulan,
+    section: str,
+    operation: str,
+    values: dict | None,
+    target_id: int | None = None,
+    *,
+    item_id: int | None = None,
+    dokumen_id: int | None = None,
+) -> UsulanItem | None:
     """Record one proposed change in the draft and return its item (None when the change
     turned out to equal the official record and was dropped).
 
@@ -130,15 +140,16 @@ def propose(session, usulan: Usulan, section: str, operation: str, values: dict 
     section loses its "sudah diperiksa" mark."""
     _check_operation(section, operation)
     usulan_id = usulan.id
-    return _run(session, lambda: _propose_in_draft(
-        session, usulan_id, section, operation, values, target_id, item_id, dokumen_id))
+    return _run(
+        session,
+        lambda: _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen_id),
+    )
 
 
 def _check_operation(section, operation):
     if section not in SECTIONS:
         raise InvalidValue("section", _l("is not a valid value."))
-    if operation not in UsulanItem.OPERATIONS or (
-            section == DATA_UTAMA and operation != UsulanItem.OP_CHANGE):
+    if operation not in UsulanItem.OPERATIONS or (section == DATA_UTAMA and operation != UsulanItem.OP_CHANGE):
         raise InvalidValue("operation", _l("is not a valid value."))
 
 
@@ -209,8 +220,7 @@ def withdraw(session, usulan: Usulan, item_id: int) -> None:
         draft = _lock_draft(session, usulan_id)
         item = next((i for i in draft.items if i.id == item_id), None)
         if item is None:
-            raise NotFound(_l("This proposed change no longer exists: it was withdrawn, perhaps "
-                              "in another window."))
+            raise NotFound(_l("This proposed change no longer exists: it was withdrawn, perhaps in another window."))
         draft.items.remove(item)
         _unreview(draft, item.section)
 
@@ -244,24 +254,30 @@ def mark_reviewed(session, usulan: Usulan, section: str, reviewed: bool = True) 
     _run(session, mark_section)
 
 
-
 def _lock(session, usulan_id) -> Usulan:
     usulan = session.scalars(
-        select(Usulan).where(Usulan.id == usulan_id).with_for_update()
-        .execution_options(populate_existing=True)
+        select(Usulan).where(Usulan.id == usulan_id).with_for_update().execution_options(populate_existing=True)
     ).first()
     if usulan is None:
         raise NotFound()
     return usulan
 
 
-
 # --------------------------------------------------------------------------------------------
 # Supporting documents of the items
 # --------------------------------------------------------------------------------------------
-def propose_with_upload(session, usulan: Usulan, section: str, operation: str, values: dict | None,
-                        target_id: int | None = None, *, item_id: int | None = None, upload=None,
-                        uploaded_by_id: int | None = None) -> UsulanItem | None:
+def propose_with_upload(
+    session,
+    usulan: Usulan,
+    section: str,
+    operation: str,
+    values: dict | None,
+    target_id: int | None = None,
+    *,
+    item_id: int | None = None,
+    upload=None,
+    uploaded_by_id: int | None = None,
+) -> UsulanItem | None:
     """`propose` with the supporting document the PNS uploaded (`upload`, a file of the form;
     none or an empty one keeps the item's current document). The file is checked and stored
     first (documents.UploadRejected, nothing written) and its Dokumen row commits with the
@@ -276,8 +292,7 @@ def propose_with_upload(session, usulan: Usulan, section: str, operation: str, v
     def propose_with_document():
         dokumen = documents.record_stored(session, pegawai_id, stored, uploaded_by_id=uploaded_by_id)
         session.flush()  # its id, for the item
-        return _propose_in_draft(session, usulan_id, section, operation, values, target_id,
-                                 item_id, dokumen.id)
+        return _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen.id)
 
     try:
         return _run(session, propose_with_document)

@@ -1,6 +1,7 @@
 """The WorkflowError tree: every refusal of the workflow, with the message shown to the user,
 plus the records a refusal carries (Problem for Kirim, ConflictEntry for Conflict). Views and
 tests tell refusals apart by class."""
+
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -39,8 +40,13 @@ class AlreadySent(AlreadyHandled):
     """Kirim of a submission that is no longer a draft (a second click, another tab)."""
 
     def __init__(self, usulan: Usulan):
-        super().__init__(_l("This submission has already been sent for verification (perhaps from "
-                            "another window); it is now %(status)s.", status=usulan.status_label))
+        super().__init__(
+            _l(
+                "This submission has already been sent for verification (perhaps from "
+                "another window); it is now %(status)s.",
+                status=usulan.status_label,
+            )
+        )
 
 
 class ConcurrentChange(transaction.ConcurrentChange, WorkflowError):
@@ -52,8 +58,7 @@ class ReasonRequired(WorkflowError):
 
 
 class PhaseClosed(WorkflowError):
-    default_message = _l("The schedule does not allow this now: the phase for it has not started "
-                         "or has ended.")
+    default_message = _l("The schedule does not allow this now: the phase for it has not started or has ended.")
 
 
 class DraftLocked(WorkflowError):
@@ -130,4 +135,3 @@ class Conflict(WorkflowError):
     def __init__(self, conflicts, message=None):
         self.conflicts = list(conflicts)
         super().__init__(message)
-

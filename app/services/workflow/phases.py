@@ -1,5 +1,6 @@
 """The schedule (Jadwal) as the workflow reads it: in which phases a PNS may edit and send
 and a verifier may act. Drafts and transitions both ask it."""
+
 from ...models import Instansi, Jadwal
 from ...models.submission import Usulan
 from ...roles import ROLE_ADMIN
@@ -41,4 +42,3 @@ def _phase_ok(session, usulan, action, role_name) -> bool:
 def _require_phase(session, usulan, action, role_name=None):
     if not _phase_ok(session, usulan, action, role_name):
         raise PhaseClosed()
-

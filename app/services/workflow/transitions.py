@@ -1,6 +1,7 @@
 """The transition table and the only code that changes `Usulan.status`: `TRANSITIONS` says who
 may move an Usulan from which status to which; `transition()` checks, moves, writes the
 UsulanEvent and (still, until the events of issue 18 exist) queues the PNS's message."""
+
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
@@ -75,14 +76,17 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 
-
 def _single_role_user(actor, role_name):
     """`actor` seen in one of his roles only, so services.scope judges that role's scope
     (scope.pegawai_clause ORs over all roles of a user)."""
     return SimpleNamespace(
-        is_authenticated=True, roles=[SimpleNamespace(name=role_name)],
-        instansi_id=actor.instansi_id, unit_kerja=actor.unit_kerja, kanreg_id=actor.kanreg_id,
-        pegawai_id=actor.pegawai_id, is_pns_account=getattr(actor, "is_pns_account", False),
+        is_authenticated=True,
+        roles=[SimpleNamespace(name=role_name)],
+        instansi_id=actor.instansi_id,
+        unit_kerja=actor.unit_kerja,
+        kanreg_id=actor.kanreg_id,
+        pegawai_id=actor.pegawai_id,
+        is_pns_account=getattr(actor, "is_pns_account", False),
     )
 
 
@@ -92,8 +96,7 @@ def acting_role(session, actor, usulan: Usulan, roles) -> str | None:
         return None
     held = {r.name for r in actor.roles}
     for role_name in roles:
-        if role_name in held and scope.can_see_pegawai(
-                session, _single_role_user(actor, role_name), usulan.pegawai_id):
+        if role_name in held and scope.can_see_pegawai(session, _single_role_user(actor, role_name), usulan.pegawai_id):
             return role_name
     return None
 
@@ -116,9 +119,16 @@ def _could_act_elsewhere(session, actor, usulan, action) -> bool:
     return acting_role(session, actor, usulan, sorted(roles)) is not None
 
 
-
-def transition(session, actor, usulan_id: int, action: str, reason: str | None = None,
-               expected_version: int | None = None, *, accept_conflicts: bool = False) -> UsulanEvent:
+def transition(
+    session,
+    actor,
+    usulan_id: int,
+    action: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+    *,
+    accept_conflicts: bool = False,
+) -> UsulanEvent:
     """Move the Usulan by `action` if TRANSITIONS allows it to `actor`; one transaction.
 
     The row is locked and, when `expected_version` (the version the actor's page showed) is
@@ -130,22 +140,23 @@ def transition(session, actor, usulan_id: int, action: str, reason: str | None =
     it on the new state, where the second of two clicks finds the status moved on and gets
     AlreadyHandled (AlreadySent for a second Kirim); the message is mailed after the commit."""
     reason = (reason or "").strip() or None
-    return _run(session, lambda: _transition(session, actor, usulan_id, action, reason,
-                                             expected_version, accept_conflicts))
+    return _run(
+        session, lambda: _transition(session, actor, usulan_id, action, reason, expected_version, accept_conflicts)
+    )
 
 
 def _refuse_stale_or_foreign(session, actor, usulan, action, rule, stale):
     """Why `actor` may not take `action` now: raise the refusal that tells him."""
-    if action == KIRIM and usulan.status != Usulan.DRAFT and acting_role(
-            session, actor, usulan, (ROLE_PNS,)):
+    if action == KIRIM and usulan.status != Usulan.DRAFT and acting_role(session, actor, usulan, (ROLE_PNS,)):
         raise AlreadySent(usulan)
     # A stale page, or an action he may take at another status: a second click, or a
     # colleague was quicker.
     if stale or _could_act_elsewhere(session, actor, usulan, action):
         raise AlreadyHandled()
     if rule is None:
-        raise NotAllowed(_l("This submission is %(status)s; that action is not possible now.",
-                            status=usulan.status_label))
+        raise NotAllowed(
+            _l("This submission is %(status)s; that action is not possible now.", status=usulan.status_label)
+        )
     raise NotAllowed()
 
 
@@ -178,8 +189,14 @@ def _transition(session, actor, usulan_id, action, reason, expected_version, acc
             if item.verdict == UsulanItem.TIDAK_SESUAI:
                 _unreview(usulan, item.section)
     event = UsulanEvent(
-        usulan=usulan, actor_id=actor.id, actor_name=actor.username, level=LEVELS[role_name],
-        from_status=from_status, to_status=to_status, action=action, reason=reason,
+        usulan=usulan,
+        actor_id=actor.id,
+        actor_name=actor.username,
+        level=LEVELS[role_name],
+        from_status=from_status,
+        to_status=to_status,
+        action=action,
+        reason=reason,
         created_at=utcnow(),
     )
     session.add(event)
@@ -202,8 +219,15 @@ def _kirim(session, usulan, pegawai):
     usulan.submitted_at = utcnow()
 
 
-def set_verdict(session, actor, usulan_id: int, item_id: int, verdict: str | None,
-                reason_code: str | None = None, note: str | None = None) -> UsulanItem:
+def set_verdict(
+    session,
+    actor,
+    usulan_id: int,
+    item_id: int,
+    verdict: str | None,
+    reason_code: str | None = None,
+    note: str | None = None,
+) -> UsulanItem:
     """The verifier of the current level marks one item "sesuai" / "tidak sesuai" (with a
     reason code from UsulanItem.REASONS and free text) or clears the mark; one unit of work.
     Setting the mark it already has is harmless, so racing clicks are simply run again."""
@@ -240,4 +264,3 @@ def set_verdict(session, actor, usulan_id: int, item_id: int, verdict: str | Non
         return item
 
     return _run(session, judge)
-

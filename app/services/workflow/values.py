@@ -1,6 +1,7 @@
 """Proposed values between Python and JSON: `coerce` a form or stored value to its column's
 type, `encode` it for the JSON of an UsulanItem, and read an item's values back. Pure
 functions: no database, no request."""
+
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
@@ -95,4 +96,3 @@ def snapshot_values(item: UsulanItem) -> dict:
 def row_values(section, row) -> dict:
     """The comparable values of one official row (or the Pegawai for data utama)."""
     return {name: _normal(getattr(row, name)) for name in section_fields(section)}
-
