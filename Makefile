@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app run
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick lint docs-graph setup db demo translations translations-update clean bench bench-small
+.PHONY: run test test-quick lint format docs-graph setup db demo translations translations-update clean bench bench-small
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,10 +45,17 @@ test: setup
 test-quick: setup
 	env -u TEST_DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
+FORMATTED := app tests benchmarks scripts config.py run.py
+
+# One code style (ruff format, settings in pyproject.toml); `make lint` fails on drift.
+format: $(STAMP)
+	$(VENV)/bin/ruff format $(FORMATTED)
+
 # Static checks of app/: ruff, bandit and import-linter (the layers and no import circles),
 # configured in pyproject.toml. CI runs it before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app
+	$(VENV)/bin/ruff format --check $(FORMATTED)
 	$(VENV)/bin/bandit -c pyproject.toml -r app -q
 	$(VENV)/bin/lint-imports
 
