@@ -71,6 +71,15 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    # The "Impor Data" screen (services.import_jobs): the largest file accepted (below
+    # MAX_CONTENT_LENGTH, else the request itself is refused), when a running import whose
+    # heartbeat stopped counts as interrupted, and how often its progress is written.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(6 * 1024 * 1024)))
+    IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
+    IMPORT_PROGRESS_SECONDS = 1.0
+    # True: the upload request runs the import itself before it answers (the tests);
+    # False: a background thread of the web process does, and the request returns at once.
+    IMPORT_RUN_INLINE = False
     MAX_PAGE_SIZE = 100
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -152,3 +161,6 @@ class TestConfig(Config):
     # itself ask for the production cost (tests/test_platform_services.py).
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 64
+    # The import runs in the upload request: a test sees its result without waiting for a
+    # thread (tests/test_import_screen.py keeps one test with the real thread).
+    IMPORT_RUN_INLINE = True

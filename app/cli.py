@@ -98,6 +98,40 @@ def import_pegawai_command(file, kanreg, report_file):
         raise click.exceptions.Exit(1)
 
 
+@pupns.command("run-import")
+@click.argument("batch_id", type=int)
+@with_appcontext
+def run_import_command(batch_id):
+    """Run an import batch of the "Impor Data" screen in this process (BATCH_ID from its page).
+
+    For a batch that is queued, failed or interrupted (its heartbeat stopped); a finished
+    batch, or one still running in a web process, is left alone (exit code 1)."""
+    from flask_babel import gettext as _
+
+    from .models import ImportBatch
+    from .services import import_jobs
+
+    if db.session.get(ImportBatch, batch_id) is None:
+        raise click.ClickException(_("No import batch %(id)d.", id=batch_id))
+    db.session.rollback()
+    ran = import_jobs.run(batch_id, app=current_app._get_current_object())
+    batch = db.session.get(ImportBatch, batch_id)
+    click.echo(
+        _(
+            "Batch %(id)d: %(status)s; %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d rejected.",
+            id=batch_id,
+            status=batch.status,
+            created=batch.created_count,
+            updated=batch.updated_count,
+            unchanged=batch.unchanged_count,
+            rejected=batch.rejected_count,
+        )
+    )
+    if not ran:
+        raise click.exceptions.Exit(1)
+
+
 @pupns.command("seed-demo")
 @click.option(
     "--if-empty",

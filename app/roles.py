@@ -73,6 +73,9 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     read_employees += [("menu_access", m) for m in ("Employees", "Employee data", "Documents")]
     write_employees = [pair for v in employee_views for pair in _crud(v, write=True)]
     write_employees += [("muldelete", "PegawaiView")]
+    # The "Impor Data" screen (views.imports), within the user's own instansi.
+    import_data = [(p, "ImportView") for p in ("can_list", "can_upload", "can_show", "can_download")]
+    import_data += [("menu_access", m) for m in ("Employees", "Import data")]
     handle_tickets = [
         (p, "TicketInboxView") for p in ("can_list", "can_show", "can_download", "can_claim", "can_resolve")
     ]
@@ -98,6 +101,7 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
         ROLE_VERIFIKATOR_INSTANSI: own_account
         + read_employees
         + write_employees
+        + import_data
         + handle_tickets
         + approve_registrations
         + verify_submissions

@@ -23,6 +23,7 @@ from .notification import Pesan  # noqa: F401
 from .monitoring import RekapAntrian, RekapRefresh, RekapUnit  # noqa: F401
 from .submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection  # noqa: F401
 from .ticket import Tiket  # noqa: F401
+from .import_batch import ImportBatch  # noqa: F401
 from .reference import (  # noqa: F401
     Agama,
     Golongan,

@@ -8,6 +8,7 @@ from .base import make_sortable
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
+from .imports import ImportView
 from .messages import MessageView
 from .monitoring import MonitoringView
 from .mydata import MyDataView
@@ -100,6 +101,14 @@ def register_views(appbuilder):
         category="Helpdesk",
         category_label=_l("Helpdesk"),
         category_icon="fa-life-ring",
+    )
+    # Verifikator Instansi (his own instansi) and Admin (any): issue 14.
+    appbuilder.add_view(
+        ImportView,
+        "Import data",
+        label=_l("Import data"),
+        icon="fa-upload",
+        category=MENU_EMPLOYEES,
     )
     appbuilder.add_view(
         MonitoringView,
