@@ -3,7 +3,7 @@
    the summary and the errors. Kept out of the template: the CSP allows no inline script. */
 (function () {
   var box = document.getElementById("import_progress_box");
-  if (!box || box.hidden) { return; }
+  if (!box || box.hidden || box.getAttribute("data-finished") === "1") { return; }
   var bar = document.getElementById("import_progress");
   var url = box.getAttribute("data-status-url");
 
