@@ -249,8 +249,11 @@ def test_admin_chooses_the_instansi(world, login, tmp_path):
         person(7, instansi_kode=world["inst_b"].kode, instansi_nama="", unit_kode=world["unit_b"].kode, unit_nama="")
     ]
     data = csv_bytes(tmp_path, rows)
+    response = upload(admin, data, instansi="0")
+    assert response.status_code == 400 and "Pilih instansi tujuan berkas ini." in response.get_data(as_text=True)
     response = upload(admin, data)
-    assert response.status_code == 400 and "Pilih instansi" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Pilihan tidak valid" in response.get_data(as_text=True)
+    assert batch_count() == 0
     pk = batch_id_of(upload(admin, data, instansi=str(world["inst_b"].id)))
     batch = fresh_batch(pk)
     assert (batch.instansi_id, batch.created_count) == (world["inst_b"].id, 1)

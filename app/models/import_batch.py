@@ -30,7 +30,7 @@ class ImportBatch(Model):
     instansi_id = Column(Integer, ForeignKey("instansi.id"), nullable=False)
     instansi = relationship("Instansi")
     uploaded_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
-    uploaded_by = relationship("User")
+    uploaded_by = relationship("PupnsUser")
     original_name = Column(String(255), nullable=False)
     stored_name = Column(String(80), nullable=False, unique=True)
     kind = Column(String(20), nullable=False, default=KIND_PEGAWAI)

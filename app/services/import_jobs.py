@@ -33,7 +33,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..extensions import db
 from ..models import ImportBatch, Instansi, Pegawai, utcnow
@@ -85,6 +85,7 @@ def list_visible(session, user, limit: int = 50) -> list[ImportBatch]:
     """The newest batches `user` may see."""
     query = (
         select(ImportBatch)
+        .options(joinedload(ImportBatch.instansi))
         .where(visible_clause(user))
         .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
         .limit(limit)
