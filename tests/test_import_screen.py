@@ -322,3 +322,22 @@ def test_a_batch_whose_heartbeat_stopped_is_interrupted_and_can_be_run_again(wor
     assert (batch.status, batch.created_count, batch.unchanged_count) == ("done", 1, 1)
     # A finished batch is not run again.
     assert runner.invoke(args=["pupns", "run-import", str(pk)]).exit_code == 1
+
+
+def test_the_heartbeat_goes_on_while_the_importer_reports_nothing(world, login, tmp_path, monkeypatch):
+    """A long stretch without progress (a workbook's sections are saved in one go) is not
+    taken for an interrupted import: the heartbeat has a thread of its own."""
+    monkeypatch.setattr(import_jobs, "HEARTBEAT_SECONDS", 0.05)
+    original, seen = importer.import_pegawai, []
+
+    def silent_for_a_while(session, rows, **kwargs):
+        time.sleep(0.5)
+        with db.engine.connect() as connection:
+            seen.append(connection.execute(select(ImportBatch.started_at, ImportBatch.heartbeat_at)).one())
+        return original(session, rows, **kwargs)
+
+    monkeypatch.setattr(importer, "import_pegawai", silent_for_a_while)
+    pk = batch_id_of(upload(login("vinstansi"), csv_bytes(tmp_path, rows_for(world, 1))))
+    started, heartbeat = seen[0]
+    assert heartbeat > started
+    assert fresh_batch(pk).status == "done"

@@ -48,6 +48,8 @@ EXTENSIONS = (".csv", ".xlsx")
 SUBDIR = "imports"
 # Rows looked up together when checking that their NIPs are not another instansi's.
 CHUNK = 500
+# How often a running import shows it is alive (well below IMPORT_STALE_SECONDS).
+HEARTBEAT_SECONDS = 15
 REPORT_HEADER = ("sheet", "baris", "kolom", "alasan")
 GENERIC_FAILURE = _l(
     "The import stopped because of a problem on the server. Rows saved before it stay saved; "
@@ -219,13 +221,13 @@ class _Job:
     kind: str
 
 
-def _short_session() -> Session:
+def _short_session(engine=None) -> Session:
     """A session of its own for the batch row: its commits are never the importer's."""
-    return Session(bind=db.engine, expire_on_commit=False)
+    return Session(bind=engine or db.engine, expire_on_commit=False)
 
 
-def _write(batch_id: int, **values) -> None:
-    with _short_session() as session, session.begin():
+def _write(batch_id: int, engine=None, **values) -> None:
+    with _short_session(engine) as session, session.begin():
         session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
 
 
@@ -284,6 +286,34 @@ class _Progress:
             _write(self.batch_id, processed_rows=self.done, heartbeat_at=utcnow())
         except SQLAlchemyError:  # a missed heartbeat is no reason to stop the import
             log.warning("progress of import batch %s not written", self.batch_id, exc_info=True)
+
+
+class _Heartbeat:
+    """Touches the batch's heartbeat every HEARTBEAT_SECONDS from a thread of its own while
+    the import runs, however long the importer goes without reporting progress (it saves a
+    workbook's sections in one go). It dies with the process, which is the point: a stopped
+    heartbeat means the import is no longer running anywhere."""
+
+    def __init__(self, batch_id: int):
+        self.batch_id = batch_id
+        self.engine = db.engine
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"import-{batch_id}-heartbeat", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join(timeout=HEARTBEAT_SECONDS)
+
+    def _beat(self):
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                _write(self.batch_id, self.engine, heartbeat_at=utcnow())
+            except SQLAlchemyError:
+                log.warning("heartbeat of import batch %s not written", self.batch_id, exc_info=True)
 
 
 def _cell_text(cell) -> str | None:
@@ -382,7 +412,8 @@ def _run(batch_id: int) -> bool:
         return False
     progress = _Progress(job.id, current_app.config["IMPORT_PROGRESS_SECONDS"])
     try:
-        report = _import(db.session, job, progress)
+        with _Heartbeat(job.id):
+            report = _import(db.session, job, progress)
     except importer.ImportFileError as exc:
         db.session.rollback()
         _fail(job, _for_user(exc, job.stored_name, job.original_name))
