@@ -35,77 +35,50 @@ MAX_Q_LENGTH = 8192
 MAX_Q_DEPTH = 16
 MAX_MESSAGE = 200  # an error message quotes the offending value; never the whole of it
 
-_filter_value = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string"},
-        {"type": "boolean"},
-        {"type": "array", "items": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}},
-    ]
-}
-LIST_ARGS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "keys": {
-            "type": "array",
-            "items": {
-                "type": "string",
-                "enum": [
-                    API_LIST_COLUMNS_RIS_KEY,
-                    API_ORDER_COLUMNS_RIS_KEY,
-                    API_LABEL_COLUMNS_RIS_KEY,
-                    API_DESCRIPTION_COLUMNS_RIS_KEY,
-                    API_LIST_TITLE_RIS_KEY,
-                    "none",
-                ],
-            },
+_SCALARS = [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]
+_filter_value = {"anyOf": [*_SCALARS, {"type": "array", "items": {"anyOf": _SCALARS}}]}
+
+
+def _args_schema(keys: tuple[str, ...], **properties) -> dict:
+    """The schema of a route's `q`: an object of `keys` (which parts of FAB's response to
+    send: some of `keys`, or "none") and `properties`, nothing else."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "keys": {"type": "array", "items": {"type": "string", "enum": [*keys, "none"]}},
+            **properties,
         },
-        "order_column": {"type": "string"},
-        "order_direction": {"type": "string", "enum": ["asc", "desc"]},
-        "page": {"type": "integer", "minimum": 0, "maximum": MAX_PAGE_INDEX},
-        "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        "filters": {
-            "type": "array",
-            "maxItems": MAX_FILTERS,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {"col": {"type": "string"}, "opr": {"type": "string"}, "value": _filter_value},
-                "required": ["col", "opr", "value"],
-            },
+    }
+
+
+LIST_ARGS_SCHEMA = _args_schema(
+    (
+        API_LIST_COLUMNS_RIS_KEY,
+        API_ORDER_COLUMNS_RIS_KEY,
+        API_LABEL_COLUMNS_RIS_KEY,
+        API_DESCRIPTION_COLUMNS_RIS_KEY,
+        API_LIST_TITLE_RIS_KEY,
+    ),
+    order_column={"type": "string"},
+    order_direction={"type": "string", "enum": ["asc", "desc"]},
+    page={"type": "integer", "minimum": 0, "maximum": MAX_PAGE_INDEX},
+    page_size={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    filters={
+        "type": "array",
+        "maxItems": MAX_FILTERS,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"col": {"type": "string"}, "opr": {"type": "string"}, "value": _filter_value},
+            "required": ["col", "opr", "value"],
         },
     },
-}
-ITEM_ARGS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "keys": {
-            "type": "array",
-            "items": {
-                "type": "string",
-                "enum": [
-                    API_SHOW_COLUMNS_RIS_KEY,
-                    API_DESCRIPTION_COLUMNS_RIS_KEY,
-                    API_LABEL_COLUMNS_RIS_KEY,
-                    API_SHOW_TITLE_RIS_KEY,
-                    "none",
-                ],
-            },
-        }
-    },
-}
-INFO_ARGS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "keys": {
-            "type": "array",
-            "items": {"type": "string", "enum": [API_FILTERS_RIS_KEY, API_PERMISSIONS_RIS_KEY, "none"]},
-        }
-    },
-}
+)
+ITEM_ARGS_SCHEMA = _args_schema(
+    (API_SHOW_COLUMNS_RIS_KEY, API_DESCRIPTION_COLUMNS_RIS_KEY, API_LABEL_COLUMNS_RIS_KEY, API_SHOW_TITLE_RIS_KEY)
+)
+INFO_ARGS_SCHEMA = _args_schema((API_FILTERS_RIS_KEY, API_PERMISSIONS_RIS_KEY))
 
 
 class BadQuery(ValueError):

@@ -44,6 +44,19 @@ TOO_MANY_REQUESTS = {
 }
 
 
+def read_route(rule: str, permission: str, schema: dict):
+    """FAB's decorators of a GET route, with e-PUPNS authentication and a strict `q`, in the
+    order they need: the permission name first (protect reads it when it wraps), then `q`
+    checked against `schema`, FAB's JSON error for an exception (@safe), the caller's key or
+    JWT (api.auth.protect) and the URL."""
+
+    def decorator(f):
+        checked = query_args(schema)(permission_name(permission)(f))
+        return expose(rule, methods=["GET"])(protect(safe(checked)))
+
+    return decorator
+
+
 class ReadOnlyApi(ScopeRules, ModelRestApi):
     """A scoped, read-only ModelRestApi: `_info`, the list and one item, nothing else."""
 
@@ -102,11 +115,7 @@ class ReadOnlyApi(ScopeRules, ModelRestApi):
         data["count_capped"] = bool(getattr(data["count"], "capped", False))
 
     # -- routes (FAB's, with e-PUPNS authentication and strict argument schemas) ---------
-    @expose("/_info", methods=["GET"])
-    @protect
-    @safe
-    @query_args(INFO_ARGS_SCHEMA)
-    @permission_name("info")
+    @read_route("/_info", "info", INFO_ARGS_SCHEMA)
     @merge_response_func(ModelRestApi.merge_current_user_permissions, API_PERMISSIONS_RIS_KEY)
     @merge_response_func(ScopeRules.merge_allowed_filters, API_FILTERS_RIS_KEY)
     def info(self, **kwargs):
@@ -157,11 +166,7 @@ class ReadOnlyApi(ScopeRules, ModelRestApi):
         """
         return self.info_headless(**kwargs)
 
-    @expose("/<int:pk>", methods=["GET"])
-    @protect
-    @safe
-    @permission_name("get")
-    @query_args(ITEM_ARGS_SCHEMA)
+    @read_route("/<int:pk>", "get", ITEM_ARGS_SCHEMA)
     @merge_response_func(ModelRestApi.merge_show_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_show_columns, API_SHOW_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
@@ -224,11 +229,7 @@ class ReadOnlyApi(ScopeRules, ModelRestApi):
         """
         return self.get_headless(pk, **kwargs)
 
-    @expose("/", methods=["GET"])
-    @protect
-    @safe
-    @permission_name("get")
-    @query_args(LIST_ARGS_SCHEMA)
+    @read_route("/", "get", LIST_ARGS_SCHEMA)
     @merge_response_func(ModelRestApi.merge_order_columns, API_ORDER_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_list_label_columns, API_LABEL_COLUMNS_RIS_KEY)
     @merge_response_func(ModelRestApi.merge_description_columns, API_DESCRIPTION_COLUMNS_RIS_KEY)
