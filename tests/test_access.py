@@ -38,7 +38,8 @@ from app.services import documents, rules
 from app.views.employee import CHILD_VIEWS, DokumenView, PegawaiView
 from app.services.labels import LABELS
 
-from .conftest import PASSWORD, PERMISSION_TABLES, AuthActions, csrf_token, make_user
+from .conftest import PERMISSION_TABLES
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user
 from .factories import PegawaiFactory
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
 from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
-from .conftest import PASSWORD, csrf_token, make_user
+from .helpers import PASSWORD, csrf_token, make_user
 from .test_access import FreshContextClient
 
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.schedule import Jadwal
 from app.views.registration import DRAFT_KEY
 
-from .conftest import set_phase
+from .helpers import set_phase
 from .factories import PegawaiFactory
 from .test_access import FreshContextClient
 

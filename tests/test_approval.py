@@ -14,7 +14,7 @@ from app.roles import ROLE_HELPDESK
 from app.models import User
 from app.services import registration
 
-from .conftest import csrf_token, make_user
+from .helpers import csrf_token, make_user
 from .test_login import (  # noqa: F401 - new_client is a fixture
     MOTHER,
     PNS_PASSWORD,

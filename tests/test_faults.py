@@ -27,7 +27,7 @@ from app.models import User
 from app.services import audit, documents, importer, registration, workflow
 from app.services.workflow import VERIFIKASI
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .test_access import FreshContextClient, login  # noqa: F401 - fixture
 from .test_import import person, write_csv
 from .test_login import register_pns

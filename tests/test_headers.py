@@ -13,7 +13,7 @@ from app.models.audit import AuditLog
 from app.services import mail
 from app.views.privacy import mask_nik
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .factories import AnakFactory
 from .test_access import FreshContextClient, login, store_document  # noqa: F401 - fixture
 

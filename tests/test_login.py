@@ -19,7 +19,7 @@ from app.models.registration import Registrasi
 from app.models import User
 from app.services import registration
 
-from .conftest import PASSWORD, csrf_token
+from .helpers import PASSWORD, csrf_token
 
 # The compiled Indonesian catalogue (fixtures of the translation tests).
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401

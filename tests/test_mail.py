@@ -17,7 +17,7 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from app.services import accounts, mail, registration
 
-from .conftest import PASSWORD, AuthActions, csrf_token, make_user
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user
 from .factories import PegawaiFactory
 
 EMAIL = "ratna.sari@example.co.id"

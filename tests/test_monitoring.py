@@ -26,7 +26,7 @@ from app.models import monitoring as m
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import monitoring, workflow
 
-from .conftest import make_user
+from .helpers import make_user
 from .factories import PegawaiFactory
 from .test_login import (  # noqa: F401 - new_client is a fixture
     approve_directly,

@@ -206,7 +206,7 @@ def _seed(application) -> dict:
     from app.services import registration
     from app.services.reference_data import load_reference_data
 
-    from .conftest import make_user
+    from .helpers import make_user
     from .factories import InstansiFactory, PegawaiFactory, UnitKerjaFactory
 
     with application.app_context():

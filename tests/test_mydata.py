@@ -16,7 +16,7 @@ from app.models.submission import Usulan
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
-from .conftest import AuthActions, csrf_token, make_user
+from .helpers import AuthActions, csrf_token, make_user
 
 # The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
 pytestmark = pytest.mark.usefixtures("open_run")

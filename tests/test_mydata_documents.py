@@ -19,7 +19,7 @@ from app.models.submission import Usulan
 from app.roles import ROLE_PNS
 from app.services import documents, workflow
 
-from .conftest import csrf_token, make_user
+from .helpers import csrf_token, make_user
 from .factories import AnakFactory
 from . import test_mydata
 

@@ -22,7 +22,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts, passwords, recovery, registration
 
-from .conftest import PASSWORD, csrf_token, make_user
+from .helpers import PASSWORD, csrf_token, make_user
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 

@@ -29,7 +29,7 @@ from app.models import User
 from app.services import captcha, passwords, pdf, ratelimit, registration
 from app.views.registration import CAPTCHA_KEY
 
-from .conftest import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
+from .helpers import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 

@@ -25,7 +25,7 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN
 from app.services import registration
 
-from .conftest import PASSWORD, make_user
+from .helpers import PASSWORD, make_user
 from .factories import PegawaiFactory
 from .test_access import FreshContextClient
 

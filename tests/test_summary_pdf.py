@@ -12,7 +12,7 @@ from app.models.family import Anak
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
-from .conftest import make_user
+from .helpers import make_user
 from .factories import AnakFactory
 from . import test_mydata
 

@@ -26,7 +26,7 @@ from app.roles import ROLE_HELPDESK
 from app.services import documents, registration
 from app.services import ticket as ticket_service
 
-from .conftest import PASSWORD, AuthActions, csrf_token, make_user
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 NOMOR = re.compile(r"T[0-9A-HJKMNP-TV-Z]{10}")

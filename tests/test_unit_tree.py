@@ -19,7 +19,7 @@ from app.models.submission import Usulan
 from app.roles import ROLE_INTEGRASI, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import apikeys, monitoring, scope, workflow
 
-from .conftest import csrf_token, make_user
+from .helpers import csrf_token, make_user
 from .factories import PegawaiFactory, UnitKerjaFactory
 from . import test_mydata
 
