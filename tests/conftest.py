@@ -18,7 +18,7 @@ from app.services.permissions import sync_roles
 from app.services import passwords
 from app.services.reference_data import load_reference_data
 
-from .helpers import AuthActions, set_phase
+from .helpers import AuthActions, FreshContextClient, set_phase
 from .worlds import build_world
 
 # Tables that only `create-permissions` writes; kept between tests.
@@ -177,6 +177,22 @@ def runner(app):
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def login(app):
+    """login(username) -> a client logged in as that user; login(None) or login() -> an
+    anonymous client. Every request of these clients runs in a fresh app context."""
+    app.test_client_class = FreshContextClient
+
+    def _login(username=None):
+        client = app.test_client()
+        if username is not None:
+            response = AuthActions(client).login(username)
+            assert response.status_code == 302, f"login as {username} failed"
+        return client
+
+    return _login
 
 
 @pytest.fixture

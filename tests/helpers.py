@@ -5,6 +5,11 @@ importing it as a module is the second copy pytest's docs warn about."""
 
 import datetime as dt
 import re
+import threading
+from contextlib import contextmanager
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.roles import ROLE_PNS
@@ -67,3 +72,78 @@ def set_phase(fase, start_offset, end_offset, **where):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+class FreshContextClient(FlaskClient):
+    """Runs every request in a new app context: its own `g` and database session."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def fresh(model, pk):
+    """The row as committed in the database now (requests run in their own sessions)."""
+    db.session.rollback()
+    return db.session.get(model, pk)
+
+
+def count(model, *where):
+    """How many committed rows of `model` match `where`."""
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def post_login(client, username, password):
+    """The login form posted as a browser posts it (with the page's CSRF token)."""
+    token = csrf_token(client, "/login/")
+    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
+
+
+def logged_in(response) -> bool:
+    """FAB answers a login POST with a redirect: back to /login/ on failure."""
+    return response.status_code == 302 and "/login/" not in response.headers["Location"]
+
+
+def race(application, attempts, attempt, *, barrier_timeout=30, join_timeout=120):
+    """Run attempt(n) for n in range(attempts), each in its own thread and app context, all
+    released at the same moment by a barrier; return (results, errors): what the attempts
+    returned, and the repr of whatever they raised (a test asserts errors == []). Each
+    thread's session is removed when it is done."""
+    barrier = threading.Barrier(attempts)
+    results, errors = [], []
+
+    def run(n):
+        with application.app_context():
+            try:
+                barrier.wait(timeout=barrier_timeout)
+                results.append(attempt(n))
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    return results, errors
+
+
+@contextmanager
+def anonymous_visitor(app_factory, **config):
+    """An app built with `config` whose run is open today, with one unregistered Pegawai:
+    yields (application, pegawai, client) inside an app context, the client anonymous and
+    every request in a fresh app context (as in production)."""
+    from app.models.schedule import Jadwal
+
+    from .factories import PegawaiFactory
+
+    application = app_factory(**config)
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        set_phase(Jadwal.FASE_PENGISIAN, -1, 10)
+        pegawai = PegawaiFactory()
+        db.session.commit()
+        yield application, pegawai, application.test_client()

@@ -15,26 +15,10 @@ from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
 from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
-from .helpers import PASSWORD, csrf_token, make_user
-from .test_access import FreshContextClient
+from .helpers import PASSWORD, csrf_token, make_user, fresh, post_login, logged_in, FreshContextClient
 
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
-
-
-def fresh(model, pk):
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(model, pk)
-
-
-def post_login(client, username, password):
-    token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-
-
-def logged_in(response) -> bool:
-    return response.status_code == 302 and "/login/" not in response.headers["Location"]
 
 
 def register(app, pegawai, password=PNS_PASSWORD) -> Registrasi:

@@ -11,9 +11,8 @@ from app.extensions import db
 from app.models.schedule import Jadwal
 from app.views.registration import DRAFT_KEY
 
-from .helpers import set_phase
+from .helpers import set_phase, FreshContextClient
 from .factories import PegawaiFactory
-from .test_access import FreshContextClient
 
 
 def _row_counts():

@@ -14,18 +14,8 @@ from app.roles import ROLE_HELPDESK
 from app.models import User
 from app.services import registration
 
-from .helpers import csrf_token, make_user
-from .test_login import (  # noqa: F401 - new_client is a fixture
-    MOTHER,
-    PNS_PASSWORD,
-    approve_directly,
-    fresh,
-    logged_in,
-    login_as,
-    new_client,
-    post_login,
-    register_pns,
-)
+from .helpers import csrf_token, make_user, fresh, logged_in, post_login
+from .test_login import MOTHER, PNS_PASSWORD, approve_directly, login_as, new_client, register_pns  # noqa: F401 - new_client is a fixture
 
 INBOX = "/persetujuan/"
 

@@ -47,7 +47,7 @@ from .conftest import BACKENDS
 from .helpers import PASSWORD, csrf_token
 from .test_import import person, write_csv
 from .test_login import MOTHER, PNS_PASSWORD, register_pns
-from .test_ticket import file_ticket, login, pdf_text, ticket_data, tiny_png  # noqa: F401 - login is a fixture
+from .test_ticket import file_ticket, pdf_text, ticket_data, tiny_png
 
 pytestmark = pytest.mark.usefixtures("open_run")
 

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from flask import url_for
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
@@ -19,7 +18,7 @@ from app.models.registration import Registrasi
 from app.models import User
 from app.services import registration
 
-from .helpers import PASSWORD, csrf_token
+from .helpers import PASSWORD, csrf_token, FreshContextClient, fresh, post_login, logged_in
 
 # The compiled Indonesian catalogue (fixtures of the translation tests).
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
@@ -28,14 +27,6 @@ PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 MOTHER = "SITI MARYAM"
 ANSWER = "kucing belang tiga"
 FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: every failed login
-
-
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -50,16 +41,6 @@ def new_client(app):
         return client
 
     return make
-
-
-def post_login(client, username, password):
-    token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-
-
-def logged_in(response) -> bool:
-    """FAB answers a login POST with a redirect: back to /login/ on failure."""
-    return response.status_code == 302 and "/login/" not in response.headers["Location"]
 
 
 def login_as(new_client, username, password=None):
@@ -87,13 +68,6 @@ def register_pns(app, pegawai, email="budi.santoso@gmail.com", password=PNS_PASS
 def approve_directly(registrasi):
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     registration.approve(db.session, admin, [registrasi])
-
-
-def fresh(model, pk):
-    """The row as committed now (requests run in their own sessions)."""
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(model, pk)
 
 
 def audit_events(*events, target=None):

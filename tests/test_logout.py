@@ -4,7 +4,6 @@
 import re
 
 from .helpers import csrf_token
-from .test_access import login  # noqa: F401 - fixture
 from .test_sessions import is_logged_in
 
 

@@ -21,11 +21,8 @@ from app.services import documents, workflow
 
 from .helpers import csrf_token, make_user
 from .factories import AnakFactory
-from . import test_mydata
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 
 def png_bytes():

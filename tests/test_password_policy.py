@@ -17,7 +17,6 @@ from app.roles import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import accounts, passwords
 
 from .helpers import PASSWORD, AuthActions, csrf_token
-from .test_access import login  # noqa: F401 - fixture
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("compiled_catalogue")

@@ -16,7 +16,6 @@ import threading
 import time
 
 import pytest
-from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -29,7 +28,7 @@ from app.models import User
 from app.services import captcha, passwords, pdf, ratelimit, registration
 from app.views.registration import CAPTCHA_KEY
 
-from .helpers import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
+from .helpers import PASSWORD, AuthActions, csrf_token, set_phase, FreshContextClient, fresh  # noqa: F401 - open_run
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -41,14 +40,6 @@ EMAIL = "pegawai@contoh.go.id"
 STEP1, STEP1_EMAIL, STEP2, DONE = "/registrasi/", "/registrasi/lanjut", "/registrasi/langkah-2", "/registrasi/selesai"
 
 
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def new_client(app):
     app.test_client_class = FreshContextClient
@@ -58,11 +49,6 @@ def new_client(app):
 @pytest.fixture
 def client(new_client):  # noqa: F811 - every client of this module gets fresh contexts
     return new_client()
-
-
-def fresh(model, pk):
-    db.session.rollback()
-    return db.session.get(model, pk)
 
 
 def live_registrations(pegawai_id):

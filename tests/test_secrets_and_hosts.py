@@ -25,9 +25,8 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN
 from app.services import registration
 
-from .helpers import PASSWORD, make_user
+from .helpers import PASSWORD, make_user, FreshContextClient
 from .factories import PegawaiFactory
-from .test_access import FreshContextClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # The development default of earlier versions, public in this repository's history.

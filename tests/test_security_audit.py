@@ -18,7 +18,7 @@ from app.services import monitoring, recovery, registration
 from app.services.accounts import identifier_for_log
 
 from .helpers import PASSWORD, AuthActions, csrf_token
-from .test_access import FreshContextClient, form_of, login  # noqa: F401 - fixture
+from .test_access import form_of
 from .test_login import ANSWER, MOTHER, PNS_PASSWORD, approve_directly, register_pns
 
 

@@ -14,11 +14,8 @@ from app.services import workflow
 
 from .helpers import make_user
 from .factories import AnakFactory
-from . import test_mydata
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 XSS = '<img src="/etc/passwd" onerror=alert(1)><b>Jl. Malioboro</b>'
 

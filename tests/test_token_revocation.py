@@ -11,8 +11,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts
 
-from .helpers import PASSWORD, AuthActions
-from .test_access import FreshContextClient
+from .helpers import PASSWORD, AuthActions, FreshContextClient
 
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
 

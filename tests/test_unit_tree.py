@@ -21,11 +21,8 @@ from app.services import apikeys, monitoring, scope, workflow
 
 from .helpers import csrf_token, make_user
 from .factories import PegawaiFactory, UnitKerjaFactory
-from . import test_mydata
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 CYCLE = "Unit kerja tidak dapat ditempatkan di bawah dirinya sendiri"
 OTHER_INSTANSI = "Unit induk milik instansi lain"

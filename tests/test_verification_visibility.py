@@ -24,12 +24,9 @@ from app.services import documents, workflow
 from app.services.rules import make_nik
 from app.views.privacy import mask_nik
 
-from . import test_mydata
 from .test_summary_pdf import pdf_text
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 STAFF = ("vskpd", "vinstansi", "vbkn", "helpdesk", "admin")
 SENT_TO_ALL_BUT_BKN = {"vskpd", "vinstansi", "helpdesk", "admin"}
