@@ -15,7 +15,7 @@ from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
 from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
-from .helpers import PASSWORD, csrf_token, make_user, fresh, post_login, logged_in, FreshContextClient
+from .helpers import PASSWORD, FreshContextClient, csrf_token, fresh, logged_in, make_user, post_login, race
 
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
@@ -206,24 +206,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
 
     monkeypatch.setattr(passwords, "verify_password", counting_verify)
     attempts = 20
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
-
-    def attempt():
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(accounts.authenticate(db.session, nip, "Salah-Sekali-99"))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, lambda _n: accounts.authenticate(db.session, nip, "Salah-Sekali-99"))
     assert errors == []
     assert results == [None] * attempts
     assert len(checks) <= accounts.MAX_FAILED_LOGINS, f"{len(checks)} passwords checked"
@@ -257,27 +240,15 @@ def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend)
         nip = pegawai.nip
 
     attempts = 10
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
 
     def attempt(n):
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                recovery.reset_password(db.session, links[0], f"{NEW_PASSWORD}-{n}")
-                results.append(n)
-            except recovery.RecoveryRefused as refused:
-                results.append("used" if refused.message is recovery.TOKEN_USED_MESSAGE else str(refused.message))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
+        try:
+            recovery.reset_password(db.session, links[0], f"{NEW_PASSWORD}-{n}")
+            return n
+        except recovery.RecoveryRefused as refused:
+            return "used" if refused.message is recovery.TOKEN_USED_MESSAGE else str(refused.message)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, attempt)
     assert errors == []
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1, results
@@ -333,23 +304,6 @@ def test_simultaneous_answers_to_one_captcha_only_one_wins(app_factory):
     with application.test_request_context("/registrasi/"):
         challenge_id, answer = captcha.new_challenge()
     attempts = 10
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
-
-    def attempt():
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(captcha.consume(db.session, challenge_id, answer))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, lambda _n: captcha.consume(db.session, challenge_id, answer))
     assert errors == []
     assert sorted(results) == [False] * (attempts - 1) + [True]
