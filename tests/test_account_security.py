@@ -15,6 +15,7 @@ from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
 from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
+from .factories import PegawaiFactory
 from .helpers import PASSWORD, FreshContextClient, csrf_token, fresh, logged_in, make_user, post_login, race
 
 PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
@@ -33,6 +34,15 @@ def register(app, pegawai, password=PNS_PASSWORD) -> Registrasi:
         question_id=question.id,
         answer="kucing",
     )
+
+
+def approved_pns(application):
+    """A new Pegawai with an approved registration (an active PNS account), committed."""
+    pegawai = PegawaiFactory()
+    db.session.commit()
+    registrasi = register(application, pegawai)
+    registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+    return pegawai, registrasi
 
 
 def admin():
@@ -187,12 +197,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
         pytest.skip("SQLite serialises every writer; the race shows on PostgreSQL")
     application = app_factory()
     with application.app_context():
-        from .factories import PegawaiFactory
-
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+        pegawai, registrasi = approved_pns(application)
         nip, user_id = pegawai.nip, registrasi.user_id
 
     checks, lock = [], threading.Lock()
@@ -227,12 +232,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
 def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend):
     application = app_factory()
     with application.app_context():
-        from .factories import PegawaiFactory
-
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+        pegawai, registrasi = approved_pns(application)
         links = []
         assert recovery.request_password_reset(
             db.session, pegawai.nip, registrasi.nomor, lambda token: links.append(token) or token
