@@ -147,3 +147,14 @@ def anonymous_visitor(app_factory, **config):
         pegawai = PegawaiFactory()
         db.session.commit()
         yield application, pegawai, application.test_client()
+
+
+def kirim(world, usulan_id):
+    """The PNS of `world` marks every section reviewed and sends his draft ("Kirim")."""
+    from app.models.submission import Usulan
+    from app.services import workflow
+
+    usulan = db.session.get(Usulan, usulan_id)
+    for section in workflow.SECTIONS:
+        workflow.mark_reviewed(db.session, usulan, section)
+    workflow.transition(db.session, world["users"][ROLE_PNS], usulan_id, workflow.KIRIM)
