@@ -15,6 +15,11 @@ from app.extensions import db
 from app.roles import ROLE_PNS
 
 PASSWORD = "Rahasia-Kuat-2015"
+# What a PNS types when registering (register_pns): his password, his mother's name and the
+# answer to the first security question.
+PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
+MOTHER = "SITI MARYAM"
+ANSWER = "kucing belang tiga"
 
 
 def csrf_token(client, url):
@@ -158,3 +163,41 @@ def kirim(world, usulan_id):
     for section in workflow.SECTIONS:
         workflow.mark_reviewed(db.session, usulan, section)
     workflow.transition(db.session, world["users"][ROLE_PNS], usulan_id, workflow.KIRIM)
+
+
+def register_pns(
+    app,
+    pegawai,
+    email="budi.santoso@gmail.com",
+    password=PNS_PASSWORD,
+    *,
+    mother=MOTHER,
+    answer=ANSWER,
+    question_id=None,
+):
+    """A pending registration of `pegawai`, made by the registration service as the public
+    form makes it (the first security question unless `question_id`)."""
+    from app.models import SecurityQuestion
+    from app.services import registration
+
+    if question_id is None:
+        question_id = db.session.scalar(select(SecurityQuestion.id).order_by(SecurityQuestion.id))
+    return registration.register(
+        db.session,
+        app.appbuilder.sm,
+        nip=pegawai.nip,
+        email=email,
+        password=password,
+        mother_name=mother,
+        question_id=question_id,
+        answer=answer,
+    )
+
+
+def approve_directly(registrasi):
+    """Approve `registrasi` as the `world` admin would, through the service (no HTTP)."""
+    from app.models import User
+    from app.services import registration
+
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    registration.approve(db.session, admin, [registrasi])

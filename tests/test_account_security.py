@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SecurityQuestion
 from app.models.audit import AuditLog
 from app.models.registration import PasswordResetToken, Registrasi
 from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
@@ -16,31 +15,27 @@ from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
 from .factories import PegawaiFactory
-from .helpers import PASSWORD, FreshContextClient, csrf_token, fresh, logged_in, make_user, post_login, race
+from .helpers import (
+    PASSWORD,
+    FreshContextClient,
+    csrf_token,
+    fresh,
+    logged_in,
+    make_user,
+    post_login,
+    race,
+    PNS_PASSWORD,
+    register_pns,
+)
 
-PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
-
-
-def register(app, pegawai, password=PNS_PASSWORD) -> Registrasi:
-    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-    return registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email="pns.asli@gmail.com",
-        password=password,
-        mother_name="SITI MARYAM",
-        question_id=question.id,
-        answer="kucing",
-    )
 
 
 def approved_pns(application):
     """A new Pegawai with an approved registration (an active PNS account), committed."""
     pegawai = PegawaiFactory()
     db.session.commit()
-    registrasi = register(application, pegawai)
+    registrasi = register_pns(application, pegawai)
     registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
     return pegawai, registrasi
 
@@ -67,7 +62,7 @@ def staff_state(boss):
 
 def test_registering_the_nip_of_a_staff_member_makes_a_separate_pns_account(app, world, boss):
     before = staff_state(boss)
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     assert registrasi.user_id != boss["id"]
     pns = fresh(User, registrasi.user_id)
     assert pns.is_pns_account and [r.name for r in pns.roles] == [ROLE_PNS]
@@ -88,7 +83,7 @@ def test_registering_the_nip_of_a_staff_member_makes_a_separate_pns_account(app,
 
 
 def test_a_pns_logged_in_by_nip_gets_no_staff_screen(app, world, boss):
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     registration.approve(db.session, admin(), [fresh(Registrasi, registrasi.id)])
     client = app.test_client()
     assert logged_in(post_login(client, boss["pegawai"].nip, PNS_PASSWORD))
@@ -101,9 +96,9 @@ def test_a_pns_logged_in_by_nip_gets_no_staff_screen(app, world, boss):
 
 def test_rejecting_or_resetting_the_registration_leaves_the_staff_account_alone(app, world, boss):
     before = staff_state(boss)
-    first = register(app, boss["pegawai"])
+    first = register_pns(app, boss["pegawai"])
     registration.reject(db.session, admin(), fresh(Registrasi, first.id), "Data tidak cocok")
-    second = register(app, boss["pegawai"])
+    second = register_pns(app, boss["pegawai"])
     assert second.user_id == first.user_id  # the PNS account is reused, never the staff one
     registration.approve(db.session, admin(), [fresh(Registrasi, second.id)])
 
@@ -120,7 +115,7 @@ def test_rejecting_or_resetting_the_registration_leaves_the_staff_account_alone(
 
 
 def test_helpdesk_sees_and_unlocks_only_the_pns_account(app, world, boss):
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     helpdesk = app.test_client()
     assert logged_in(post_login(helpdesk, "helpdesk", PASSWORD))
     page = helpdesk.get(f"/helpdesk/registrasi/?q={boss['pegawai'].nip}").get_data(as_text=True)
@@ -132,7 +127,7 @@ def test_helpdesk_sees_and_unlocks_only_the_pns_account(app, world, boss):
 
 def test_recovery_never_touches_the_staff_account(app, world, boss):
     before = staff_state(boss)
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     registration.approve(db.session, admin(), [fresh(Registrasi, registrasi.id)])
     links = []
     assert recovery.request_password_reset(

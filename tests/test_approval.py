@@ -14,8 +14,18 @@ from app.roles import ROLE_HELPDESK
 from app.models import User
 from app.services import registration
 
-from .helpers import csrf_token, make_user, fresh, logged_in, post_login
-from .test_login import MOTHER, PNS_PASSWORD, approve_directly, login_as, new_client, register_pns  # noqa: F401 - new_client is a fixture
+from .helpers import (
+    csrf_token,
+    make_user,
+    fresh,
+    logged_in,
+    post_login,
+    MOTHER,
+    PNS_PASSWORD,
+    approve_directly,
+    register_pns,
+)
+from .test_login import login_as, new_client  # noqa: F401 - new_client is a fixture
 
 INBOX = "/persetujuan/"
 

@@ -27,9 +27,8 @@ from app.models import User
 from app.services import audit, documents, importer, registration, workflow
 from app.services.workflow import VERIFIKASI
 
-from .helpers import csrf_token, FreshContextClient
+from .helpers import csrf_token, FreshContextClient, register_pns
 from .test_import import person, write_csv
-from .test_login import register_pns
 from .test_ticket import file_ticket, message, page_text, stored_files, ticket_data, tiny_png
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 from .test_workflow import changes_of, draft_with, drive, events_of, fresh

@@ -44,9 +44,8 @@ from app.services import documents, registration, workflow
 from app.services.importer import COLUMNS, ImportFileError, ImportReport, import_pegawai, read_rows
 
 from .conftest import BACKENDS
-from .helpers import PASSWORD, csrf_token
+from .helpers import PASSWORD, csrf_token, MOTHER, PNS_PASSWORD, register_pns
 from .test_import import person, write_csv
-from .test_login import MOTHER, PNS_PASSWORD, register_pns
 from .test_ticket import file_ticket, pdf_text, ticket_data, tiny_png
 
 pytestmark = pytest.mark.usefixtures("open_run")

@@ -12,20 +12,25 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SecurityQuestion, utcnow
+from app.models import utcnow
 from app.models.audit import AuditLog
-from app.models.registration import Registrasi
 from app.models import User
-from app.services import registration
 
-from .helpers import PASSWORD, csrf_token, FreshContextClient, fresh, post_login, logged_in
+from .helpers import (
+    PASSWORD,
+    csrf_token,
+    FreshContextClient,
+    fresh,
+    post_login,
+    logged_in,
+    PNS_PASSWORD,
+    approve_directly,
+    register_pns,
+)
 
 # The compiled Indonesian catalogue (fixtures of the translation tests).
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
 
-PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
-MOTHER = "SITI MARYAM"
-ANSWER = "kucing belang tiga"
 FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: every failed login
 
 
@@ -48,26 +53,6 @@ def login_as(new_client, username, password=None):
     client = new_client()
     assert logged_in(post_login(client, username, password or PASSWORD)), username
     return client
-
-
-def register_pns(app, pegawai, email="budi.santoso@gmail.com", password=PNS_PASSWORD) -> Registrasi:
-    """A pending registration of `pegawai`, made the way the public form makes it."""
-    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-    return registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email=email,
-        password=password,
-        mother_name=MOTHER,
-        question_id=question.id,
-        answer=ANSWER,
-    )
-
-
-def approve_directly(registrasi):
-    admin = db.session.scalar(select(User).where(User.username == "admin"))
-    registration.approve(db.session, admin, [registrasi])
 
 
 def audit_events(*events, target=None):

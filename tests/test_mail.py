@@ -16,7 +16,7 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from app.services import accounts, mail, registration
 
-from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient, register_pns
 from .factories import PegawaiFactory
 
 EMAIL = "ratna.sari@example.co.id"
@@ -63,15 +63,14 @@ def registered(application):
     """An approved registration with EMAIL as the email of record."""
     pegawai = PegawaiFactory()
     db.session.commit()
-    reg = registration.register(
-        db.session,
-        application.appbuilder.sm,
-        nip=pegawai.nip,
-        email=EMAIL,
-        password=PASSWORD,
-        mother_name="Sri Wahyuni",
-        question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
+    reg = register_pns(
+        application,
+        pegawai,
+        EMAIL,
+        PASSWORD,
+        mother="Sri Wahyuni",
         answer="siti aminah",
+        question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
     )
     admin = make_user(application, "admin", ROLE_ADMIN)
     registration.approve(db.session, admin, [reg])

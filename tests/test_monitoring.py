@@ -26,9 +26,9 @@ from app.models import monitoring as m
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import monitoring, workflow
 
-from .helpers import make_user, logged_in, post_login
+from .helpers import make_user, logged_in, post_login, approve_directly, register_pns
 from .factories import PegawaiFactory
-from .test_login import approve_directly, login_as, new_client, register_pns  # noqa: F401 - new_client is a fixture
+from .test_login import login_as, new_client  # noqa: F401 - new_client is a fixture
 
 
 # The known world

@@ -21,7 +21,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts, passwords, recovery, registration
 
-from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh, count
+from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh, count, register_pns
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -69,16 +69,7 @@ def register(app, pegawai=None, *, email=EMAIL, answer=ANSWER, mother=MOTHER, qu
     pegawai = pegawai or PegawaiFactory()
     db.session.commit()
     question = question or questions()[0]
-    registrasi = registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email=email,
-        password=PASSWORD,
-        mother_name=mother,
-        question_id=question.id,
-        answer=answer,
-    )
+    registrasi = register_pns(app, pegawai, email, PASSWORD, mother=mother, answer=answer, question_id=question.id)
     return registrasi
 
 

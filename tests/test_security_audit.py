@@ -17,9 +17,8 @@ from app.models import User
 from app.services import monitoring, recovery, registration
 from app.services.accounts import identifier_for_log
 
-from .helpers import PASSWORD, AuthActions, csrf_token
+from .helpers import PASSWORD, AuthActions, csrf_token, ANSWER, MOTHER, PNS_PASSWORD, approve_directly, register_pns
 from .test_access import form_of
-from .test_login import ANSWER, MOTHER, PNS_PASSWORD, approve_directly, register_pns
 
 
 def entries(*names):
