@@ -25,7 +25,7 @@ from app.roles import ROLE_HELPDESK
 from app.services import documents, registration
 from app.services import ticket as ticket_service
 
-from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh
+from .helpers import PASSWORD, FreshContextClient, csrf_token, fresh, make_user, register_pns
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 NOMOR = re.compile(r"T[0-9A-HJKMNP-TV-Z]{10}")
@@ -463,15 +463,8 @@ def _live_registration(app, pegawai):
     from app.models import SecurityQuestion
 
     question = db.session.scalars(select(SecurityQuestion)).first()
-    registrasi = registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email="siti@example.id",
-        password=PASSWORD,
-        mother_name="Ibu Siti",
-        question_id=question.id,
-        answer="kucing",
+    registrasi = register_pns(
+        app, pegawai, "siti@example.id", PASSWORD, mother="Ibu Siti", answer="kucing", question_id=question.id
     )
     return registrasi.id
 
