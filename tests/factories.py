@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Anak,
+    Dokumen,
     Golongan,
     Instansi,
     Kanreg,
@@ -125,3 +126,17 @@ class AnakFactory(Base):
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
     jenis_kelamin = factory.Iterator(["L", "P"])
     tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
+
+
+class DokumenFactory(Base):
+    """A supporting document's row (a 4-byte PDF by default); the file itself is not written:
+    a test that downloads it writes documents.path_for(stored_name)."""
+
+    class Meta:
+        model = Dokumen
+
+    stored_name = factory.Sequence(lambda n: f"{n:032x}")
+    original_name = "dokumen.pdf"
+    content_type = "application/pdf"
+    size_bytes = 4
+    sha256 = "0" * 64
