@@ -2,7 +2,7 @@
 Verifikator Instansi (his own instansi) and Admin; everyone else is refused.
 
 Imports run inside the upload request here (IMPORT_RUN_INLINE in TestConfig); one test runs
-the real background thread. Requests run in their own app contexts (FreshContextClient).
+the real background thread. Requests run in their own app contexts (the `login` fixture).
 """
 
 import csv
@@ -28,26 +28,12 @@ from app.roles import (
 )
 from app.services import import_jobs, importer
 
-from .conftest import AuthActions, csrf_token
-from .test_access import USERNAMES, FreshContextClient, post_refused, refused, token_for
-from .test_access import tiny_png
+from .helpers import AuthActions, FreshContextClient, csrf_token, fresh
+from .test_access import USERNAMES, post_refused, refused, tiny_png, token_for
 from .test_import import person, write_csv, write_xlsx
 
 REFUSED_ROLES = [ROLE_PNS, ROLE_VERIFIKATOR_SKPD, ROLE_VERIFIKATOR_BKN, ROLE_HELPDESK, ROLE_MONITOR, "anonymous"]
 ALLOWED_ROLES = [ROLE_VERIFIKATOR_INSTANSI, ROLE_ADMIN]
-
-
-@pytest.fixture
-def login(app):
-    app.test_client_class = FreshContextClient
-
-    def _login(username):
-        client = app.test_client()
-        if username is not None:
-            assert AuthActions(client).login(username).status_code == 302, username
-        return client
-
-    return _login
 
 
 def rows_for(world, *seqs, **overrides):
@@ -73,8 +59,7 @@ def batch_id_of(response) -> int:
 
 
 def fresh_batch(pk) -> ImportBatch:
-    db.session.rollback()
-    return db.session.get(ImportBatch, pk)
+    return fresh(ImportBatch, pk)
 
 
 def batch_count() -> int:
