@@ -223,7 +223,7 @@ def test_rows_of_another_instansi_are_rejected(world, login, tmp_path):
     reasons = {(row, column): reason for _, row, column, reason in import_jobs.report_rows(batch)}
     assert set(reasons) == {(3, "instansi_kode"), (4, "nip")}
     assert "bukan instansi Anda" in reasons[(3, "instansi_kode")]
-    assert "instansi lain" in reasons[(4, "nip")]
+    assert "instansi" in reasons[(4, "nip")]
     db.session.expire_all()
     assert (db.session.get(Pegawai, peg_b.id).nama, db.session.get(Pegawai, peg_b.id).instansi_id) == before
 

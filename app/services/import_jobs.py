@@ -19,6 +19,7 @@ background thread of the web process imports while the screen shows its progress
 """
 
 import datetime as dt
+import inspect
 import json
 import logging
 import os
@@ -172,8 +173,8 @@ def submit(session, user, upload, *, instansi_id=None) -> ImportBatch:
         log.error("Import upload could not be written: %s (errno %s)", exc.strerror, exc.errno)
         raise ImportRefused(_l("The file could not be stored on the server; please try again later.")) from exc
     try:
-        source = importer.read_rows(path_of(stored_name))
-        if source.total == 0:
+        kind, total = _check_file(path_of(stored_name))
+        if total == 0:
             raise ImportRefused(_l("The file has a header row but no data rows."))
         with unit_of_work(session):
             batch = ImportBatch(
@@ -181,9 +182,9 @@ def submit(session, user, upload, *, instansi_id=None) -> ImportBatch:
                 uploaded_by_id=user.id,
                 original_name=original_name,
                 stored_name=stored_name,
-                kind=ImportBatch.KIND_PEGAWAI,
+                kind=kind,
                 status=ImportBatch.STATUS_QUEUED,
-                total_rows=source.total,
+                total_rows=total,
             )
             session.add(batch)
     except importer.ImportFileError as exc:
@@ -194,6 +195,20 @@ def submit(session, user, upload, *, instansi_id=None) -> ImportBatch:
         raise
     start(batch.id)
     return batch
+
+
+def _reads_workbooks() -> bool:
+    """The importer reads workbooks of history and family sheets (`import_workbook`)."""
+    return hasattr(importer, "read_workbook") and hasattr(importer, "import_workbook")
+
+
+def _check_file(path: Path) -> tuple[str, int]:
+    """(kind, rows) of an import file, through the importer's own checks (ImportFileError).
+    An XLSX is a workbook (data utama and/or history and family sheets) once the importer
+    reads those; a CSV, and every file before that, is data utama."""
+    if path.suffix == ".xlsx" and _reads_workbooks():
+        return ImportBatch.KIND_WORKBOOK, importer.read_workbook(path).total
+    return ImportBatch.KIND_PEGAWAI, importer.read_rows(path).total
 
 
 def start(batch_id: int) -> None:
@@ -379,10 +394,19 @@ class _OwnInstansiRows:
         report.errors.sort(key=lambda e: e.row_number)
 
 
+def _restricts_instansi() -> bool:
+    """`import_pegawai` rejects rows outside an instansi itself (its `instansi_id`)."""
+    return "instansi_id" in inspect.signature(importer.import_pegawai).parameters
+
+
 def _import(session, job: _Job, progress: _Progress):
     path = path_of(job.stored_name)
-    if job.kind == ImportBatch.KIND_WORKBOOK and hasattr(importer, "import_workbook"):
+    if job.kind == ImportBatch.KIND_WORKBOOK:
         return importer.import_workbook(session, path, instansi_id=job.instansi_id, progress=progress.advance)
+    if _restricts_instansi():
+        rows = importer.read_rows(path)
+        return importer.import_pegawai(session, rows, progress=progress.advance, instansi_id=job.instansi_id)
+    # Until the importer restricts an import to one instansi itself (issue 14, H1).
     rows = _OwnInstansiRows(importer.read_rows(path), job, progress)
     report = importer.import_pegawai(session, rows, progress=progress.advance)
     rows.add_to(report)
