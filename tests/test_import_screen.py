@@ -216,7 +216,17 @@ def test_rows_of_another_instansi_are_rejected(world, login, tmp_path):
     before = (peg_b.nama, peg_b.instansi_id)
     rows = rows_for(world, 1) + rows_for(world, 2, instansi_kode=world["inst_b"].kode, unit_kode="")
     # The NIP of instansi B's employee under instansi A's code: that would move him to A.
-    rows += rows_for(world, 3, nip=peg_b.nip, nama="DIAMBIL ALIH")
+    rows += rows_for(
+        world,
+        3,
+        nama="DIAMBIL ALIH",
+        born=peg_b.tanggal_lahir,
+        gender=peg_b.jenis_kelamin,
+        tmt_cpns=peg_b.tmt_cpns,
+        nip=peg_b.nip,
+        nik=peg_b.nik,
+        tmt_pns=peg_b.tmt_pns.isoformat(),
+    )
     pk = batch_id_of(upload(login("vinstansi"), csv_bytes(tmp_path, rows)))
     batch = fresh_batch(pk)
     assert (batch.created_count, batch.rejected_count) == (1, 2)
