@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from flask import current_app
@@ -37,9 +37,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 
 from ..extensions import db
-from ..models import ImportBatch, Instansi, Pegawai, utcnow
+from ..models import ImportBatch, Instansi, utcnow
 from ..roles import ROLE_ADMIN
 from . import importer, monitoring, scope
+from .import_rows import OwnInstansiRows
 from .documents import clean_name
 from .transaction import unit_of_work
 
@@ -47,8 +48,6 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (".csv", ".xlsx")
 SUBDIR = "imports"
-# Rows looked up together when checking that their NIPs are not another instansi's.
-CHUNK = 500
 # How often a running import shows it is alive (well below IMPORT_STALE_SECONDS).
 HEARTBEAT_SECONDS = 15
 REPORT_HEADER = ("sheet", "baris", "kolom", "alasan")
@@ -331,69 +330,6 @@ class _Heartbeat:
                 log.warning("heartbeat of import batch %s not written", self.batch_id, exc_info=True)
 
 
-def _cell_text(cell) -> str | None:
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    text = "" if cell is None else str(cell).strip()
-    return text or None
-
-
-@dataclass
-class _OwnInstansiRows:
-    """The file's rows that belong to the batch's instansi; the others are rejected here,
-    with their reason, and never reach the importer."""
-
-    source: object
-    job: _Job
-    progress: _Progress
-    rejected: list = field(default_factory=list)  # list of lists of RowError
-
-    def __iter__(self):
-        chunk = []
-        for item in self.source:
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                yield from self._checked(chunk)
-                chunk = []
-        yield from self._checked(chunk)
-
-    def _checked(self, chunk):
-        nips = {n for n in (_cell_text(raw.get("nip")) for _, raw in chunk) if n}
-        elsewhere = set()
-        if nips:
-            with _short_session() as session:
-                query = select(Pegawai.nip).where(Pegawai.nip.in_(nips), Pegawai.instansi_id != self.job.instansi_id)
-                elsewhere = set(session.scalars(query))
-        for number, raw in chunk:
-            kode = _cell_text(raw.get("instansi_kode"))
-            if kode is not None and kode != self.job.instansi_kode:
-                self._reject(
-                    importer.RowError(
-                        number,
-                        "instansi_kode",
-                        _l(
-                            "%(kode)s is not your instansi; this import is for instansi %(own)s only.",
-                            kode=kode[:40],
-                            own=self.job.instansi_kode,
-                        ),
-                    )
-                )
-            elif _cell_text(raw.get("nip")) in elsewhere:
-                self._reject(importer.RowError(number, "nip", _l("belongs to a Pegawai of another instansi.")))
-            else:
-                yield number, raw
-            self.progress.beat()
-
-    def _reject(self, error) -> None:
-        self.rejected.append([error])
-        self.progress.advance(1)
-
-    def add_to(self, report) -> None:
-        for errors in self.rejected:
-            report.reject(errors)
-        report.errors.sort(key=lambda e: e.row_number)
-
-
 def _restricts_instansi() -> bool:
     """`import_pegawai` rejects rows outside an instansi itself (its `instansi_id`)."""
     return "instansi_id" in inspect.signature(importer.import_pegawai).parameters
@@ -407,7 +343,7 @@ def _import(session, job: _Job, progress: _Progress):
         rows = importer.read_rows(path)
         return importer.import_pegawai(session, rows, progress=progress.advance, instansi_id=job.instansi_id)
     # Until the importer restricts an import to one instansi itself (issue 14, H1).
-    rows = _OwnInstansiRows(importer.read_rows(path), job, progress)
+    rows = OwnInstansiRows(importer.read_rows(path), job.instansi_id, job.instansi_kode, progress)
     report = importer.import_pegawai(session, rows, progress=progress.advance)
     rows.add_to(report)
     return report
