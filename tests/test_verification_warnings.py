@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Golongan
+from app.models import Golongan, Pegawai
 from app.models.submission import Usulan, UsulanItem
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
+from app.services.rules import add_years, make_nik, make_nip
 
 from . import test_mydata
 from .factories import RiwayatGolonganFactory
@@ -86,16 +87,42 @@ def test_a_golongan_jump_reaches_every_verifier_as_a_warning(world, login):
     assert db.session.get(Usulan, pk).status == Usulan.DI_BKN
 
 
-def test_a_submission_without_findings_shows_no_attention_box(world, login):
-    peg = world["peg_a"]
+def born_on(pegawai_id, born: dt.date) -> Pegawai:
+    """The PNS's record made consistent with a birth date (NIP and NIK carry it)."""
+    peg = db.session.get(Pegawai, pegawai_id)
+    peg.tanggal_lahir, peg.tmt_cpns = born, add_years(born, 24).replace(day=1)
+    peg.tmt_pns = add_years(peg.tmt_cpns, 1)
+    peg.nip = make_nip(born, peg.tmt_cpns, peg.jenis_kelamin, 7)
+    peg.nik = make_nik("327301", born, peg.jenis_kelamin, 77)
+    db.session.commit()
+    return peg
+
+
+def send_address_change(world, peg) -> int:
     usulan = workflow.open_draft(db.session, peg)
     workflow.propose(db.session, usulan, "data_utama", "change", {"alamat": "Jl. Malioboro 1"})
     for section in workflow.SECTIONS:
         workflow.mark_reviewed(db.session, usulan, section)
     workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, workflow.KIRIM)
-    page = login("vskpd").get(f"/verifikasi/{usulan.id}").get_data(as_text=True)
+    return usulan.id
+
+
+def test_a_submission_without_findings_shows_no_attention_box(world, login):
+    pk = send_address_change(world, born_on(world["peg_a"].id, dt.date(1990, 6, 15)))
+    client = login("vskpd")
+    page = client.get(f"/verifikasi/{pk}").get_data(as_text=True)
     assert 'id="rule_findings"' not in page and findings_on_page(page) == []
-    assert "Perhatian" not in pdf_text(login("vskpd").get(f"/verifikasi/{usulan.id}/ringkasan"))
+    assert "Perhatian" not in pdf_text(client.get(f"/verifikasi/{pk}/ringkasan"))
+
+
+def test_a_pns_past_retirement_age_still_active_is_a_warning(world, login):
+    """Born in 1960: past the BUP of 58 and still active. His address change is sent (not
+    refused) and the verifier reads the warning next to the main data."""
+    pk = send_address_change(world, born_on(world["peg_a"].id, dt.date(1960, 6, 15)))
+    [item] = db.session.get(Usulan, pk).items
+    page = login("vskpd").get(f"/verifikasi/{pk}").get_data(as_text=True)
+    assert ("pensiun.past_bup", "warning") in findings_on_page(page)
+    assert "masih aktif" in html.unescape(item_panel(page, item.id))
 
 
 def test_an_error_that_slipped_in_shows_in_red(world, login):
