@@ -420,7 +420,13 @@ def _full_proposal(world):
     peg = world["peg_a"]
     jabatan = RiwayatJabatanFactory(pegawai=peg, nama_jabatan="Staf Umum", tmt_jabatan=peg.tmt_cpns)
     organisasi = OrganisasiFactory(pegawai=peg, nama_organisasi="Pramuka")
-    son = AnakFactory(pegawai=peg, nama="BAYU SANTOSO", jenis_kelamin="L")
+    # Born when his father was 25 (a random date could make the father 7, which Kirim refuses).
+    son = AnakFactory(
+        pegawai=peg,
+        nama="BAYU SANTOSO",
+        jenis_kelamin="L",
+        tanggal_lahir=peg.tanggal_lahir + dt.timedelta(days=25 * 366),
+    )
     db.session.commit()
     smp = db.session.scalars(select(TingkatPendidikan).filter_by(nama="SLTP")).one()
     changes = [
