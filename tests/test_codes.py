@@ -328,3 +328,32 @@ def test_verifier_diff_shows_the_labels(world, login):
     assert "RARA SANTOSO" in page
     assert "Perempuan" in page and "Anak angkat" in page
     assert not re.search(r">\s*angkat\s*<", page)
+
+
+def test_summary_pdf_rows_show_the_labels(app, world):
+    """The summary PDF prints summary_rows: the proposed codes appear as their labels."""
+    from app.services import summary
+
+    peg = world["peg_a"]
+    usulan = workflow.open_draft(db.session, peg)
+    workflow.propose(
+        db.session,
+        usulan,
+        "orang_tua",
+        "add",
+        {"nama": "SUPARMAN", "hubungan": codes.AYAH, "status_hidup": "meninggal"},
+    )
+    for section in workflow.SECTIONS:
+        workflow.mark_reviewed(db.session, usulan, section)
+    workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, workflow.KIRIM)
+    with app.test_request_context():
+        rows = summary.summary_rows(db.session, db.session.get(Usulan, usulan.id))
+        proposed = {name: new for row in rows if row.section == "orang_tua" for name, _old, new in row.fields}
+    assert proposed["hubungan"] == "Ayah" and proposed["status_hidup"] == "Meninggal"
+
+
+def test_draft_section_page_shows_current_rows_by_label(world, login):
+    AnakFactory(pegawai=world["peg_a"], nama="BAYU", jenis_kelamin="L", status_anak=codes.ANAK_TIRI)
+    db.session.commit()
+    page = html.unescape(login("pns").get("/data-saya/anak").get_data(as_text=True))
+    assert "BAYU" in page and "Anak tiri" in page
