@@ -357,3 +357,27 @@ def test_draft_section_page_shows_current_rows_by_label(world, login):
     db.session.commit()
     page = html.unescape(login("pns").get("/data-saya/anak").get_data(as_text=True))
     assert "BAYU" in page and "Anak tiri" in page
+
+
+def _legacy_child(world):
+    """An Anak whose status_anak was typed before it was a choice ("xyz": no code)."""
+    child = AnakFactory(pegawai=world["peg_a"], nama="LAMA", jenis_kelamin="P")
+    db.session.flush()
+    db.session.execute(Anak.__table__.update().where(Anak.id == child.id).values(status_anak="xyz"))
+    db.session.commit()
+    return child.id
+
+
+def test_staff_edit_form_shows_a_legacy_value_and_does_not_save_it_unseen(world, login):
+    child_id = _legacy_child(world)
+    client = login("vinstansi")
+    url = f"/anakview/edit/{child_id}"
+    page = client.get(url).get_data(as_text=True)
+    options = _options(page, "status_anak")
+    assert options[0] == ("xyz", "xyz (bukan pilihan yang sah: pilih yang lain)")
+    assert re.search(r'<option[^>]*selected[^>]*value="xyz"|<option[^>]*value="xyz"[^>]*selected', page)
+    # Saving another field with the legacy value left as it is: refused, nothing changed.
+    response = client.post(url, data={**_form_fields(page), "nama": "LAMA BARU"})
+    assert response.status_code == 200 and REFUSED in html.unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert (db.session.get(Anak, child_id).nama, db.session.get(Anak, child_id).status_anak) == ("LAMA", "xyz")

@@ -26,6 +26,14 @@ class CodeSelectField(SelectField):
         choices = ([] if required else [NO_VALUE]) + codes.choices(enum)
         super().__init__(label, validators, coerce=_code_or_none, choices=choices, **kwargs)
 
+    def iter_choices(self):
+        # A stored value that is no code (from before the fields were choices) is shown, and
+        # selected, as itself: a browser would otherwise pick the first code and a save of
+        # another field would change it unseen. Posting it back is refused (pre_validate).
+        if self.data is not None and not codes.is_code(self.enum, self.data):
+            yield (self.data, _l("%(value)s (not a valid choice: choose another)", value=self.data), True, {})
+        yield from super().iter_choices()
+
     def pre_validate(self, form):
         if self.data is None and not self.required:
             return
