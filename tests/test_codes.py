@@ -381,3 +381,16 @@ def test_staff_edit_form_shows_a_legacy_value_and_does_not_save_it_unseen(world,
     assert response.status_code == 200 and REFUSED in html.unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert (db.session.get(Anak, child_id).nama, db.session.get(Anak, child_id).status_anak) == ("LAMA", "xyz")
+
+
+def test_the_demo_world_writes_codes_only(app, runner):
+    result = runner.invoke(args=["pupns", "seed-demo", "--pegawai", "30"])
+    assert result.exit_code == 0, result.output
+    found = []
+    for model in (Pegawai, *workflow.CHILD_MODELS.values()):
+        section = workflow.DATA_UTAMA if model is Pegawai else model.__tablename__
+        for row in db.session.scalars(select(model)):
+            found += [(section, row.id, e.field, str(e.message)) for e in check_codes(section, row)]
+    assert found == []
+    kinds = set(db.session.scalars(select(workflow.CHILD_MODELS["riwayat_golongan"].jenis_kp)))
+    assert kinds and kinds <= set(codes.ENUMS[codes.JENIS_KP])
