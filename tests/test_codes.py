@@ -15,7 +15,7 @@ from app.models import Anak, Model, OrangTua, Pegawai, codes
 from app.models.submission import Usulan
 from app.roles import ROLE_PNS
 from app.services import workflow
-from app.services.rules_codes import CODE_UNKNOWN, check_codes
+from app.services.rules import CODE_UNKNOWN, check_codes
 from app.views.employee import CHILD_VIEWS
 
 from .conftest import csrf_token

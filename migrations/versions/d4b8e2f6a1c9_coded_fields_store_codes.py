@@ -9,7 +9,7 @@ kepemilikan and jenis hukuman were free-text boxes ("Laki-laki" on an Anak, "L" 
 Pegawai). Every value is converted with models.codes.to_code (codes, labels and SYNONYMS,
 any case, trimmed). A value it cannot map is left as it is and reported, one WARNING line of
 the alembic logger per row (table, id, column, value); the data-quality report lists it
-through rules_codes.check_codes until someone corrects it.
+through rules.check_codes (code.unknown) until someone corrects it.
 
 Downgrade changes no data: the typed spellings are not kept, and the codes are valid values
 of the old free-text columns.
