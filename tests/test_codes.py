@@ -394,3 +394,23 @@ def test_the_demo_world_writes_codes_only(app, runner):
     assert found == []
     kinds = set(db.session.scalars(select(workflow.CHILD_MODELS["riwayat_golongan"].jenis_kp)))
     assert kinds and kinds <= set(codes.ENUMS[codes.JENIS_KP])
+
+
+def test_kirim_is_refused_while_the_record_holds_a_value_that_is_no_code(world):
+    """The data-quality finding becomes the PNS's task: Kirim names the field until he
+    proposes a code for it; then it goes."""
+    child_id = _legacy_child(world)
+    peg = db.session.get(Pegawai, world["peg_a"].id)
+    usulan = workflow.open_draft(db.session, peg)
+    for section in workflow.SECTIONS:
+        workflow.mark_reviewed(db.session, usulan, section)
+    with pytest.raises(workflow.KirimRefused) as refused:
+        workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, workflow.KIRIM)
+    assert [(p.section, p.field) for p in refused.value.problems] == [("anak", "status_anak")]
+    assert "xyz" in str(refused.value.problems[0].message)
+    db.session.rollback()
+    usulan = workflow.open_draft(db.session, db.session.get(Pegawai, peg.id))
+    workflow.propose(db.session, usulan, "anak", "change", {"status_anak": codes.ANAK_ANGKAT}, target_id=child_id)
+    workflow.mark_reviewed(db.session, usulan, "anak")
+    workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, workflow.KIRIM)
+    assert db.session.get(Usulan, usulan.id).status == Usulan.DI_SKPD
