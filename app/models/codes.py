@@ -311,6 +311,14 @@ CODED_COLUMNS = {
     ("hukuman_disiplin", "jenis_hukuman"): JENIS_HUKUMAN,
 }
 
+# The same by record section (the workflow's and the rules' names: a table, or "data_utama"
+# for `pegawai`), then field.
+DATA_UTAMA = "data_utama"
+CODED_FIELDS = {
+    (DATA_UTAMA if table == "pegawai" else table): {c: e for (t, c), e in CODED_COLUMNS.items() if t == table}
+    for table in dict.fromkeys(t for t, _c in CODED_COLUMNS)
+}
+
 _SEPARATORS = re.compile(r"[\s_./()\-:,%]+")
 
 
@@ -368,3 +376,9 @@ def choices(enum: str) -> list[tuple[str, object]]:
 def enum_of(table: str, column: str) -> str | None:
     """The enum of a coded column, None for a column that is not coded."""
     return CODED_COLUMNS.get((table, column))
+
+
+def enum_of_field(section: str, name: str) -> str | None:
+    """The enum of a field of a record section (the workflow's and the rules' names: a table,
+    or "data_utama" for the `pegawai` table); None for a field that is not coded."""
+    return CODED_FIELDS.get(section, {}).get(name)

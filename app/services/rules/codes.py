@@ -12,26 +12,17 @@ from flask_babel import lazy_gettext as _l
 from ...models import codes
 from .core import ERROR, RuleError, rule
 
-DATA_UTAMA = "data_utama"
-
 unknown_code = rule("code.unknown", "codes", ERROR, _l("is not one of the codes of this field."))
 CODE_UNKNOWN = unknown_code.code
-
-
-def _table(section: str) -> str:
-    # Data utama is the `pegawai` table; every other section is named after its table.
-    return "pegawai" if section == DATA_UTAMA else section
 
 
 def check_codes(section: str, row) -> list[RuleError]:
     """`code.unknown` for each coded field of `row` (a mapping of field values, or a model
     instance) whose value is not a code of its enum. No value is left to the required-field
     rules; fields that are not coded are not looked at."""
-    table = _table(section)
+    fields = codes.CODED_FIELDS.get(section, {})
     errors = []
-    for (coded_table, name), enum in codes.CODED_COLUMNS.items():
-        if coded_table != table:
-            continue
+    for name, enum in fields.items():
         value = row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue

@@ -71,14 +71,9 @@ BKN_SECTIONS = frozenset({"riwayat_golongan"})
 _ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
 
 
-def section_table(section: str) -> str:
-    """The table behind a section (data utama is the `pegawai` table)."""
-    return Pegawai.__tablename__ if section == DATA_UTAMA else section
-
-
 def section_enum(section: str, name: str) -> str | None:
     """The enum (models.codes) of a coded field of a section, None for any other field."""
-    return codes.enum_of(section_table(section), name)
+    return codes.enum_of_field(section, name)
 
 
 # The coded fields of every section: (section, field) -> {code: label}, as the draft forms
