@@ -20,6 +20,7 @@ from app.models import (
     RiwayatJabatan,
     UnitKerja,
 )
+from app.models import codes
 from app.services.rules import add_years, make_nik, make_nip
 
 fake = Faker("id_ID")
@@ -66,7 +67,7 @@ class PegawaiFactory(Base):
         model = Pegawai
 
     nama = factory.LazyFunction(lambda: fake.name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
     tanggal_lahir = factory.LazyFunction(_birth_date)
     tempat_lahir = factory.LazyFunction(fake.city_name)
     tmt_cpns = factory.LazyAttribute(lambda o: add_years(o.tanggal_lahir, 23).replace(day=1))
@@ -124,7 +125,7 @@ class AnakFactory(Base):
 
     pegawai = factory.SubFactory(PegawaiFactory)
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
     tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
 
 
