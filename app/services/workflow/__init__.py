@@ -40,6 +40,7 @@ from .catalogue import (
     model_of_table,
     record_fields,
     section_column,
+    section_enum,
     section_fields,
 )
 from .errors import (
@@ -67,7 +68,6 @@ from .values import (
     snapshot_values,
 )
 from .display import (
-    CHOICE_LABELS,
     ReferenceNames,
     display_value,
     prime_display,
@@ -145,6 +145,7 @@ __all__ = [
     "model_of_table",
     "record_fields",
     "section_column",
+    "section_enum",
     "section_fields",
     "AlreadyHandled",
     "AlreadySent",
@@ -166,7 +167,6 @@ __all__ = [
     "proposed_values",
     "row_values",
     "snapshot_values",
-    "CHOICE_LABELS",
     "ReferenceNames",
     "display_value",
     "prime_display",
