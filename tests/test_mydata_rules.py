@@ -17,12 +17,10 @@ from app.models import Golongan, Pegawai
 from app.services import workflow
 from app.services.rules import add_years
 
-from . import test_mydata
 from .factories import RiwayatGolonganFactory
 from .test_mydata import post, usulan_of
 
 pytestmark = pytest.mark.usefixtures("open_run")
-login = test_mydata.login
 
 FUTURE_MESSAGE = "tidak boleh melewati tanggal hari ini."
 IDENTITY_MESSAGE = "diubah lewat tiket Helpdesk dengan dokumen pendukung."

@@ -20,12 +20,10 @@ from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_INSTANSI, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 from app.services.rules import add_years, make_nik, make_nip
 
-from . import test_mydata
 from .factories import RiwayatGolonganFactory
 from .test_summary_pdf import pdf_text
 
 pytestmark = pytest.mark.usefixtures("open_run")
-login = test_mydata.login
 
 JUMP_MESSAGE = "lebih dari satu tingkat di atas"
 
