@@ -14,7 +14,7 @@ from app.models.family import Anak
 from app.roles import ROLE_PNS
 from tests.browser.test_staff_journey import login
 from tests.browser.test_verification_journey import flash_text, open_section, submit
-from tests.conftest import make_user, set_phase
+from tests.helpers import make_user, set_phase
 from tests.factories import PegawaiFactory, RiwayatGolonganFactory
 
 pytestmark = pytest.mark.browser
