@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import DataQualityCount, DataQualityFinding, DataQualityRun, Golongan, Pegawai
 from app.roles import ROLE_ADMIN
 from app.services import data_quality, rules
+from scripts import rules_doc
 
 from .factories import PegawaiFactory, RiwayatGolonganFactory
 from .test_login import login_as, new_client  # noqa: F401 - new_client is a fixture
@@ -215,3 +216,11 @@ def test_the_cli_refreshes_one_instansi_by_its_code(dirty, runner):
     assert db.session.scalars(select(DataQualityRun.instansi_id)).all() == [dirty["inst_b"].id]
     bad = runner.invoke(args=["pupns", "refresh-data-quality", "--instansi", "NOPE"])
     assert bad.exit_code != 0 and "NOPE" in bad.output
+
+
+def test_docs_rules_md_is_the_catalogue():
+    current = rules_doc.DOC.read_text(encoding="utf-8")
+    assert current == rules_doc.render(current), "docs/rules.md is stale: run .venv/bin/python scripts/rules_doc.py"
+    for code in rules.CATALOGUE:
+        assert f"| `{code}` |" in current, code
+    assert "| `golongan.jump` | history | Peringatan | golongan naik lebih dari satu tingkat sekaligus. |" in current

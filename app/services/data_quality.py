@@ -13,7 +13,7 @@ Why not from `refresh-monitoring`: that command runs every few minutes and takes
 national check of 4.5 million records takes the better part of an hour (benchmarks/RESULTS.md)
 and the official record changes only when a submission is applied or an import runs. So it is
 its own command, `flask --app run pupns refresh-data-quality [--instansi KODE]`, run nightly
-from cron (docs/operations.md).
+from cron (see the command's help).
 
 While an instansi is being refreshed its figures are the previous run's; its drill-down
 shows each record's newest findings (a batch replaces its records' findings at once).
