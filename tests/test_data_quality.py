@@ -68,6 +68,12 @@ def test_refresh_counts_the_broken_records_and_leaves_the_clean_one_out(dirty):
     assert impossible == {("date.tmt_ahead", rules.ERROR)}
     assert warned == {("golongan.jump", rules.WARNING)}
     assert clean == set()
+    jump = db.session.scalars(select(DataQualityFinding).where(DataQualityFinding.code == "golongan.jump")).one()
+    assert (jump.section, jump.unit_path, jump.instansi_id) == (
+        "riwayat_golongan",
+        dirty["sub_a"].path,
+        dirty["inst_a"].id,
+    )
     report = data_quality.summary(db.session, dirty["users"][ROLE_ADMIN])
     row = next(r for r in report.rows if r.instansi_id == dirty["inst_a"].id)
     assert (row.records, row.with_errors, row.with_warnings) == (6, 1, 1)
@@ -152,6 +158,18 @@ def test_other_roles_are_refused_every_endpoint(dirty, new_client, username):
         response = client.get(url)
         assert response.status_code in (302, 403), (username, url)
         assert dirty["impossible"].nip not in response.get_data(as_text=True)
+
+
+def test_a_national_monitor_sees_every_instansi_and_a_kanreg_monitor_his_own(dirty, app):
+    from .conftest import make_user
+
+    data_quality.refresh(db.session)
+    national = make_user(app, "monitor_pusat", "Monitor")
+    seen = {r.instansi_id for r in data_quality.summary(db.session, national).rows}
+    assert seen == {dirty["inst_a"].id, dirty["inst_b"].id}
+    kanreg_b = make_user(app, "monitor_b", "Monitor", kanreg=dirty["kanreg_b"])
+    assert [r.instansi_id for r in data_quality.summary(db.session, kanreg_b).rows] == [dirty["inst_b"].id]
+    assert data_quality.findings(db.session, kanreg_b, dirty["inst_a"].id) is None
 
 
 def test_the_table_links_to_the_findings_in_indonesian(dirty, new_client):
