@@ -242,3 +242,11 @@ def test_docs_rules_md_is_the_catalogue():
     for code in rules.CATALOGUE:
         assert f"| `{code}` |" in current, code
     assert "| `golongan.jump` | history | Peringatan | golongan naik lebih dari satu tingkat sekaligus. |" in current
+
+
+def test_the_demo_seed_leaves_a_report_to_read(app, runner):
+    result = runner.invoke(args=["pupns", "seed-demo", "--pegawai", "60"])
+    assert result.exit_code == 0, result.output
+    checked = db.session.scalar(select(func.sum(DataQualityRun.records)))
+    active = db.session.scalar(select(func.count()).where(Pegawai.status.in_(Pegawai.ACTIVE_STATUSES)))
+    assert checked == active > 0
