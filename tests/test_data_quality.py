@@ -56,9 +56,16 @@ def _codes(pegawai):
 
 
 def test_the_batch_loader_gives_what_record_of_gives(dirty):
-    rows = db.session.execute(select(Pegawai.__table__).order_by(Pegawai.id)).mappings().all()
-    for row, record in data_quality.records_of(db.session, rows):
-        assert record == rules.record_of(db.session, db.session.get(Pegawai, row["id"]))
+    checked = 0
+    for instansi in (dirty["inst_a"], dirty["inst_b"]):
+        batch = data_quality.pegawai_batch(db.session, instansi.id, 0, 100)
+        for pegawai_id, record in data_quality.records_of(db.session, batch):
+            assert record == rules.record_of(db.session, db.session.get(Pegawai, pegawai_id))
+            checked += 1
+    assert checked == 7
+    assert [p for p, _ in data_quality.pegawai_batch(db.session, dirty["inst_a"].id, 0, 2)] == sorted(
+        p.id for p in db.session.scalars(select(Pegawai).where(Pegawai.instansi_id == dirty["inst_a"].id))
+    )[:2]
 
 
 def test_refresh_counts_the_broken_records_and_leaves_the_clean_one_out(dirty):
