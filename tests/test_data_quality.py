@@ -221,11 +221,17 @@ def test_bad_arguments_are_404(dirty, new_client):
     client = login_as(new_client, "admin")
     for url in (
         "/kualitas-data/daftar/99999",
+        "/kualitas-data/daftar/99999999999999999999999",
+        "/kualitas-data/ekspor/99999999999999999999999.csv",
+        "/kualitas-data/daftar/abc",
         f"/kualitas-data/daftar/{dirty['inst_a'].id}?code=no.such.rule",
         f"/kualitas-data/ekspor/{dirty['inst_a'].id}.pdf",
         f"/kualitas-data/ekspor/{dirty['inst_a'].id}.csv?code=%3Dcmd",
     ):
         assert client.get(url).status_code == 404, url
+    # Bad paging arguments show the first page, never an error.
+    for query in ("page=-3", "page=abc", "per_page=0", "per_page=100000", "after=%%%", "before=bm90IGEgY3Vyc29y"):
+        assert client.get(f"/kualitas-data/daftar/{dirty['inst_a'].id}?{query}").status_code == 200, query
 
 
 def test_before_any_refresh_the_report_says_so(world, new_client):

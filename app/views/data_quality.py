@@ -23,6 +23,8 @@ def _code_or_404():
 
 
 def _instansi_or_404(instansi_id: int):
+    if instansi_id >= 2**31:  # no such id; SQLite could not even bind it
+        abort(404)
     instansi = data_quality.visible_instansi(db.session, g.user, instansi_id)
     if instansi is None:
         abort(404)
