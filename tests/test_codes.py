@@ -20,7 +20,6 @@ from app.views.employee import CHILD_VIEWS
 
 from .helpers import csrf_token
 from .factories import AnakFactory
-from .test_access import login  # noqa: F401 - fixture: one fresh app context per request
 
 pytestmark = pytest.mark.usefixtures("open_run")
 
