@@ -1,7 +1,8 @@
 """Issue 14 in a real browser: the PNS enters a child born in 2040, saves, and reads the
 Indonesian message next to the birth-date field (nothing is saved); he corrects the date and
 the row is in his draft. On his main data his NIP, NIK and status are shown read-only with
-the note that they change through the Helpdesk, and the golongan follows its history."""
+the note that they change through the Helpdesk, and the golongan follows its history. A
+golongan jump is sent and the verifier sees it highlighted."""
 
 import datetime as dt
 
@@ -9,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Golongan, Jadwal
+from app.models import Golongan, Jadwal, User
 from app.models.family import Anak
 from app.roles import ROLE_PNS
+from app.services import workflow
 from tests.browser.test_staff_journey import login
 from tests.browser.test_verification_journey import flash_text, open_section, submit
 from tests.helpers import make_user, set_phase
@@ -90,3 +92,26 @@ def test_a_future_birth_date_is_refused_next_to_the_field(pns, page, browser_log
         note.get_by_role("link").click()
     assert page.url.split("?")[0].endswith("/laporkan/")
     assert not browser_log.js_errors, browser_log.js_errors
+
+
+def test_the_verifier_sees_a_golongan_jump_highlighted(pns, page, screenshot):
+    """III/a on record, III/c proposed four years later: sent (a warning never blocks), and
+    the Verifikator SKPD reads the warning next to the change, the golongan row highlighted."""
+    usulan = workflow.open_draft(db.session, pns)
+    iii_c = db.session.scalar(select(Golongan.id).where(Golongan.kode == "III/c"))
+    workflow.propose(
+        db.session, usulan, "riwayat_golongan", "add", {"golongan_id": iii_c, "tmt_golongan": dt.date(2014, 4, 1)}
+    )
+    for section in workflow.SECTIONS:
+        workflow.mark_reviewed(db.session, usulan, section)
+    own_account = db.session.scalar(select(User).where(User.pegawai_id == pns.id))
+    workflow.transition(db.session, own_account, usulan.id, workflow.KIRIM)  # not refused
+    login(page, "vskpd")
+    page.goto(f"/verifikasi/{usulan.id}")
+    box = page.locator("#rule_findings")
+    assert "Perhatian" in box.inner_text() and "lebih dari satu tingkat di atas" in box.inner_text()
+    panel = page.locator(f"#item-{usulan.items[0].id}")
+    assert "lebih dari satu tingkat di atas" in panel.locator(".pupns-findings").inner_text()
+    assert panel.locator('tr[data-finding="warning"]').count() == 1
+    path = screenshot(page, "rules_journey_03_verifier_warning")
+    assert path.stat().st_size > 10_000
