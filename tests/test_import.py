@@ -341,7 +341,7 @@ def test_numeric_nip_cell_in_xlsx_is_rejected_not_rounded(app, tmp_path):
 def test_a_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(app, tmp_path, monkeypatch):
     """If a batch fails on commit, it is retried row by row: only the refused row is rejected."""
     rows = [person(n) for n in range(1, 6)]
-    real_apply = importer._Importer._apply
+    real_apply = importer.pegawai_save._Importer._apply
 
     def apply_refusing_row_4(self, batch):
         result = real_apply(self, batch)
@@ -349,7 +349,7 @@ def test_a_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(app, tmp
             raise IntegrityError("INSERT", {}, Exception("duplicate key (simulated)"))
         return result
 
-    monkeypatch.setattr(importer._Importer, "_apply", apply_refusing_row_4)
+    monkeypatch.setattr(importer.pegawai_save._Importer, "_apply", apply_refusing_row_4)
     report = run(write_csv(tmp_path / "batch.csv", rows), batch_size=5)
 
     assert (report.created, report.rejected) == (4, 1)
