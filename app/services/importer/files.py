@@ -57,9 +57,11 @@ class ImportFile:
             yield number, _record(self.header, cells, self.columns, pad=self.kind == "xlsx")
 
 
-def read_table(path, columns, *, sheet=None) -> ImportFile:
-    """Open and check an import file (.csv or .xlsx) whose header must name `columns`.
+def read_table(path, columns, *, required=None, sheet=None) -> ImportFile:
+    """Open and check an import file (.csv or .xlsx) whose header names `columns`.
 
+    The header must name every column of `required` (default: all of `columns`); a column
+    it does not name reads as an empty cell.
     Reads the whole file once (counting its rows for a progress bar), so every file-level
     problem — wrong type, not UTF-8, unreadable workbook, missing header column — raises one
     `ImportFileError` here. `sheet` names the worksheet of an XLSX file (default: the first).
@@ -67,10 +69,10 @@ def read_table(path, columns, *, sheet=None) -> ImportFile:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _check(path, "csv", tuple(columns), _sniff_delimiter(path))
+        return _check(path, "csv", tuple(columns), required, _sniff_delimiter(path))
     if suffix == ".xlsx":
         check_xlsx_container(path)
-        return _check(path, "xlsx", tuple(columns), sheet=sheet)
+        return _check(path, "xlsx", tuple(columns), required, sheet=sheet)
     raise ImportFileError(_l("%(name)s: unsupported file type; use a .csv (UTF-8) or .xlsx file.", name=path.name))
 
 
@@ -85,7 +87,7 @@ def sheet_names(path) -> list[str]:
         workbook.close()
 
 
-def _check(path: Path, kind: str, columns: tuple, delimiter: str = ",", sheet=None) -> ImportFile:
+def _check(path: Path, kind: str, columns: tuple, required, delimiter: str = ",", sheet=None) -> ImportFile:
     name = path.name if sheet is None else f"{path.name} [{sheet}]"
     header, total = None, 0
     for number, cells in _rows(path, kind, delimiter, sheet):
@@ -94,7 +96,7 @@ def _check(path: Path, kind: str, columns: tuple, delimiter: str = ",", sheet=No
         elif not _blank(cells):
             total += 1
     header = header or []
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in (columns if required is None else required) if c not in header]
     if missing:
         raise ImportFileError(
             _l(

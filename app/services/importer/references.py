@@ -7,7 +7,7 @@ count), a golongan by its code without spaces ("iii / a" is "III/a").
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ...models import Agama, Golongan, Kanreg, StatusPerkawinan, TingkatPendidikan
+from ...models import Agama, Golongan, JenisDiklat, JenisJabatan, Kanreg, StatusPerkawinan, TingkatPendidikan
 from ..reference_data import PENDIDIKAN_ALIASES
 from .cells import name_key
 from .files import ImportFileError
@@ -31,6 +31,15 @@ class ReferenceLookup:
         for alias, target in PENDIDIKAN_ALIASES.items():
             if name_key(target) in self.pendidikan:
                 self.pendidikan.setdefault(name_key(alias), self.pendidikan[name_key(target)])
+        # History and family sheets also take the SIASN code of a level ("40" is S-1).
+        self.pendidikan_or_code = {
+            **self.pendidikan,
+            **{name_key(t.kode): t.id for t in session.scalars(select(TingkatPendidikan))},
+        }
+        self.jenis_jabatan = by_name(JenisJabatan)
+        self.jenis_jabatan_names = ", ".join(session.scalars(select(JenisJabatan.nama).order_by(JenisJabatan.id)))
+        self.jenis_diklat = by_name(JenisDiklat)
+        self.jenis_diklat_names = ", ".join(session.scalars(select(JenisDiklat.nama).order_by(JenisDiklat.id)))
 
     @staticmethod
     def golongan_key(text: str) -> str:
