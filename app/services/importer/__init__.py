@@ -1,4 +1,5 @@
-"""Import of agency files: Pegawai master data (`pupns import-pegawai`) from CSV or XLSX.
+"""Import of agency files: Pegawai master data (`pupns import-pegawai`) from CSV or XLSX, and
+history and family sections (`pupns import-riwayat`, `import_workbook`) from a workbook.
 
 The contract, for operators and for the code, is split over the rooms of this package:
 
@@ -7,7 +8,11 @@ The contract, for operators and for the code, is split over the rooms of this pa
 - `report`: `RowError` (row, column, reason) and `ImportReport` (counts and errors);
 - `references`: reference tables by the names and codes files use;
 - `pegawai`: the data-utama columns and the parse of one row;
-- `pegawai_save`: the batch upsert by NIP (instansi/unit resolution, RecordChange history).
+- `pegawai_save`: the batch upsert by NIP (instansi/unit resolution, RecordChange history);
+- `sections`: the history/family sheets, their columns and natural keys, the parse of a row;
+- `sections_save`: the rules per row and per record, all or nothing per PNS, the upsert;
+- `workbook`: reading a workbook of sections (or one section's CSV) and importing it;
+- `rules_shim`: the record rules the coming `services.rules` package will provide.
 """
 
 from .files import ImportFile, ImportFileError
@@ -15,6 +20,8 @@ from .pegawai import COLUMNS, DATE_COLUMNS, read_rows
 from .pegawai_save import BATCH_SIZE, import_pegawai
 from .references import kanreg_id_for
 from .report import ImportReport, RowError
+from .sections import SECTIONS
+from .workbook import Workbook, import_workbook, read_workbook
 
 __all__ = [
     "BATCH_SIZE",
@@ -24,7 +31,11 @@ __all__ = [
     "ImportFileError",
     "ImportReport",
     "RowError",
+    "SECTIONS",
+    "Workbook",
     "import_pegawai",
+    "import_workbook",
     "kanreg_id_for",
     "read_rows",
+    "read_workbook",
 ]

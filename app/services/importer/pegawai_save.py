@@ -51,9 +51,10 @@ class _BatchResult:
 
 
 class _Importer:
-    def __init__(self, session, kanreg_id):
+    def __init__(self, session, kanreg_id, instansi_id=None):
         self.session = session
         self.kanreg_id = kanreg_id
+        self.instansi_id = instansi_id  # only PNS of this instansi (a Verifikator Instansi's import)
         self.instansi = {}  # kode -> id, or _MISSING
         self.units = {}  # kode -> (id, instansi_id), or _MISSING
 
@@ -86,7 +87,7 @@ class _Importer:
         stored = {p.nip: p for p in self.session.scalars(query)}
         for row in rows:
             current = stored.get(row.values["nip"])
-            errors = self._check_merged(row, current)
+            errors = self._outside(row, current) or self._check_merged(row, current)
             if not errors:
                 errors, instansi_id, unit_id = self._organisation(row, current, result)
             if errors:
@@ -126,6 +127,16 @@ class _Importer:
         if merged == own:
             return []
         return [RowError(row.number, e.field, e.message) for e in rules.check_pegawai(merged)]
+
+    def _outside(self, row: ParsedRow, current) -> list[RowError]:
+        """With an instansi restriction: the row must stay in that instansi (and not create one)."""
+        if self.instansi_id is None:
+            return []
+        if current is not None and current.instansi_id != self.instansi_id:
+            return [RowError(row.number, "nip", _l("this PNS is not in your instansi."))]
+        if self._instansi_id(row.org["instansi_kode"]) != self.instansi_id:
+            return [RowError(row.number, "instansi_kode", _l("is not your instansi."))]
+        return []
 
     def _organisation(self, row: ParsedRow, current, result: _BatchResult):
         """(errors, instansi id, unit id); creates a missing instansi/unit only for a good row."""
@@ -233,14 +244,17 @@ def _update(current: Pegawai, values: dict) -> dict:
     return old
 
 
-def import_pegawai(session, rows_iter, *, kanreg=None, progress=None, batch_size=BATCH_SIZE) -> ImportReport:
+def import_pegawai(
+    session, rows_iter, *, kanreg=None, progress=None, batch_size=BATCH_SIZE, instansi_id=None
+) -> ImportReport:
     """Upsert Pegawai records from `(row_number, {column: cell})` rows (see `read_rows`).
 
     `kanreg` is the Kanreg code given to instansi the file creates; `progress(n)` is called
     as rows are consumed. Rejected rows are reported, never raised; commits every
     `batch_size` good rows. Raises `ImportFileError` (before any change) for an unknown Kanreg.
+    `instansi_id` restricts the import to PNS of that instansi (other rows are rejected).
     """
-    importer = _Importer(session, kanreg_id_for(session, kanreg))
+    importer = _Importer(session, kanreg_id_for(session, kanreg), instansi_id)
     refs = ReferenceLookup(session)
     report = ImportReport()
     first_row_of = {}  # NIP -> row number where it first appeared
