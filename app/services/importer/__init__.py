@@ -18,7 +18,7 @@ The contract, for operators and for the code, is split over the rooms of this pa
 from .files import ImportFile, ImportFileError
 from .pegawai import COLUMNS, DATE_COLUMNS, read_rows
 from .pegawai_save import BATCH_SIZE, import_pegawai
-from .references import kanreg_id_for
+from .references import instansi_id_for, kanreg_id_for
 from .report import ImportReport, RowError
 from .sections import SECTIONS
 from .workbook import Workbook, import_workbook, read_workbook
@@ -35,6 +35,7 @@ __all__ = [
     "Workbook",
     "import_pegawai",
     "import_workbook",
+    "instansi_id_for",
     "kanreg_id_for",
     "read_rows",
     "read_workbook",

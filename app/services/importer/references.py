@@ -7,7 +7,7 @@ count), a golongan by its code without spaces ("iii / a" is "III/a").
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ...models import Agama, Golongan, JenisDiklat, JenisJabatan, Kanreg, StatusPerkawinan, TingkatPendidikan
+from ...models import Agama, Golongan, Instansi, JenisDiklat, JenisJabatan, Kanreg, StatusPerkawinan, TingkatPendidikan
 from ..reference_data import PENDIDIKAN_ALIASES
 from .cells import name_key
 from .files import ImportFileError
@@ -53,4 +53,14 @@ def kanreg_id_for(session, kode) -> int | None:
     found = session.scalar(select(Kanreg.id).where(Kanreg.kode == kode.strip().upper()))
     if found is None:
         raise ImportFileError(_l("Unknown Kanreg %(kode)s; use a code from I to XIV.", kode=kode))
+    return found
+
+
+def instansi_id_for(session, kode) -> int | None:
+    """The id of the instansi with code `kode`, None for no code; unknown → `ImportFileError`."""
+    if not kode:
+        return None
+    found = session.scalar(select(Instansi.id).where(Instansi.kode == kode.strip()))
+    if found is None:
+        raise ImportFileError(_l("Unknown instansi %(kode)s.", kode=kode))
     return found

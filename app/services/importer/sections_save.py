@@ -91,8 +91,7 @@ def _apply(session, batch: list, result: ImportReport, refs, instansi_id, today)
             _reject_all(group, result, _l("this PNS is not in your instansi."))
             continue
         plan = _plan(group, stored[person.id])
-        if not group.errors:
-            _check_rules(group, person, plan, stored[person.id], refs, today)
+        _check_rules(group, person, plan, stored[person.id], refs, today)
         if group.errors:
             _reject_group(group, result)
             continue
@@ -160,13 +159,16 @@ def _merged_values(row: SectionRow, match) -> dict:
 
 
 def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None:
-    """Row rules, then the record rules on the merged record (only errors the file brings)."""
+    """Row rules on every readable row, then (all rows good) the record rules on the merged
+    record, keeping only the findings the stored record did not have."""
     utama = workflow.row_values(workflow.DATA_UTAMA, person)
     for row, match in plan:
+        if id(row) in group.errors:
+            continue  # a cell that could not be read would only give misleading reasons
         for finding in record_rules.check_row(row.section.name, _merged_values(row, match), utama, refs, today):
             _report(group, row, finding)
     if group.errors:
-        return
+        return  # the record as a whole is judged only once every row is good
     before = record_rules.Record(utama, {s: [workflow.row_values(s, r) for r in rows] for s, rows in stored.items()})
     after = record_rules.Record(utama, {s: list(rows) for s, rows in before.rows.items()})
     at_index = {}  # (section, index in the merged record) -> SectionRow

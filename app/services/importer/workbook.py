@@ -2,9 +2,10 @@
 Instansi's upload): `read_workbook` checks it whole, `import_workbook` imports it.
 
 - XLSX: one sheet per section, named by its table (see `sections.SECTIONS`; names compared
-  without case). A sheet named "pegawai" — or, without one, a first sheet that is not a
-  section — is data utama, imported first as `pupns import-pegawai` does (but no Kanreg: an
-  unknown instansi is not created). Other sheets are ignored and listed.
+  without case). A sheet named "pegawai" (or "data_utama") — or, without one, a first sheet
+  not named after a section of the record — is data utama, imported first as
+  `pupns import-pegawai` does (but with no Kanreg: an unknown instansi is not created).
+  Other sheets are ignored and listed.
 - CSV: one section per file, named by the caller (the CLI's `--section`).
 - Every file-level problem raises one `ImportFileError` before anything is written.
 - The report names the sheet of every rejected row and warning (a CSV's is its section).
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from .. import workflow
 from .files import ImportFileError, read_table, sheet_names
 from .pegawai import COLUMNS
 from .pegawai_save import import_pegawai
@@ -25,6 +27,7 @@ from .sections_save import import_section_rows
 
 DATA_UTAMA_SHEET = "pegawai"
 _PROGRESS_EVERY = 500
+_RECORD_SECTIONS = frozenset(workflow.SECTIONS) - {workflow.DATA_UTAMA}
 
 
 @dataclass
@@ -69,8 +72,9 @@ def read_workbook(path, *, section=None) -> Workbook:
     names = sheet_names(path)
     book = Workbook(path)
     by_key = {name.strip().lower(): name for name in names}
-    utama = by_key.get(DATA_UTAMA_SHEET)
-    if utama is None and names and names[0].strip().lower() not in SECTIONS:
+    utama = by_key.get(DATA_UTAMA_SHEET) or by_key.get(workflow.DATA_UTAMA)
+    # A first sheet named after any section of the record (even one not imported) is not data utama.
+    if utama is None and names and names[0].strip().lower() not in _RECORD_SECTIONS:
         utama = names[0]
     for name in names:
         key = name.strip().lower()
