@@ -2,6 +2,7 @@
 by the record rules, all or nothing per PNS, idempotent, with a sheet/row/column report."""
 
 import datetime as dt
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -24,9 +25,10 @@ from app.models import (
     RiwayatPendidikan,
     TingkatPendidikan,
 )
-from app.services.importer import ImportFileError, import_workbook, read_workbook
+from app.services.importer import COLUMNS, ImportFileError, import_pegawai, import_workbook, read_rows, read_workbook
 from app.services.rules import make_nik
-from tests.factories import InstansiFactory, PegawaiFactory, UnitKerjaFactory
+from scripts import import_riwayat_example as example
+from tests.factories import PegawaiFactory, UnitKerjaFactory
 
 BORN = dt.date(1985, 3, 14)
 TMT_CPNS = dt.date(2010, 1, 1)
@@ -296,8 +298,6 @@ def test_a_warning_is_reported_and_does_not_block(app, tmp_path):
 
 def utama_row(peg, **overrides):
     """A data-utama sheet row (the import-pegawai columns) for the stored PNS `peg`."""
-    from app.services.importer import COLUMNS
-
     row = dict.fromkeys(COLUMNS, "")
     row.update(nip=peg.nip, nama=peg.nama, jenis_kelamin=peg.jenis_kelamin, instansi_kode=peg.instansi.kode)
     row.update(tanggal_lahir=peg.tanggal_lahir.isoformat(), tmt_cpns=peg.tmt_cpns.isoformat())
@@ -362,3 +362,16 @@ def test_cli_imports_a_workbook_and_writes_the_report(app, runner, tmp_path):
     assert lines[0] == "sheet,row,field,severity,reason" and lines[1].startswith("orang_tua,4,nip,error,")
     result = runner.invoke(args=["pupns", "import-riwayat", str(tmp_path / "report.csv")])
     assert result.exit_code == 2 and "--section" in result.output
+
+
+def test_the_example_workbook_is_current_and_imports_cleanly_once(app, tmp_path):
+    assert not example.is_stale(), "run scripts/import_riwayat_example.py"
+    data = Path(__file__).parent / "data"
+    import_pegawai(db.session, read_rows(data / "pegawai_contoh.csv"), kanreg="I")
+    report = run(data / "import_riwayat_example.xlsx")
+
+    assert report.errors == [] and report.warnings == []
+    assert (report.created, report.unchanged) == (18, 3)  # 18 section rows; the 3 data-utama rows as stored
+    assert count(RiwayatPendidikan) == 4 and count(Anak) == 2
+    again = run(data / "import_riwayat_example.xlsx")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 21)
