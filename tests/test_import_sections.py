@@ -375,3 +375,20 @@ def test_the_example_workbook_is_current_and_imports_cleanly_once(app, tmp_path)
     assert count(RiwayatPendidikan) == 4 and count(Anak) == 2
     again = run(data / "import_riwayat_example.xlsx")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 21)
+
+
+def test_a_problem_the_stored_record_already_has_does_not_block_the_file(app, tmp_path):
+    peg = make_pns()
+    ids = dict(db.session.execute(select(Golongan.kode, Golongan.id)).all())
+    # Stored out of order (III/c before III/b): the verifier's business, not this file's.
+    db.session.add(RiwayatGolongan(pegawai_id=peg.id, golongan_id=ids["III/c"], tmt_golongan=dt.date(2016, 4, 1)))
+    db.session.add(RiwayatGolongan(pegawai_id=peg.id, golongan_id=ids["III/b"], tmt_golongan=dt.date(2020, 4, 1)))
+    db.session.commit()
+    sheets = {
+        "orang_tua": [{"nip": peg.nip, "hubungan": "ibu", "nama": "SUMARNI"}],
+        "riwayat_golongan": [{"nip": peg.nip, "golongan": "III/b", "tmt_golongan": "2020-04-01", "nomor_sk": "9/2020"}],
+    }
+    report = run(write_book(tmp_path / "unrelated.xlsx", sheets))
+
+    assert report.errors == [] and (report.created, report.updated) == (1, 1)
+    assert count(OrangTua, peg) == 1

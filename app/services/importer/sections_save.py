@@ -165,8 +165,14 @@ def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None
     for row, match in plan:
         if id(row) in group.errors:
             continue  # a cell that could not be read would only give misleading reasons
-        for finding in record_rules.check_row(row.section.name, _merged_values(row, match), utama, refs, today):
-            _report(group, row, finding)
+        section = row.section.name
+        known = set()
+        if match is not None:  # what the stored row already breaks is not this file's doing
+            stored_values = workflow.row_values(section, match)
+            known = {_signature(e) for e in record_rules.check_row(section, stored_values, utama, refs, today)}
+        for finding in record_rules.check_row(section, _merged_values(row, match), utama, refs, today):
+            if _signature(finding) not in known:
+                _report(group, row, finding)
     if group.errors:
         return  # the record as a whole is judged only once every row is good
     before = record_rules.Record(utama, {s: [workflow.row_values(s, r) for r in rows] for s, rows in stored.items()})
@@ -196,8 +202,10 @@ def _first_row(plan, section) -> SectionRow:
 
 
 def _report(group: _Group, row: SectionRow, finding) -> None:
-    by_attribute = {c.attribute: c.name for c in row.section.columns}
-    column = by_attribute.get(finding.field, finding.field if finding.field in row.section.column_names else "")
+    column = ""  # a finding about another section (data utama) names no column of this sheet
+    if finding.section in (None, row.section.name):
+        by_attribute = {c.attribute: c.name for c in row.section.columns}
+        column = by_attribute.get(finding.field, finding.field if finding.field in row.section.column_names else "")
     error = row.error(column, finding.message)
     if getattr(finding, "severity", record_rules.ERROR) == record_rules.ERROR:
         group.fail(row, error)
