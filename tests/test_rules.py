@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app import create_app
 from app.services.rules import (
+    PROVINCE_CODES,
     RuleError,
     add_years,
     check_dates,
@@ -501,8 +502,16 @@ def test_make_nip_round_trips_through_check_nip(born, tmt, gender, sequence):
     assert check_nip(nip, born, gender, tmt) == []
 
 
+valid_regions = st.builds(
+    lambda province, regency, district: f"{province}{regency:02d}{district:02d}",
+    st.sampled_from(sorted(PROVINCE_CODES)),
+    st.integers(1, 99),
+    st.integers(1, 99),
+)
+
+
 @given(
-    region=st.text(ascii_digits, min_size=6, max_size=6),
+    region=valid_regions,
     born=st.dates(),
     gender=genders,
     sequence=st.integers(1, 9999),
@@ -511,6 +520,18 @@ def test_make_nik_round_trips_through_check_nik(region, born, gender, sequence):
     nik = make_nik(region, born, gender, sequence)
     assert len(nik) == 16
     assert check_nik(nik, born, gender) == []
+
+
+@given(
+    region=st.text(ascii_digits, min_size=6, max_size=6).filter(
+        lambda r: r[:2] not in PROVINCE_CODES or r[2:4] == "00" or r[4:6] == "00"
+    ),
+    born=st.dates(),
+    gender=genders,
+)
+def test_a_nik_outside_every_known_region_is_refused(region, born, gender):
+    codes = [e.code for e in check_nik(make_nik(region, born, gender, 1), born, gender)]
+    assert codes == ["nik.region"]
 
 
 @given(text=st.text(), born=st.none() | st.dates(), gender=st.none() | st.text(max_size=2), tmt=st.none() | st.dates())
@@ -577,7 +598,12 @@ def test_a_nip_is_accepted_exactly_when_every_part_of_its_layout_is_possible(nip
 def test_a_nik_is_accepted_exactly_when_its_date_and_sequence_are_possible(nik):
     day = int(nik[6:8])
     real_day = day - 40 if day > 40 else day
-    possible = _real_date(2000 + int(nik[10:12]), int(nik[8:10]), real_day) is not None and nik[12:] != "0000"
+    possible = (
+        _real_date(2000 + int(nik[10:12]), int(nik[8:10]), real_day) is not None
+        and nik[12:] != "0000"
+        and nik[:2] in PROVINCE_CODES
+        and "00" not in (nik[2:4], nik[4:6])
+    )
     assert (check_nik(nik) == []) == possible
 
 
@@ -634,4 +660,7 @@ def test_check_dates_names_exactly_the_fields_that_break_a_rule(born, tmt_cpns, 
     assert ("tanggal_lahir" in fields) == (born > TODAY)
     cpns_wrong = tmt_cpns is not None and (tmt_cpns > TODAY + dt.timedelta(days=366) or tmt_cpns < add_years(born, 18))
     assert ("tmt_cpns" in fields) == cpns_wrong
-    assert ("tmt_pns" in fields) == (tmt_pns is not None and tmt_cpns is not None and tmt_pns < tmt_cpns)
+    pns_wrong = tmt_pns is not None and (
+        tmt_pns > TODAY + dt.timedelta(days=366) or (tmt_cpns is not None and tmt_pns < tmt_cpns)
+    )
+    assert ("tmt_pns" in fields) == pns_wrong

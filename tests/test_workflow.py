@@ -345,8 +345,8 @@ def test_kirim_is_refused_with_every_failed_rule(world):
         workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, KIRIM)
     problems = {(p.section, p.field, p.code) for p in refused.value.problems}
     assert ("data_utama", "nip", "rule") in problems  # digits 1-8 do not match the date of birth
-    assert ("riwayat_golongan", None, "rule") in problems
-    assert ("riwayat_jabatan", None, "rule") in problems
+    assert ("riwayat_golongan", "golongan", "rule") in problems
+    assert ("riwayat_jabatan", "tmt_jabatan", "rule") in problems
     assert ("anak", "nama", "required") in problems
     texts = " | ".join(str(p) for p in refused.value.problems)
     assert "II/d" in texts and "Kepala Seksi" in texts  # the rows at fault are named

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ...models import Golongan, Pegawai
+from ...models import Pegawai
 from ...models.submission import Usulan, UsulanItem
 from .. import rules
 from .catalogue import (
@@ -244,27 +244,40 @@ def kirim_problems(session, usulan: Usulan) -> list[Problem]:
             )
             if missing:
                 problems.append(Problem(item.section, column.key, _l("is required."), "required"))
-    utama = proposed_state(session, usulan, DATA_UTAMA)
-    problems += [Problem(DATA_UTAMA, e.field, e.message) for e in rules.check_pegawai(utama)]
     problems += [
-        Problem("riwayat_golongan", None, e.message)
-        for e in rules.check_golongan_history(_golongan_rows(session, usulan))
-    ]
-    jabatan = proposed_state(session, usulan, "riwayat_jabatan")
-    problems += [
-        Problem("riwayat_jabatan", None, e.message)
-        for e in rules.check_jabatan_history([(r["tmt_jabatan"], r["tmt_selesai"], r["nama_jabatan"]) for r in jabatan])
+        Problem(f.section or DATA_UTAMA, f.field, f.message) for f in rules.blocking(proposed_findings(session, usulan))
     ]
     return problems
 
 
-def _golongan_rows(session, usulan):
-    rows = proposed_state(session, usulan, "riwayat_golongan")
-    ids = {r["golongan_id"] for r in rows if r["golongan_id"] is not None}
-    found = session.scalars(select(Golongan).where(Golongan.id.in_(ids))) if ids else []
-    golongan = {g.id: g for g in found}
-    result = []
-    for r in rows:
-        g = golongan.get(r["golongan_id"])
-        result.append((g.tingkat if g else None, r["tmt_golongan"], g.kode if g else None))
-    return result
+def proposed_record(session, usulan: Usulan) -> rules.Record:
+    """The record as it would stand with the draft applied, in the rules' shape."""
+    return rules.Record(
+        utama=proposed_state(session, usulan, DATA_UTAMA),
+        rows={section: proposed_state(session, usulan, section) for section in SECTIONS if section != DATA_UTAMA},
+    )
+
+
+def proposed_findings(session, usulan: Usulan, refs=None) -> list:
+    """Every rule's finding (errors and warnings) on the record the draft would make, plus a
+    proposed NIK another living person already holds. Kirim refuses the errors; the
+    verifier sees the warnings next to the rows they concern."""
+    refs = refs or rules.load_references(session)
+    findings = rules.check_record(proposed_record(session, usulan), refs)
+    for item in usulan.items:
+        if item.operation == UsulanItem.OP_REMOVE or item.section not in ("data_utama", "pasangan", "anak"):
+            continue
+        values = proposed_values(item)
+        if "nik" not in values:
+            continue
+        own_id = usulan.pegawai_id if item.section == DATA_UTAMA else item.target_id
+        row = {"nik": values["nik"], "nama": values.get("nama") or _current_name(session, usulan, item)}
+        findings += rules.check_nik_unique(session, item.section, row, exclude_id=own_id)
+    return findings
+
+
+def _current_name(session, usulan, item):
+    row = _official_row(session, usulan, item.section, item.target_id) if item.target_id else None
+    if item.section == DATA_UTAMA:
+        row = session.get(Pegawai, usulan.pegawai_id)
+    return getattr(row, "nama", None)

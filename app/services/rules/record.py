@@ -1,0 +1,170 @@
+"""The whole record: one row checked against its PNS, every row against each other, and the
+few questions only the database can answer (reference tables, a NIK used by someone else).
+
+Every entry path asks the same two questions: `check_row` (one row as it is being typed or
+imported) and `check_record` (the record as it would stand: at Kirim, on apply, on import,
+in the data-quality report).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ...models import (
+    PEGAWAI_CHILD_MODELS,
+    Anak,
+    Golongan,
+    JenisJabatan,
+    Pasangan,
+    Pegawai,
+)
+from ...models.family import STATUS_HIDUP
+from .core import RuleError
+from .dates import check_career_start, check_row_dates
+from .family import check_family_niks, check_family_row
+from .history import check_golongan_history, check_golongan_utama, check_jabatan_history
+from .identity import nik_duplicate
+from .pegawai import check_fields, check_pegawai
+from .pensiun import check_pensiun
+
+DATA_UTAMA = "data_utama"
+_ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+_CHILD_MODELS = {model.__tablename__: model for model in PEGAWAI_CHILD_MODELS}
+
+
+@dataclass
+class References:
+    """The reference values the rules need, loaded once per request or import batch."""
+
+    golongan: dict = field(default_factory=dict)  # id -> (tingkat, kode)
+    jenis_jabatan: dict = field(default_factory=dict)  # id -> nama
+
+
+@dataclass
+class Record:
+    """One PNS's record as plain values: the main data and each section's rows."""
+
+    utama: dict
+    rows: dict = field(default_factory=dict)  # section -> [row dict]
+
+
+def load_references(session) -> References:
+    """The golongan ranks and jenis jabatan names (a few dozen rows)."""
+    golongan = {g.id: (g.tingkat, g.kode) for g in session.scalars(select(Golongan))}
+    jenis = dict(session.execute(select(JenisJabatan.id, JenisJabatan.nama)).all())
+    return References(golongan=golongan, jenis_jabatan=jenis)
+
+
+def row_values(item) -> dict:
+    """A model row as a dict of its column values (the shape every rule reads)."""
+    return {c.key: getattr(item, c.key) for c in item.__table__.columns if c.key not in _ROW_KEYS}
+
+
+def record_of(session, pegawai: Pegawai) -> Record:
+    """The official record of `pegawai` as stored."""
+    rows = {}
+    for section, model in _CHILD_MODELS.items():
+        found = session.scalars(select(model).where(model.pegawai_id == pegawai.id).order_by(model.id))
+        rows[section] = [row_values(r) for r in found]
+    return Record(utama=row_values(pegawai), rows=rows)
+
+
+def check_row(section: str, row: dict, utama: dict, refs: References | None = None, today=None) -> list:
+    """One row's own rules and its rules against the PNS's main data: what a form can say
+    next to a field the moment the row is saved."""
+    today = today or dt.date.today()
+    if section == DATA_UTAMA:
+        return [e.at(DATA_UTAMA) for e in check_pegawai(row, today=today)]
+    errors = check_row_dates(section, row, today=today)
+    errors += check_career_start(section, row, utama)
+    errors += check_family_row(section, row, utama)
+    errors += check_fields({name: row[name] for name in ("gelar_depan", "gelar_belakang") if name in row})
+    return [e.at(section) for e in errors]
+
+
+def _golongan_tuples(rows, refs: References):
+    result = []
+    for r in rows:
+        tingkat, kode = refs.golongan.get(r.get("golongan_id"), (None, None))
+        result.append((tingkat, r.get("tmt_golongan"), kode))
+    return result
+
+
+def _latest_eselon(rows):
+    dated = [r for r in rows if r.get("tmt_jabatan")]
+    return max(dated, key=lambda r: r["tmt_jabatan"]).get("eselon") if dated else None
+
+
+def check_record(record: Record, refs: References | None = None, today=None) -> list[RuleError]:
+    """Every rule over the whole record: the main data, each row, and the rules across rows
+    (golongan rising, jabatan periods, the main data's golongan, NIKs within the family,
+    retirement). Errors and warnings, each placed in its section (and row index)."""
+    refs = refs or References()
+    today = today or dt.date.today()
+    utama = record.utama
+    findings = check_row(DATA_UTAMA, utama, utama, refs, today)
+    for section, rows in record.rows.items():
+        for index, row in enumerate(rows):
+            findings += [e.at(section, index) for e in check_row(section, row, utama, refs, today)]
+    golongan = record.rows.get("riwayat_golongan", [])
+    findings += [
+        e.at("riwayat_golongan")
+        for e in check_golongan_history(_golongan_tuples(golongan, refs), ranks=[t for t, _ in refs.golongan.values()])
+    ]
+    findings += [e.at(DATA_UTAMA) for e in check_golongan_utama(utama, golongan)]
+    jabatan = record.rows.get("riwayat_jabatan", [])
+    findings += [
+        e.at("riwayat_jabatan")
+        for e in check_jabatan_history(
+            [(r.get("tmt_jabatan"), r.get("tmt_selesai"), r.get("nama_jabatan")) for r in jabatan]
+        )
+    ]
+    findings += check_family_niks(record.rows)
+    jenis = refs.jenis_jabatan.get(utama.get("jenis_jabatan_id"))
+    findings += [e.at(DATA_UTAMA) for e in check_pensiun(utama, jenis, _latest_eselon(jabatan), today=today)]
+    return findings
+
+
+def _same_person(name_a, name_b) -> bool:
+    def norm(name):
+        return " ".join((name or "").casefold().split())
+
+    return norm(name_a) == norm(name_b)
+
+
+def nik_owner(session, nik: str, nama: str | None = None, exclude=None) -> str | None:
+    """Who else, among living people in the record (PNS, living spouses and children), holds
+    `nik`: a short description, or None. The same NIK under the same name is the same person
+    (a child listed by both parents, a spouse who is a PNS himself) and is not a clash.
+    `exclude` is (section, row id) of the row being written."""
+    if not nik:
+        return None
+    exclude_section, exclude_id = exclude or (None, None)
+    holders = [
+        (DATA_UTAMA, Pegawai, select(Pegawai.id, Pegawai.nama).where(Pegawai.nik == nik)),
+        (
+            "pasangan",
+            Pasangan,
+            select(Pasangan.id, Pasangan.nama).where(Pasangan.nik == nik, Pasangan.status_hidup == STATUS_HIDUP),
+        ),
+        ("anak", Anak, select(Anak.id, Anak.nama).where(Anak.nik == nik, Anak.status_hidup == STATUS_HIDUP)),
+    ]
+    for section, _model, query in holders:
+        for row_id, holder_name in session.execute(query.limit(5)):
+            if (section, row_id) == (exclude_section, exclude_id):
+                continue
+            if nama is not None and _same_person(nama, holder_name):
+                continue
+            return section
+    return None
+
+
+def check_nik_unique(session, section: str, row: dict, exclude_id=None) -> list[RuleError]:
+    """`nik.duplicate` when another living person already holds the row's NIK."""
+    nik = row.get("nik")
+    if not nik:
+        return []
+    if nik_owner(session, nik, row.get("nama"), exclude=(section, exclude_id)) is None:
+        return []
+    return [nik_duplicate("nik", section=section)]
