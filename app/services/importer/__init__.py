@@ -11,8 +11,10 @@ The contract, for operators and for the code, is split over the rooms of this pa
 - `pegawai_save`: the batch upsert by NIP (instansi/unit resolution, RecordChange history);
 - `sections`: the history/family sheets, their columns and natural keys, the parse of a row;
 - `sections_save`: the rules per row and per record, all or nothing per PNS, the upsert;
-- `workbook`: reading a workbook of sections (or one section's CSV) and importing it;
-- `rules_shim`: the record rules the coming `services.rules` package will provide.
+- `workbook`: reading a workbook of sections (or one section's CSV) and importing it.
+
+Every row is judged by `services.rules` (data utama: `check_pegawai`; history and family:
+`check_row` and `check_record`), the rules every other entry path applies.
 """
 
 from .files import ImportFile, ImportFileError

@@ -22,8 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...models import Pegawai, RecordChange
-from .. import record_history, workflow
-from . import rules_shim as record_rules
+from .. import record_history, rules, workflow
 from .cells import name_key
 from .report import ImportReport, RowError
 from .sections import SectionRow
@@ -46,7 +45,7 @@ class _Group:
 
 def import_section_rows(session, groups: dict, report: ImportReport, *, instansi_id=None, today=None) -> None:
     """Check and save `groups` ({nip: [(SectionRow, parse errors)]}) into `report`; commits."""
-    refs = record_rules.load_references(session)
+    refs = rules.load_references(session)
     nips = list(groups)
     for start in range(0, len(nips), BATCH_PEGAWAI):
         batch = []
@@ -149,7 +148,7 @@ def _merged_values(row: SectionRow, match) -> dict:
     """The row as it would be stored: the stored row (or the column defaults) and the file's cells."""
     name = row.section.name
     if match is not None:
-        base = workflow.row_values(name, match)
+        base = rules.row_values(match)
     else:
         base = {}
         for attribute in workflow.section_fields(name):
@@ -161,22 +160,22 @@ def _merged_values(row: SectionRow, match) -> dict:
 def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None:
     """Row rules on every readable row, then (all rows good) the record rules on the merged
     record, keeping only the findings the stored record did not have."""
-    utama = workflow.row_values(workflow.DATA_UTAMA, person)
+    utama = rules.row_values(person)
     for row, match in plan:
         if id(row) in group.errors:
             continue  # a cell that could not be read would only give misleading reasons
         section = row.section.name
         known = set()
         if match is not None:  # what the stored row already breaks is not this file's doing
-            stored_values = workflow.row_values(section, match)
-            known = {_signature(e) for e in record_rules.check_row(section, stored_values, utama, refs, today)}
-        for finding in record_rules.check_row(section, _merged_values(row, match), utama, refs, today):
+            stored_values = rules.row_values(match)
+            known = {_signature(e) for e in rules.check_row(section, stored_values, utama, refs, today)}
+        for finding in rules.check_row(section, _merged_values(row, match), utama, refs, today):
             if _signature(finding) not in known:
                 _report(group, row, finding)
     if group.errors:
         return  # the record as a whole is judged only once every row is good
-    before = record_rules.Record(utama, {s: [workflow.row_values(s, r) for r in rows] for s, rows in stored.items()})
-    after = record_rules.Record(utama, {s: list(rows) for s, rows in before.rows.items()})
+    before = rules.Record(utama, {s: [rules.row_values(r) for r in rows] for s, rows in stored.items()})
+    after = rules.Record(utama, {s: list(rows) for s, rows in before.rows.items()})
     at_index = {}  # (section, index in the merged record) -> SectionRow
     for row, match in plan:
         rows = after.rows.setdefault(row.section.name, [])
@@ -185,8 +184,8 @@ def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None
             rows.append(None)
         rows[index] = _merged_values(row, match)
         at_index[(row.section.name, index)] = row
-    known = {_signature(e) for e in record_rules.check_record(before, refs, today)}
-    for finding in record_rules.check_record(after, refs, today):
+    known = {_signature(e) for e in rules.check_record(before, refs, today)}
+    for finding in rules.check_record(after, refs, today):
         if _signature(finding) in known:
             continue  # the stored record already says so: not this file's doing
         row = at_index.get((finding.section, finding.row)) or _first_row(plan, finding.section)
@@ -207,7 +206,7 @@ def _report(group: _Group, row: SectionRow, finding) -> None:
         by_attribute = {c.attribute: c.name for c in row.section.columns}
         column = by_attribute.get(finding.field, finding.field if finding.field in row.section.column_names else "")
     error = row.error(column, finding.message)
-    if getattr(finding, "severity", record_rules.ERROR) == record_rules.ERROR:
+    if finding.severity == rules.ERROR:
         group.fail(row, error)
     elif error not in group.warnings:
         group.warnings.append(error)
