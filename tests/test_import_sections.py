@@ -392,3 +392,14 @@ def test_a_problem_the_stored_record_already_has_does_not_block_the_file(app, tm
 
     assert report.errors == [] and (report.created, report.updated) == (1, 1)
     assert count(OrangTua, peg) == 1
+
+
+def test_a_section_named_for_a_workbook_imports_only_that_sheet(app, tmp_path):
+    peg = make_pns()
+    path = write_book(tmp_path / "riwayat.xlsx", all_sections(peg.nip))
+    book = read_workbook(path, section="orang_tua")
+    assert [spec.name for spec, _, _ in book.sections] == ["orang_tua"] and book.ignored_sheets == []
+    report = run(book)
+    assert report.created == 2 and count(OrangTua, peg) == 2 and count(Anak) == count(RiwayatGolongan) == 0
+    with force_locale("en"), pytest.raises(ImportFileError, match="Unknown section riwayat_skp"):
+        read_workbook(path, section="riwayat_skp")

@@ -79,8 +79,8 @@ def read_workbook(path, *, section=None) -> Workbook:
     for name in names:
         key = name.strip().lower()
         if section is not None and key != section:
-            book.ignored_sheets.append(name)
-        elif name == utama and section is None:
+            continue  # not asked for: neither imported nor listed as ignored
+        if name == utama and section is None:
             book.data_utama = (name, read_table(path, COLUMNS, sheet=name))
         elif key in SECTIONS:
             spec = SECTIONS[key]
