@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
@@ -25,6 +26,7 @@ from app.models import (
     RiwayatPendidikan,
     TingkatPendidikan,
 )
+from app.services.importer import sections_save
 from app.services.importer import COLUMNS, ImportFileError, import_pegawai, import_workbook, read_rows, read_workbook
 from app.services.rules import make_nik
 from scripts import import_riwayat_example as example
@@ -403,3 +405,25 @@ def test_a_section_named_for_a_workbook_imports_only_that_sheet(app, tmp_path):
     assert report.created == 2 and count(OrangTua, peg) == 2 and count(Anak) == count(RiwayatGolongan) == 0
     with force_locale("en"), pytest.raises(ImportFileError, match="Unknown section riwayat_skp"):
         read_workbook(path, section="riwayat_skp")
+
+
+def test_a_pns_the_database_refuses_loses_only_his_rows(app, tmp_path, monkeypatch):
+    unit = UnitKerjaFactory()
+    refused, fine = make_pns(unit), make_pns(unit)
+    real_write = sections_save._write
+
+    def write_refusing(session, person, plan, result):
+        if person.id == refused.id:
+            raise IntegrityError("INSERT INTO orang_tua", {}, Exception("disk full"))
+        return real_write(session, person, plan, result)
+
+    monkeypatch.setattr(sections_save, "_write", write_refusing)
+    sheets = {
+        "orang_tua": [
+            {"nip": refused.nip, "hubungan": "ayah", "nama": "SUPARMAN"},
+            {"nip": fine.nip, "hubungan": "ayah", "nama": "SUTRISNO"},
+        ]
+    }
+    report = run(write_book(tmp_path / "two.xlsx", sheets))
+    assert count(OrangTua, fine) == 1 and count(OrangTua, refused) == 0
+    assert where(report) == {("orang_tua", 2, "")} and "disk full" in en(report.errors[0].reason)

@@ -60,12 +60,15 @@ def import_section_rows(session, groups: dict, report: ImportReport, *, instansi
 
 
 def _save(session, batch: list, report, refs, instansi_id, today) -> None:
+    """Write `batch` in one transaction; if the database refuses it, retry PNS by PNS."""
     try:
         result = ImportReport()
         _apply(session, batch, result, refs, instansi_id, today)
         session.commit()
-    except SQLAlchemyError as exc:
+    except Exception as exc:
         session.rollback()
+        if not isinstance(exc, SQLAlchemyError):
+            raise
         if len(batch) > 1:
             for group in batch:
                 _save(session, [group], report, refs, instansi_id, today)
