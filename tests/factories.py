@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Anak,
+    Dokumen,
     Golongan,
     Instansi,
     Kanreg,
@@ -19,6 +20,7 @@ from app.models import (
     RiwayatJabatan,
     UnitKerja,
 )
+from app.models import codes
 from app.services.rules import add_years, make_nik, make_nip
 
 fake = Faker("id_ID")
@@ -65,7 +67,7 @@ class PegawaiFactory(Base):
         model = Pegawai
 
     nama = factory.LazyFunction(lambda: fake.name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
     tanggal_lahir = factory.LazyFunction(_birth_date)
     tempat_lahir = factory.LazyFunction(fake.city_name)
     tmt_cpns = factory.LazyAttribute(lambda o: add_years(o.tanggal_lahir, 23).replace(day=1))
@@ -123,5 +125,19 @@ class AnakFactory(Base):
 
     pegawai = factory.SubFactory(PegawaiFactory)
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
     tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
+
+
+class DokumenFactory(Base):
+    """A supporting document's row (a 4-byte PDF by default); the file itself is not written:
+    a test that downloads it writes documents.path_for(stored_name)."""
+
+    class Meta:
+        model = Dokumen
+
+    stored_name = factory.Sequence(lambda n: f"{n:032x}")
+    original_name = "dokumen.pdf"
+    content_type = "application/pdf"
+    size_bytes = 4
+    sha256 = "0" * 64
