@@ -473,3 +473,14 @@ def test_the_sample_file_for_operators_imports_cleanly_and_only_once(app, runner
     assert snapshot() == before
     cpns = pegawai_by_nip()["199611022024061003"]
     assert cpns.status == Pegawai.STATUS_CPNS and cpns.pendidikan_terakhir.nama == "SLTA"
+
+
+def test_gender_and_status_cells_take_labels_and_common_words(app, tmp_path):
+    rows = [person(1, jenis_kelamin="Laki-laki", status="Calon PNS"), person(2, gender="P", jenis_kelamin="perempuan")]
+    report = run(write_csv(tmp_path / "labels.csv", rows))
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    stored = pegawai_by_nip()
+    assert (stored[rows[0]["nip"]].jenis_kelamin, stored[rows[0]["nip"]].status) == ("L", Pegawai.STATUS_CPNS)
+    assert stored[rows[1]["nip"]].jenis_kelamin == "P"
+    bad = run(write_csv(tmp_path / "bad.csv", [person(3, jenis_kelamin="X", status="honorer")]))
+    assert errors_of(bad) == {(2, "jenis_kelamin"), (2, "status")}

@@ -167,7 +167,7 @@ def test_rule_and_cell_errors_name_sheet_row_and_column(app, tmp_path):
         "riwayat_jabatan": [
             {"nip": peg.nip, "nama_jabatan": "Staf", "tmt_jabatan": "01-03-2011", "jenis_jabatan": "Pelaksana"},
         ],
-        "anak": [{"nip": peg.nip, "nama": "BUDI", "tanggal_lahir": "2099-01-01", "status_anak": "adopsi"}],
+        "anak": [{"nip": peg.nip, "nama": "BUDI", "tanggal_lahir": "2099-01-01", "status_anak": "cucu"}],
     }
     report = run(write_book(tmp_path / "bad.xlsx", sheets))
 
@@ -281,7 +281,7 @@ def test_a_changed_cell_updates_the_matched_row_and_an_empty_one_keeps_it(app, t
 
     assert (report.created, report.updated) == (0, 1)
     row = db.session.scalars(select(RiwayatGolongan)).one()
-    assert (row.nomor_sk, row.jenis_kp) == ("813/002/2010", "Reguler")
+    assert (row.nomor_sk, row.jenis_kp) == ("813/002/2010", "reguler")  # the code of "Reguler"
     change = db.session.scalars(
         select(RecordChange).where(RecordChange.field == "nomor_sk").order_by(RecordChange.id.desc())
     ).first()
@@ -427,3 +427,22 @@ def test_a_pns_the_database_refuses_loses_only_his_rows(app, tmp_path, monkeypat
     report = run(write_book(tmp_path / "two.xlsx", sheets))
     assert count(OrangTua, fine) == 1 and count(OrangTua, refused) == 0
     assert where(report) == {("orang_tua", 2, "")} and "disk full" in en(report.errors[0].reason)
+
+
+def test_coded_cells_take_labels_and_common_words_and_store_the_code(app, tmp_path):
+    peg = make_pns()
+    sheets = {
+        "anak": [{"nip": peg.nip, "nama": "AHMAD", "jenis_kelamin": "Laki-laki", "status_anak": "Anak Angkat"}],
+        "orang_tua": [{"nip": peg.nip, "hubungan": "Bapak", "nama": "SUPARMAN", "status_hidup": "Almarhum"}],
+        "riwayat_jabatan": [
+            {"nip": peg.nip, "nama_jabatan": "Kepala Seksi", "tmt_jabatan": "2016-03-01", "eselon": "IV a"}
+        ],
+    }
+    report = run(write_book(tmp_path / "labels.xlsx", sheets))
+
+    assert report.errors == [] and report.created == 3
+    child = db.session.scalars(select(Anak)).one()
+    parent = db.session.scalars(select(OrangTua)).one()
+    assert (child.jenis_kelamin, child.status_anak) == ("L", "angkat")
+    assert (parent.hubungan, parent.status_hidup) == ("ayah", "meninggal")
+    assert db.session.scalar(select(RiwayatJabatan.eselon)) == "IV.a"

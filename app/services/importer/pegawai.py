@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import Instansi, Pegawai, UnitKerja
+from ...models import Instansi, Pegawai, UnitKerja, codes
 from .. import rules
 from .cells import CellError, date_cell, echo, name_key, text_cell
 from .files import ImportFile, read_table
@@ -142,12 +142,14 @@ def parse_row(number: int, raw: dict, refs: ReferenceLookup) -> tuple[ParsedRow,
             fail(column, _l("is required."))
 
     values = {c: cells[c] for c in TEXT_COLUMNS + DATE_COLUMNS}
-    values["jenis_kelamin"] = cells["jenis_kelamin"].upper() if cells["jenis_kelamin"] else None
+    # Coded cells take a code, a label or a common word ("Laki-laki", "pensiunan"): models.codes.
+    gender = cells["jenis_kelamin"]
+    values["jenis_kelamin"] = (codes.to_code(codes.JENIS_KELAMIN, gender) or gender.upper()) if gender else None
     if cells["email"] and not _EMAIL.fullmatch(cells["email"]):
         fail("email", _l("is not a valid email address."))
     values["status"] = None
     if cells["status"]:
-        values["status"] = cells["status"].upper()
+        values["status"] = codes.to_code(codes.STATUS_PEGAWAI, cells["status"])
         if values["status"] not in Pegawai.STATUSES:
             fail("status", _l("must be one of %(choices)s.", choices=", ".join(Pegawai.STATUSES)))
 

@@ -9,9 +9,10 @@
   column, NIK/NIP as text, dates as date cells or YYYY-MM-DD. Numbers, yes/no cells as the
   record forms take them.
 - References by code or name: golongan "III/a", tingkat pendidikan by name ("S-1", "SMA")
-  or SIASN code ("40"), jenis jabatan and jenis diklat by name. Coded values as the record
-  stores them: jenis_kelamin L/P, status_hidup hidup/meninggal, status_anak
-  kandung/tiri/angkat, hubungan ayah/ibu (any case).
+  or SIASN code ("40"), jenis jabatan and jenis diklat by name. A coded column
+  (`models.codes`: jenis_kelamin, status_hidup, status_anak, hubungan, jenis_kp, eselon)
+  takes its code, its label or a word people use for it ("L", "Laki-laki", "almarhum"),
+  any case, and stores the code.
 - An existing row is found by the section's natural key (`Section.key`); an empty cell of
   a matched row keeps the stored value.
 """
@@ -20,15 +21,23 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import Anak, OrangTua, Pasangan, RiwayatDiklat, RiwayatGolongan, RiwayatJabatan, RiwayatPendidikan
-from ...models.family import STATUS_HIDUP, STATUS_MENINGGAL
+from ...models import (
+    Anak,
+    OrangTua,
+    Pasangan,
+    RiwayatDiklat,
+    RiwayatGolongan,
+    RiwayatJabatan,
+    RiwayatPendidikan,
+    codes,
+)
 from .. import workflow
 from .cells import CellError, date_cell, echo, name_key, text_cell
 from .references import ReferenceLookup
 from .report import RowError
 
-# Cell kinds: how a cell becomes a model value.
-TEXT, IDENTIFIER, DATE, VALUE, CHOICE, GENDER = "text", "identifier", "date", "value", "choice", "gender"
+# Cell kinds: how a cell becomes a model value (a coded text column is read by its enum).
+TEXT, IDENTIFIER, DATE, VALUE = "text", "identifier", "date", "value"
 GOLONGAN, PENDIDIKAN, JENIS_JABATAN, JENIS_DIKLAT = "golongan", "pendidikan", "jenis_jabatan", "jenis_diklat"
 
 
@@ -40,7 +49,6 @@ class Column:
     attribute: str
     kind: str = TEXT
     required: bool = False
-    choices: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -61,11 +69,10 @@ class Section:
         return ("nip", *(c.name for c in self.columns if c.required))
 
 
-def _col(name, kind=TEXT, *, attribute=None, required=False, choices=()):
-    return Column(name, attribute or name, kind, required, choices)
+def _col(name, kind=TEXT, *, attribute=None, required=False):
+    return Column(name, attribute or name, kind, required)
 
 
-_HIDUP = (STATUS_HIDUP, STATUS_MENINGGAL)
 SECTIONS = {
     s.name: s
     for s in (
@@ -141,7 +148,7 @@ SECTIONS = {
                 _col("nik", IDENTIFIER),
                 _col("tempat_lahir"),
                 _col("tanggal_lahir", DATE),
-                _col("status_hidup", CHOICE, choices=_HIDUP),
+                _col("status_hidup"),
                 _col("tanggal_menikah", DATE),
                 _col("akta_menikah"),
                 _col("tanggal_cerai", DATE),
@@ -161,9 +168,9 @@ SECTIONS = {
                 _col("nik", IDENTIFIER),
                 _col("tempat_lahir"),
                 _col("tanggal_lahir", DATE),
-                _col("jenis_kelamin", GENDER),
-                _col("status_anak", CHOICE, choices=(Anak.STATUS_KANDUNG, Anak.STATUS_TIRI, Anak.STATUS_ANGKAT)),
-                _col("status_hidup", CHOICE, choices=_HIDUP),
+                _col("jenis_kelamin"),
+                _col("status_anak"),
+                _col("status_hidup"),
                 _col("tingkat_pendidikan", PENDIDIKAN, attribute="tingkat_pendidikan_id"),
                 _col("nama_sekolah"),
             ),
@@ -173,11 +180,11 @@ SECTIONS = {
             "orang_tua",
             OrangTua,
             (
-                _col("hubungan", CHOICE, required=True, choices=(OrangTua.HUBUNGAN_AYAH, OrangTua.HUBUNGAN_IBU)),
+                _col("hubungan", required=True),
                 _col("nama", required=True),
                 _col("tempat_lahir"),
                 _col("tanggal_lahir", DATE),
-                _col("status_hidup", CHOICE, choices=_HIDUP),
+                _col("status_hidup"),
                 _col("pekerjaan"),
             ),
             ("hubungan",),
@@ -239,18 +246,19 @@ def _cell(section: Section, column: Column, cell, refs: ReferenceLookup):
             return workflow.coerce(model_column, cell)
         except workflow.InvalidValue as exc:
             raise CellError(exc.message) from None
-    length = getattr(model_column.type, "length", None) if column.kind in (TEXT, IDENTIFIER) else None
+    enum = codes.enum_of(section.name, column.attribute)
+    # A coded cell may hold a label longer than the code its column stores.
+    length = getattr(model_column.type, "length", None) if column.kind in (TEXT, IDENTIFIER) and not enum else None
     text = text_cell(cell, max_length=length, identifier=column.kind == IDENTIFIER)
-    if text is None or column.kind in (TEXT, IDENTIFIER):
+    if text is None or column.kind == IDENTIFIER:
         return text
-    if column.kind == GENDER:
-        if text.upper() not in ("L", "P"):
-            raise CellError(_l("must be L (male) or P (female)."))
-        return text.upper()
-    if column.kind == CHOICE:
-        if text.casefold() not in column.choices:
-            raise CellError(_l("must be one of %(choices)s.", choices=", ".join(column.choices)))
-        return text.casefold()
+    if enum is not None:
+        code = codes.to_code(enum, text)
+        if code is None:
+            raise CellError(_l("must be one of %(choices)s.", choices=", ".join(codes.ENUMS[enum])))
+        return code
+    if column.kind == TEXT:
+        return text
     return _reference(column.kind, text, refs)
 
 
