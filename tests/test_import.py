@@ -234,7 +234,7 @@ def test_bad_rows_are_reported_by_row_and_field_and_good_rows_still_imported(app
         ({"jenis_kelamin": "X"}, "jenis_kelamin"),
         ({"agama": "Jedi"}, "agama"),
         ({"pendidikan_terakhir": "S-9"}, "pendidikan_terakhir"),
-        ({"status": "AKTIF"}, "status"),
+        ({"status": "HONORER"}, "status"),  # "AKTIF" now reads as PNS (models.codes synonyms)
         ({"email": "bukan-email"}, "email"),
         ({"nip_lama": "12345"}, "nip_lama"),
         ({"tmt_pns": "2009-01-01"}, "tmt_pns"),
