@@ -59,7 +59,9 @@ class UnitKerjaFactory(Base):
 
 
 def _birth_date():
-    return fake.date_between(dt.date(1960, 1, 1), dt.date(1995, 12, 31))
+    # Old enough in 2010 to be the parent of any child a test adds (the family rules refuse a
+    # parent under 15), young enough to be active.
+    return fake.date_between(dt.date(1966, 1, 1), dt.date(1985, 12, 31))
 
 
 class PegawaiFactory(Base):
@@ -126,7 +128,10 @@ class AnakFactory(Base):
     pegawai = factory.SubFactory(PegawaiFactory)
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
     jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
-    tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
+    # Born when the parent was 22 to 35 (the family rules judge the parent's age at the birth).
+    tanggal_lahir = factory.LazyAttribute(
+        lambda o: min(add_years(o.pegawai.tanggal_lahir, fake.random_int(22, 35)), dt.date(2020, 12, 31))
+    )
 
 
 class DokumenFactory(Base):

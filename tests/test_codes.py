@@ -18,9 +18,8 @@ from app.services import workflow
 from app.services.rules import CODE_UNKNOWN, check_codes
 from app.views.employee import CHILD_VIEWS
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .factories import AnakFactory
-from .test_access import login  # noqa: F401 - fixture: one fresh app context per request
 
 pytestmark = pytest.mark.usefixtures("open_run")
 
