@@ -20,6 +20,7 @@ from ...models import (
     Pegawai,
 )
 from ...models.family import STATUS_HIDUP
+from .codes import check_codes
 from .core import RuleError
 from .dates import check_career_start, check_row_dates
 from .family import check_family_niks, check_family_row
@@ -29,7 +30,8 @@ from .pegawai import check_fields, check_pegawai
 from .pensiun import check_pensiun
 
 DATA_UTAMA = "data_utama"
-_ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+# Columns of a row that are bookkeeping, not values a rule looks at.
+ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
 _CHILD_MODELS = {model.__tablename__: model for model in PEGAWAI_CHILD_MODELS}
 
 
@@ -58,7 +60,7 @@ def load_references(session) -> References:
 
 def row_values(item) -> dict:
     """A model row as a dict of its column values (the shape every rule reads)."""
-    return {c.key: getattr(item, c.key) for c in item.__table__.columns if c.key not in _ROW_KEYS}
+    return {c.key: getattr(item, c.key) for c in item.__table__.columns if c.key not in ROW_KEYS}
 
 
 def record_of(session, pegawai: Pegawai) -> Record:
@@ -75,8 +77,9 @@ def check_row(section: str, row: dict, utama: dict, refs: References | None = No
     next to a field the moment the row is saved."""
     today = today or dt.date.today()
     if section == DATA_UTAMA:
-        return [e.at(DATA_UTAMA) for e in check_pegawai(row, today=today)]
-    errors = check_row_dates(section, row, today=today)
+        return [e.at(DATA_UTAMA) for e in check_pegawai(row, today=today) + check_codes(DATA_UTAMA, row)]
+    errors = check_codes(section, row)
+    errors += check_row_dates(section, row, today=today)
     errors += check_career_start(section, row, utama)
     errors += check_family_row(section, row, utama)
     errors += check_fields({name: row[name] for name in ("gelar_depan", "gelar_belakang") if name in row})

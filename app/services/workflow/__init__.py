@@ -13,8 +13,9 @@ transaction as the status change, writing one `RecordChange` per changed field.
 
 Rooms: catalogue (sections, fields, labels, action names), errors (the WorkflowError tree),
 values (coerce, encode), display (values as people read them; the only one touching
-request/g), diff (diff, conflicts, kirim_problems), phases (the schedule), drafts (the PNS's
-side), apply (to the official record), transitions (TRANSITIONS, transition, set_verdict).
+request/g), diff (diff, conflicts, kirim_problems), findings (the rules' findings placed by
+item, for the verifier), phases (the schedule), drafts (the PNS's side), apply (to the
+official record), transitions (TRANSITIONS, transition, set_verdict).
 This module re-exports their public names, so `workflow.transition(...)` call sites stay.
 """
 
@@ -27,15 +28,19 @@ from .catalogue import (
     DATA_UTAMA,
     DATA_UTAMA_FIELDS,
     FIELD_CHOICES,
+    GOLONGAN_FIELDS,
     KEMBALIKAN,
     KIRIM,
+    OWN_IDENTITY_FIELDS,
     SECTIONS,
     SECTION_LABELS,
     TURUN_STATUS,
     VERIFIKASI,
     field_label,
     model_of_table,
+    record_fields,
     section_column,
+    section_enum,
     section_fields,
 )
 from .errors import (
@@ -52,6 +57,7 @@ from .errors import (
     PhaseClosed,
     Problem,
     ReasonRequired,
+    RuleRefused,
     WorkflowError,
 )
 from .values import (
@@ -62,7 +68,6 @@ from .values import (
     snapshot_values,
 )
 from .display import (
-    CHOICE_LABELS,
     ReferenceNames,
     display_value,
     prime_display,
@@ -82,6 +87,7 @@ from .diff import (
     reviewed_sections,
     touches_bkn,
 )
+from .findings import PlacedFindings, placed_findings
 from .phases import (
     EDIT_PHASES,
     RESUBMIT_PHASES,
@@ -93,9 +99,11 @@ from .phases import (
 from .drafts import (
     ItemDocuments,
     item_documents,
+    locked_fields,
     mark_reviewed,
     open_draft,
     propose,
+    proposable_fields,
     propose_with_upload,
     withdraw,
 )
@@ -125,15 +133,19 @@ __all__ = [
     "DATA_UTAMA",
     "DATA_UTAMA_FIELDS",
     "FIELD_CHOICES",
+    "GOLONGAN_FIELDS",
     "KEMBALIKAN",
     "KIRIM",
+    "OWN_IDENTITY_FIELDS",
     "SECTIONS",
     "SECTION_LABELS",
     "TURUN_STATUS",
     "VERIFIKASI",
     "field_label",
     "model_of_table",
+    "record_fields",
     "section_column",
+    "section_enum",
     "section_fields",
     "AlreadyHandled",
     "AlreadySent",
@@ -148,13 +160,13 @@ __all__ = [
     "PhaseClosed",
     "Problem",
     "ReasonRequired",
+    "RuleRefused",
     "WorkflowError",
     "coerce",
     "encode",
     "proposed_values",
     "row_values",
     "snapshot_values",
-    "CHOICE_LABELS",
     "ReferenceNames",
     "display_value",
     "prime_display",
@@ -171,6 +183,8 @@ __all__ = [
     "proposed_state",
     "reviewed_sections",
     "touches_bkn",
+    "PlacedFindings",
+    "placed_findings",
     "EDIT_PHASES",
     "RESUBMIT_PHASES",
     "VERIFY_PHASES",
@@ -179,9 +193,11 @@ __all__ = [
     "was_returned",
     "ItemDocuments",
     "item_documents",
+    "locked_fields",
     "mark_reviewed",
     "open_draft",
     "propose",
+    "proposable_fields",
     "propose_with_upload",
     "withdraw",
     "apply",
