@@ -14,12 +14,11 @@ background thread of the web process imports while the screen shows its progress
   older than IMPORT_STALE_SECONDS (the process died) is shown as interrupted; importing the
   file again is safe, the import is idempotent.
 - Scope: every row must belong to the batch's instansi (the Verifikator Instansi's own; Admin
-  chooses one). A row naming another instansi_kode, or the NIP of a Pegawai of another
-  instansi, is rejected here before the importer sees it.
+  chooses one): the importer's `instansi_id` restriction rejects a row naming another
+  instansi_kode, or the NIP of a PNS of another instansi.
 """
 
 import datetime as dt
-import inspect
 import json
 import logging
 import os
@@ -40,7 +39,6 @@ from ..extensions import db
 from ..models import ImportBatch, Instansi, utcnow
 from ..roles import ROLE_ADMIN
 from . import importer, monitoring, scope
-from .import_rows import OwnInstansiRows
 from .documents import clean_name
 from .transaction import unit_of_work
 
@@ -196,16 +194,10 @@ def submit(session, user, upload, *, instansi_id=None) -> ImportBatch:
     return batch
 
 
-def _reads_workbooks() -> bool:
-    """The importer reads workbooks of history and family sheets (`import_workbook`)."""
-    return hasattr(importer, "read_workbook") and hasattr(importer, "import_workbook")
-
-
 def _check_file(path: Path) -> tuple[str, int]:
-    """(kind, rows) of an import file, through the importer's own checks (ImportFileError).
-    An XLSX is a workbook (data utama and/or history and family sheets) once the importer
-    reads those; a CSV, and every file before that, is data utama."""
-    if path.suffix == ".xlsx" and _reads_workbooks():
+    """(kind, rows) of an import file, through the importer's own checks (ImportFileError):
+    an XLSX is a workbook (data utama and/or history and family sheets), a CSV data utama."""
+    if path.suffix == ".xlsx":
         return ImportBatch.KIND_WORKBOOK, importer.read_workbook(path).total
     return ImportBatch.KIND_PEGAWAI, importer.read_rows(path).total
 
@@ -284,10 +276,10 @@ class _Progress:
     def __init__(self, batch_id: int, interval: float):
         self.batch_id, self.interval = batch_id, interval
         self.done = 0
-        self.last = time.monotonic()
+        self.last = float("-inf")  # the importer's first report is always shown
 
     def advance(self, rows: int) -> None:
-        """The importer's progress callback (and ours, for the rows we reject)."""
+        """The importer's progress callback (every 500 rows or so)."""
         self.done += rows
         self.beat()
 
@@ -330,23 +322,14 @@ class _Heartbeat:
                 log.warning("heartbeat of import batch %s not written", self.batch_id, exc_info=True)
 
 
-def _restricts_instansi() -> bool:
-    """`import_pegawai` rejects rows outside an instansi itself (its `instansi_id`)."""
-    return "instansi_id" in inspect.signature(importer.import_pegawai).parameters
-
-
 def _import(session, job: _Job, progress: _Progress):
+    """The importer's own instansi restriction rejects every row of another instansi (or of
+    a PNS of another instansi: an import never moves him)."""
     path = path_of(job.stored_name)
     if job.kind == ImportBatch.KIND_WORKBOOK:
         return importer.import_workbook(session, path, instansi_id=job.instansi_id, progress=progress.advance)
-    if _restricts_instansi():
-        rows = importer.read_rows(path)
-        return importer.import_pegawai(session, rows, progress=progress.advance, instansi_id=job.instansi_id)
-    # Until the importer restricts an import to one instansi itself (issue 14, H1).
-    rows = OwnInstansiRows(importer.read_rows(path), job.instansi_id, job.instansi_kode, progress)
-    report = importer.import_pegawai(session, rows, progress=progress.advance)
-    rows.add_to(report)
-    return report
+    rows = importer.read_rows(path)
+    return importer.import_pegawai(session, rows, progress=progress.advance, instansi_id=job.instansi_id)
 
 
 def _error_rows(report) -> list[list]:

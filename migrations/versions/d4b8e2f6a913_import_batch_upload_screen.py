@@ -1,7 +1,7 @@
 """import_batch: the files imported on the "Impor Data" screen and their reports
 
 Revision ID: d4b8e2f6a913
-Revises: c3a1d9e4b7f2
+Revises: d4e8b2a6c1f0
 Create Date: 2026-12-08 00:40:00.000000
 
 One row per uploaded file: who, for which instansi, where the file is kept (a random name
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4b8e2f6a913'
-down_revision = 'c3a1d9e4b7f2'
+down_revision = 'd4e8b2a6c1f0'
 branch_labels = None
 depends_on = None
 

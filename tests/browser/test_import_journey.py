@@ -41,8 +41,7 @@ def slow_progress(monkeypatch):
 
     def slowly(self, rows):
         advance(self, rows)
-        if rows > 1:  # the importer's reports, not our own rejections
-            time.sleep(PAUSE)
+        time.sleep(PAUSE)
 
     monkeypatch.setattr(import_jobs._Progress, "advance", slowly)
 
