@@ -336,3 +336,27 @@ def test_the_heartbeat_goes_on_while_the_importer_reports_nothing(world, login, 
     started, heartbeat = seen[0]
     assert heartbeat > started
     assert fresh_batch(pk).status == "done"
+
+
+def test_a_workbook_of_history_sheets_is_imported_for_his_own_pns_only(world, login, tmp_path):
+    from app.models import OrangTua
+
+    from .test_import_sections import write_book
+
+    mine, theirs = world["peg_a"], world["peg_b"]
+    sheets = {
+        "orang_tua": [
+            {"nip": mine.nip, "hubungan": "ayah", "nama": "SUPARMAN"},
+            {"nip": theirs.nip, "hubungan": "ayah", "nama": "SUTRISNO"},
+        ]
+    }
+    path = write_book(tmp_path / "riwayat.xlsx", sheets)
+    client = login("vinstansi")
+    pk = batch_id_of(upload(client, path.read_bytes(), filename="riwayat.xlsx"))
+    batch = fresh_batch(pk)
+    assert (batch.kind, batch.status, batch.total_rows, batch.rejected_count) == ("workbook", "done", 2, 1)
+    assert [row[:3] for row in import_jobs.report_rows(batch)] == [["orang_tua", 3, "nip"]]
+    assert db.session.scalar(select(func.count(OrangTua.id)).where(OrangTua.pegawai_id == mine.id)) == 1
+    assert db.session.scalar(select(func.count(OrangTua.id)).where(OrangTua.pegawai_id == theirs.id)) == 0
+    report = client.get(f"/impor/{pk}/laporan.csv").get_data(as_text=True)
+    assert "orang_tua,3,nip," in report
