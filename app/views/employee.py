@@ -68,7 +68,56 @@ class KeepsRecordHistory:
             self.refuse(self.database_error_message)
 
 
-class PegawaiChildView(KeepsRecordHistory, ScopedModelView):
+class ChecksRecordRules:
+    """Every staff write of a record, in every view of it (the main data, each history and
+    family section, a row's deletion), is checked by the rule catalogue against the record as
+    it would stand (services.rules.write_findings) before FAB commits: errors refuse the
+    write with their messages, warnings are flashed once it is saved. Listed before
+    ScopedModelView, so the scope is checked first."""
+
+    def check_record_rules(self, item, remove=False):
+        pegawai = self.pegawai_of(item)
+        section = rules.DATA_UTAMA if item is pegawai else item.__tablename__
+        if pegawai is None or (remove and section == rules.DATA_UTAMA):
+            return  # a whole record deleted leaves no record to check
+        findings = rules.write_findings(
+            db.session, pegawai, section, rules.item_values(item), row_id=item.id, remove=remove
+        )
+        errors = rules.blocking(findings)
+        if errors:
+            self.refuse(" ".join(dict.fromkeys(str(e) for e in errors)))
+        g.record_rule_warnings = rules.warnings(findings)
+
+    def flash_rule_warnings(self):
+        for message in dict.fromkeys(str(w) for w in g.pop("record_rule_warnings", [])):
+            flash(_l("Saved, but please check: %(warning)s", warning=message), "warning")
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self.check_record_rules(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self.check_record_rules(item)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        self.check_record_rules(item, remove=True)
+
+    def post_add(self, item):
+        super().post_add(item)
+        self.flash_rule_warnings()
+
+    def post_update(self, item):
+        super().post_update(item)
+        self.flash_rule_warnings()
+
+    def post_delete(self, item):
+        super().post_delete(item)
+        self.flash_rule_warnings()
+
+
+class PegawaiChildView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
     """History/family rows; a scanned document can be attached to each row."""
 
     add_form_extra_fields = {"berkas": FileField(_l("Document file (PDF/JPG/PNG, max 2 MB)"))}
@@ -242,7 +291,7 @@ _PEGAWAI_CHOICE_FIELDS = {
 }
 
 
-class PegawaiView(KeepsRecordHistory, ScopedModelView):
+class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
     datamodel = SQLAInterface(Pegawai)
     list_title = _l("Employee records")
     show_title = _l("Employee record")

@@ -135,3 +135,19 @@ class Conflict(WorkflowError):
     def __init__(self, conflicts, message=None):
         self.conflicts = list(conflicts)
         super().__init__(message)
+
+
+class RecordRefused(WorkflowError):
+    """Applying would leave the official record impossible (the rule catalogue's errors over
+    the whole record as written, or a NIK another living person holds): the whole apply is
+    rolled back and the submission stays where it was. `findings` are the errors."""
+
+    def __init__(self, findings):
+        self.findings = list(findings)
+        details = " ".join(dict.fromkeys(str(f) for f in self.findings))
+        super().__init__(
+            _l(
+                "The submission was not applied: the official record would become impossible. %(details)s",
+                details=details,
+            )
+        )
