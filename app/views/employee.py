@@ -328,6 +328,7 @@ class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
             db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int), redact=privacy.redactor(g.user)
         )
         can_open_usulan = self.appbuilder.sm.has_access("can_show", "VerificationInboxView")
+        pegawai = self.datamodel.get(pk, self._base_filters)
         return self.render_template(
             self.show_template,
             pk=pk,
@@ -335,6 +336,7 @@ class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
             widgets=widgets,
             related_views=self._related_views,
             history=history,
+            pensiun=rules.pensiun_of(rules.record_of(db.session, pegawai), rules.load_references(db.session)),
             history_page_url=lambda n: url_for(".show", pk=pk, riwayat_page=n) + "#riwayat_perubahan",
             usulan_url=(lambda usulan_id: url_for("VerificationInboxView.show", pk=usulan_id))
             if can_open_usulan

@@ -29,7 +29,7 @@ from .family import check_family_niks, check_family_row
 from .history import check_golongan_history, check_golongan_utama, check_jabatan_history
 from .identity import nik_duplicate
 from .pegawai import check_fields, check_pegawai
-from .pensiun import check_pensiun
+from .pensiun import bup_years, check_pensiun, pensiun_date
 
 DATA_UTAMA = "data_utama"
 _ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
@@ -268,3 +268,15 @@ def write_findings(
         with session.no_autoflush:
             findings += check_nik_unique(session, section, row, exclude_id=row_id)
     return findings
+
+
+def pensiun_of(record: Record, refs: References | None = None):
+    """(TMT pensiun, BUP in years) of the record's PNS, from the same values the retirement
+    rule reads (birth date, jenis jabatan, jabatan, the eselon of the latest position);
+    the date is None without a birth date."""
+    refs = refs or References()
+    utama = record.utama
+    jenis = refs.jenis_jabatan.get(utama.get("jenis_jabatan_id"))
+    eselon = _latest_eselon(record.rows.get("riwayat_jabatan", []))
+    jabatan = utama.get("jabatan")
+    return pensiun_date(utama.get("tanggal_lahir"), jenis, jabatan, eselon), bup_years(jenis, jabatan, eselon)
