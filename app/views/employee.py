@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from ..extensions import db
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
-from ..services import documents, record_history, rules
+from ..services import documents, record_history, rules, workflow
 from ..services.employee import EmployeeChangeRefused, delete_pegawai
 from . import privacy
 from .base import OutOfScope, ScopedModelView
@@ -68,6 +68,14 @@ class KeepsRecordHistory:
             self.refuse(self.database_error_message)
 
 
+def _finding_text(finding, section) -> str:
+    """ "Field: message"; a finding in another section than the one written (the main data's
+    golongan when a history row is deleted) also names its section."""
+    if finding.section in (None, section):
+        return str(finding)
+    return str(workflow.Problem(finding.section, finding.field, finding.message))
+
+
 class ChecksRecordRules:
     """Every staff write of a record, in every view of it (the main data, each history and
     family section, a row's deletion), is checked by the rule catalogue against the record as
@@ -85,11 +93,11 @@ class ChecksRecordRules:
         )
         errors = rules.blocking(findings)
         if errors:
-            self.refuse(" ".join(dict.fromkeys(str(e) for e in errors)))
-        g.record_rule_warnings = rules.warnings(findings)
+            self.refuse(" ".join(dict.fromkeys(_finding_text(e, section) for e in errors)))
+        g.record_rule_warnings = [_finding_text(w, section) for w in rules.warnings(findings)]
 
     def flash_rule_warnings(self):
-        for message in dict.fromkeys(str(w) for w in g.pop("record_rule_warnings", [])):
+        for message in dict.fromkeys(g.pop("record_rule_warnings", [])):
             flash(_l("Saved, but please check: %(warning)s", warning=message), "warning")
 
     def pre_add(self, item):

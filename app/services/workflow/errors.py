@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...models.submission import Usulan
 from .. import transaction
-from .catalogue import SECTION_LABELS, field_label
+from .catalogue import DATA_UTAMA, SECTION_LABELS, field_label
 
 
 class WorkflowError(Exception):
@@ -144,7 +144,10 @@ class RecordRefused(WorkflowError):
 
     def __init__(self, findings):
         self.findings = list(findings)
-        details = " ".join(dict.fromkeys(str(f) for f in self.findings))
+        # Each error named by its section and field ("Anak, Tanggal lahir: ...").
+        details = " ".join(
+            dict.fromkeys(str(Problem(f.section or DATA_UTAMA, f.field, f.message)) for f in self.findings)
+        )
         super().__init__(
             _l(
                 "The submission was not applied: the official record would become impossible. %(details)s",
