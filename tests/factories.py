@@ -124,4 +124,6 @@ class AnakFactory(Base):
     pegawai = factory.SubFactory(PegawaiFactory)
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
     jenis_kelamin = factory.Iterator(["L", "P"])
-    tanggal_lahir = factory.LazyFunction(lambda: fake.date_between(dt.date(2000, 1, 1), dt.date(2014, 12, 31)))
+    # Born when the PNS was 25 to 30, never in the future: a random date could make the parent a
+    # child himself, which the family rules refuse (and Kirim then fails at random).
+    tanggal_lahir = factory.LazyAttribute(lambda o: add_years(o.pegawai.tanggal_lahir, fake.random_int(25, 30)))
