@@ -191,6 +191,44 @@ def refresh_monitoring_command():
     )
 
 
+@pupns.command("refresh-data-quality")
+@click.option("--instansi", "kode", default=None, metavar="KODE", help="Only this instansi (its code).")
+@click.option("--batch-size", default=1000, show_default=True, help="Records checked per transaction.")
+@with_appcontext
+def refresh_data_quality_command(kode, batch_size):
+    """Check every active official record against the rules and rebuild the data-quality
+    report (services.data_quality), one instansi after another, committing per batch.
+
+    Hours at national scale, so nightly from cron rather than with refresh-monitoring, e.g.
+    `30 1 * * * cd /srv/pupns && .venv/bin/flask --app run pupns refresh-data-quality`."""
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from .models import Instansi
+    from .services import data_quality
+
+    instansi_id = None
+    if kode is not None:
+        instansi_id = db.session.scalar(select(Instansi.id).where(Instansi.kode == kode))
+        if instansi_id is None:
+            raise click.BadParameter(_("No instansi with code %(kode)s.", kode=kode), param_hint="--instansi")
+
+    def progress(instansi, records):
+        click.echo(_("%(instansi)s: %(num)d records checked", instansi=instansi.kode, num=records), err=True)
+
+    done = data_quality.refresh(db.session, instansi_id, batch_size=max(1, batch_size), progress=progress)
+    click.echo(
+        _(
+            "Data quality: %(records)d records of %(instansi)d instansi checked, %(findings)d findings, "
+            "in %(seconds).1f s.",
+            records=done.records,
+            instansi=done.instansi,
+            findings=done.findings,
+            seconds=done.seconds,
+        )
+    )
+
+
 @pupns.command("create-api-key")
 @click.option(
     "--user",

@@ -92,6 +92,10 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     # Dashboard, lists, workload and exports, each user within his own scope (services.monitoring).
     monitoring = [("can_access", "MonitoringView"), ("can_export", "MonitoringView")]
     monitoring += [("menu_access", m) for m in ("Monitoring", "Dashboard", "Verifier workload")]
+    # The data-quality report (services.data_quality): Monitor in his scope, the Verifikator
+    # Instansi for his own instansi (BKD cleans its records).
+    data_quality = [("can_access", "DataQualityView"), ("can_export", "DataQualityView")]
+    data_quality += [("menu_access", m) for m in ("Monitoring", "Data quality")]
     return {
         ROLE_PNS: own_account + my_data,
         ROLE_VERIFIKATOR_SKPD: own_account + read_employees + verify_submissions + monitoring,
@@ -101,10 +105,11 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
         + handle_tickets
         + approve_registrations
         + verify_submissions
-        + monitoring,
+        + monitoring
+        + data_quality,
         ROLE_VERIFIKATOR_BKN: own_account + read_employees + verify_submissions + monitoring,
         ROLE_HELPDESK: own_account + handle_tickets + helpdesk_accounts + verify_submissions,
-        ROLE_MONITOR: own_account + read_employees + monitoring,
+        ROLE_MONITOR: own_account + read_employees + monitoring + data_quality,
         # The read-only REST API (app/api), nothing else.
         ROLE_INTEGRASI: [(p, api) for api in API_VIEWS for p in ("can_get", "can_info")],
     }

@@ -4,9 +4,7 @@ The schema and FAB permissions are built once per database per session; each tes
 starts from empty domain tables (permissions and roles are kept, they never change).
 """
 
-import datetime as dt
 import os
-import re
 import threading
 
 import pytest
@@ -16,22 +14,15 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.roles import (
-    ROLE_ADMIN,
-    ROLE_HELPDESK,
-    ROLE_MONITOR,
-    ROLE_PNS,
-    ROLE_VERIFIKATOR_BKN,
-    ROLE_VERIFIKATOR_INSTANSI,
-    ROLE_VERIFIKATOR_SKPD,
-)
 from app.services.permissions import sync_roles
 from app.services import passwords
 from app.services.reference_data import load_reference_data
 
+from .helpers import AuthActions, FreshContextClient, set_phase
+from .worlds import build_world
+
 # Tables that only `create-permissions` writes; kept between tests.
 PERMISSION_TABLES = {"ab_permission", "ab_view_menu", "ab_permission_view", "ab_role", "ab_permission_view_role"}
-PASSWORD = "Rahasia-Kuat-2015"
 LIVE_HOST = "127.0.0.1"
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -183,66 +174,25 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def csrf_token(client, url):
-    """The CSRF token of the form at `url`, as a browser would submit it."""
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'id="csrf_token"[^>]*value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def logout(client):
-    """Log out as the user menu does: POST /logout/ with the CSRF token of the session (taken
-    from the page GET /logout/ shows)."""
-    return client.post("/logout/", data={"csrf_token": csrf_token(client, "/logout/")})
-
-
-class AuthActions:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username, password=PASSWORD):
-        token = csrf_token(self.client, "/login/")
-        return self.client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-
-    def logout(self):
-        """The menu's logout: a POST with the session's CSRF token."""
-        return logout(self.client)
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
 
 
-def make_user(app, username, role_name, **scope):
-    """Create an active user with one role and the given scope (instansi=…, unit_kerja=…).
-    A PNS user given his Pegawai is that Pegawai's PNS account (as registration makes it)."""
-    if role_name == ROLE_PNS and ("pegawai" in scope or "pegawai_id" in scope):
-        scope.setdefault("is_pns_account", True)
-    sm = app.appbuilder.sm
-    role = sm.find_role(role_name)
-    user = sm.add_user(username, username, "Test", f"{username}@test.go.id", role, password=PASSWORD)
-    assert user, f"could not create {username}"
-    for key, value in scope.items():
-        setattr(user, key, value)
-    db.session.commit()
-    return user
+@pytest.fixture
+def login(app):
+    """login(username) -> a client logged in as that user; login(None) or login() -> an
+    anonymous client. Every request of these clients runs in a fresh app context."""
+    app.test_client_class = FreshContextClient
 
+    def _login(username=None):
+        client = app.test_client()
+        if username is not None:
+            response = AuthActions(client).login(username)
+            assert response.status_code == 302, f"login as {username} failed"
+        return client
 
-def set_phase(fase, start_offset, end_offset, **where):
-    """A Jadwal row from today+start_offset to today+end_offset (national unless `where`)."""
-    from app.models import Jadwal
-
-    today = dt.date.today()
-    row = Jadwal(
-        fase=fase, mulai=today + dt.timedelta(days=start_offset), selesai=today + dt.timedelta(days=end_offset), **where
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return _login
 
 
 @pytest.fixture
@@ -253,48 +203,6 @@ def open_run(app):
 
 @pytest.fixture
 def world(app):
-    """Two instansi in two Kanreg, each with a unit tree and employees, and one user per role
-    scoped to instansi A (plus a second Verifikator Instansi for instansi B)."""
-    from sqlalchemy import select
-
-    from app.models import Kanreg
-
-    from .factories import InstansiFactory, PegawaiFactory, UnitKerjaFactory
-
-    kanreg_a, kanreg_b = db.session.scalars(select(Kanreg).order_by(Kanreg.id).limit(2)).all()
-    inst_a = InstansiFactory(kanreg=kanreg_a, nama="Pemerintah Kota Yogyakarta")
-    inst_b = InstansiFactory(kanreg=kanreg_b, nama="Pemerintah Kota Surabaya")
-    unit_a = UnitKerjaFactory(instansi=inst_a, nama="Dinas Pendidikan")
-    sub_a = UnitKerjaFactory(instansi=inst_a, parent=unit_a, nama="SD Negeri 1")
-    other_a = UnitKerjaFactory(instansi=inst_a, nama="Dinas Kesehatan")
-    unit_b = UnitKerjaFactory(instansi=inst_b, nama="Dinas Pendidikan Surabaya")
-    peg_a = PegawaiFactory(unit_kerja=unit_a, nama="BUDI SANTOSO")
-    peg_sub = PegawaiFactory(unit_kerja=sub_a, nama="SITI AMINAH")
-    peg_other = PegawaiFactory(unit_kerja=other_a, nama="AGUS SALIM")
-    peg_b = PegawaiFactory(unit_kerja=unit_b, nama="DEWI LESTARI")
-    db.session.commit()
-    users = {
-        ROLE_ADMIN: make_user(app, "admin", ROLE_ADMIN),
-        ROLE_VERIFIKATOR_INSTANSI: make_user(app, "vinstansi", ROLE_VERIFIKATOR_INSTANSI, instansi=inst_a),
-        ROLE_VERIFIKATOR_SKPD: make_user(app, "vskpd", ROLE_VERIFIKATOR_SKPD, instansi=inst_a, unit_kerja=unit_a),
-        ROLE_VERIFIKATOR_BKN: make_user(app, "vbkn", ROLE_VERIFIKATOR_BKN, kanreg=kanreg_a),
-        ROLE_HELPDESK: make_user(app, "helpdesk", ROLE_HELPDESK),
-        ROLE_MONITOR: make_user(app, "monitor", ROLE_MONITOR, kanreg=kanreg_a),
-        ROLE_PNS: make_user(app, "pns", ROLE_PNS, pegawai=peg_a),
-    }
-    users["vinstansi_b"] = make_user(app, "vinstansi_b", ROLE_VERIFIKATOR_INSTANSI, instansi=inst_b)
-    return {
-        "kanreg_a": kanreg_a,
-        "kanreg_b": kanreg_b,
-        "inst_a": inst_a,
-        "inst_b": inst_b,
-        "unit_a": unit_a,
-        "sub_a": sub_a,
-        "other_a": other_a,
-        "unit_b": unit_b,
-        "peg_a": peg_a,
-        "peg_sub": peg_sub,
-        "peg_other": peg_other,
-        "peg_b": peg_b,
-        "users": users,
-    }
+    """The standard world (tests/worlds.py): two instansi in two Kanreg with unit trees and
+    employees, one user per role scoped to instansi A, a second Verifikator Instansi for B."""
+    return build_world(db.session, app)

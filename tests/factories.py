@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Anak,
+    Dokumen,
     Golongan,
     Instansi,
     Kanreg,
@@ -19,6 +20,7 @@ from app.models import (
     RiwayatJabatan,
     UnitKerja,
 )
+from app.models import codes
 from app.services.rules import add_years, make_nik, make_nip
 
 fake = Faker("id_ID")
@@ -57,7 +59,9 @@ class UnitKerjaFactory(Base):
 
 
 def _birth_date():
-    return fake.date_between(dt.date(1960, 1, 1), dt.date(1995, 12, 31))
+    # Old enough in 2010 to be the parent of any child a test adds (the family rules refuse a
+    # parent under 15), young enough to be active.
+    return fake.date_between(dt.date(1966, 1, 1), dt.date(1985, 12, 31))
 
 
 class PegawaiFactory(Base):
@@ -65,7 +69,7 @@ class PegawaiFactory(Base):
         model = Pegawai
 
     nama = factory.LazyFunction(lambda: fake.name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
     tanggal_lahir = factory.LazyFunction(_birth_date)
     tempat_lahir = factory.LazyFunction(fake.city_name)
     tmt_cpns = factory.LazyAttribute(lambda o: add_years(o.tanggal_lahir, 23).replace(day=1))
@@ -123,7 +127,22 @@ class AnakFactory(Base):
 
     pegawai = factory.SubFactory(PegawaiFactory)
     nama = factory.LazyFunction(lambda: fake.first_name().upper())
-    jenis_kelamin = factory.Iterator(["L", "P"])
-    # Born when the PNS was 25 to 30, never in the future: a random date could make the parent a
-    # child himself, which the family rules refuse (and Kirim then fails at random).
-    tanggal_lahir = factory.LazyAttribute(lambda o: add_years(o.pegawai.tanggal_lahir, fake.random_int(25, 30)))
+    jenis_kelamin = factory.Iterator([codes.GENDER_MALE, codes.GENDER_FEMALE])
+    # Born when the parent was 22 to 35 (the family rules judge the parent's age at the birth).
+    tanggal_lahir = factory.LazyAttribute(
+        lambda o: min(add_years(o.pegawai.tanggal_lahir, fake.random_int(22, 35)), dt.date(2020, 12, 31))
+    )
+
+
+class DokumenFactory(Base):
+    """A supporting document's row (a 4-byte PDF by default); the file itself is not written:
+    a test that downloads it writes documents.path_for(stored_name)."""
+
+    class Meta:
+        model = Dokumen
+
+    stored_name = factory.Sequence(lambda n: f"{n:032x}")
+    original_name = "dokumen.pdf"
+    content_type = "application/pdf"
+    size_bytes = 4
+    sha256 = "0" * 64

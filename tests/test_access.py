@@ -15,10 +15,9 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from flask.testing import FlaskClient
 from flask_appbuilder.baseviews import BaseCRUDView
 from PIL import Image
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, func, select
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, select
 from werkzeug.datastructures import FileStorage
 
 from app import InsecureConfiguration, create_app
@@ -38,7 +37,8 @@ from app.services import documents, rules
 from app.views.employee import CHILD_VIEWS, DokumenView, PegawaiView
 from app.services.labels import LABELS
 
-from .conftest import PASSWORD, PERMISSION_TABLES, AuthActions, csrf_token, make_user
+from .conftest import PERMISSION_TABLES
+from .helpers import PASSWORD, csrf_token, make_user, fresh, count
 from .factories import PegawaiFactory
 
 # --------------------------------------------------------------------------------------------
@@ -108,47 +108,13 @@ def view_kind(view):
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def login(app):
-    """login(username) -> a client logged in as that user; login(None) -> anonymous client."""
-    app.test_client_class = FreshContextClient
-
-    def _login(username):
-        client = app.test_client()
-        if username is not None:
-            response = AuthActions(client).login(username)
-            assert response.status_code == 302, f"login as {username} failed"
-        return client
-
-    return _login
-
-
 def token_for(client, anonymous=False):
     """A valid CSRF token of this client's session, taken from a form the user can open."""
     return csrf_token(client, "/login/" if anonymous else "/resetmypassword/form")
 
 
-def fresh(model, pk):
-    """The row as committed in the database now (requests run in their own sessions)."""
-    db.session.rollback()
-    return db.session.get(model, pk)
-
-
 def row_exists(model, pk):
     return fresh(model, pk) is not None
-
-
-def count(model, *where):
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def refused(response, marker=None):

@@ -8,47 +8,36 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SecurityQuestion
 from app.models.audit import AuditLog
 from app.models.registration import PasswordResetToken, Registrasi
 from app.roles import ROLE_INTEGRASI, ROLE_MONITOR, ROLE_PNS
 from app.models import User
 from app.services import accounts, passwords, recovery, registration
 
-from .conftest import PASSWORD, csrf_token, make_user
-from .test_access import FreshContextClient
+from .factories import PegawaiFactory
+from .helpers import (
+    PASSWORD,
+    FreshContextClient,
+    csrf_token,
+    fresh,
+    logged_in,
+    make_user,
+    post_login,
+    race,
+    PNS_PASSWORD,
+    register_pns,
+)
 
-PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
 
 
-def fresh(model, pk):
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(model, pk)
-
-
-def post_login(client, username, password):
-    token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-
-
-def logged_in(response) -> bool:
-    return response.status_code == 302 and "/login/" not in response.headers["Location"]
-
-
-def register(app, pegawai, password=PNS_PASSWORD) -> Registrasi:
-    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-    return registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email="pns.asli@gmail.com",
-        password=password,
-        mother_name="SITI MARYAM",
-        question_id=question.id,
-        answer="kucing",
-    )
+def approved_pns(application):
+    """A new Pegawai with an approved registration (an active PNS account), committed."""
+    pegawai = PegawaiFactory()
+    db.session.commit()
+    registrasi = register_pns(application, pegawai)
+    registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+    return pegawai, registrasi
 
 
 def admin():
@@ -73,7 +62,7 @@ def staff_state(boss):
 
 def test_registering_the_nip_of_a_staff_member_makes_a_separate_pns_account(app, world, boss):
     before = staff_state(boss)
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     assert registrasi.user_id != boss["id"]
     pns = fresh(User, registrasi.user_id)
     assert pns.is_pns_account and [r.name for r in pns.roles] == [ROLE_PNS]
@@ -94,7 +83,7 @@ def test_registering_the_nip_of_a_staff_member_makes_a_separate_pns_account(app,
 
 
 def test_a_pns_logged_in_by_nip_gets_no_staff_screen(app, world, boss):
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     registration.approve(db.session, admin(), [fresh(Registrasi, registrasi.id)])
     client = app.test_client()
     assert logged_in(post_login(client, boss["pegawai"].nip, PNS_PASSWORD))
@@ -107,9 +96,9 @@ def test_a_pns_logged_in_by_nip_gets_no_staff_screen(app, world, boss):
 
 def test_rejecting_or_resetting_the_registration_leaves_the_staff_account_alone(app, world, boss):
     before = staff_state(boss)
-    first = register(app, boss["pegawai"])
+    first = register_pns(app, boss["pegawai"])
     registration.reject(db.session, admin(), fresh(Registrasi, first.id), "Data tidak cocok")
-    second = register(app, boss["pegawai"])
+    second = register_pns(app, boss["pegawai"])
     assert second.user_id == first.user_id  # the PNS account is reused, never the staff one
     registration.approve(db.session, admin(), [fresh(Registrasi, second.id)])
 
@@ -126,7 +115,7 @@ def test_rejecting_or_resetting_the_registration_leaves_the_staff_account_alone(
 
 
 def test_helpdesk_sees_and_unlocks_only_the_pns_account(app, world, boss):
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     helpdesk = app.test_client()
     assert logged_in(post_login(helpdesk, "helpdesk", PASSWORD))
     page = helpdesk.get(f"/helpdesk/registrasi/?q={boss['pegawai'].nip}").get_data(as_text=True)
@@ -138,7 +127,7 @@ def test_helpdesk_sees_and_unlocks_only_the_pns_account(app, world, boss):
 
 def test_recovery_never_touches_the_staff_account(app, world, boss):
     before = staff_state(boss)
-    registrasi = register(app, boss["pegawai"])
+    registrasi = register_pns(app, boss["pegawai"])
     registration.approve(db.session, admin(), [fresh(Registrasi, registrasi.id)])
     links = []
     assert recovery.request_password_reset(
@@ -203,12 +192,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
         pytest.skip("SQLite serialises every writer; the race shows on PostgreSQL")
     application = app_factory()
     with application.app_context():
-        from .factories import PegawaiFactory
-
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+        pegawai, registrasi = approved_pns(application)
         nip, user_id = pegawai.nip, registrasi.user_id
 
     checks, lock = [], threading.Lock()
@@ -222,24 +206,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
 
     monkeypatch.setattr(passwords, "verify_password", counting_verify)
     attempts = 20
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
-
-    def attempt():
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(accounts.authenticate(db.session, nip, "Salah-Sekali-99"))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, lambda _n: accounts.authenticate(db.session, nip, "Salah-Sekali-99"))
     assert errors == []
     assert results == [None] * attempts
     assert len(checks) <= accounts.MAX_FAILED_LOGINS, f"{len(checks)} passwords checked"
@@ -260,12 +227,7 @@ def test_concurrent_wrong_passwords_check_at_most_five_hashes(app_factory, backe
 def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend):
     application = app_factory()
     with application.app_context():
-        from .factories import PegawaiFactory
-
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        registrasi = register(application, pegawai)
-        registration.approve(db.session, make_user(application, "admin", "Admin"), [fresh(Registrasi, registrasi.id)])
+        pegawai, registrasi = approved_pns(application)
         links = []
         assert recovery.request_password_reset(
             db.session, pegawai.nip, registrasi.nomor, lambda token: links.append(token) or token
@@ -273,27 +235,15 @@ def test_simultaneous_uses_of_one_reset_link_only_one_wins(app_factory, backend)
         nip = pegawai.nip
 
     attempts = 10
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
 
     def attempt(n):
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                recovery.reset_password(db.session, links[0], f"{NEW_PASSWORD}-{n}")
-                results.append(n)
-            except recovery.RecoveryRefused as refused:
-                results.append("used" if refused.message is recovery.TOKEN_USED_MESSAGE else str(refused.message))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
+        try:
+            recovery.reset_password(db.session, links[0], f"{NEW_PASSWORD}-{n}")
+            return n
+        except recovery.RecoveryRefused as refused:
+            return "used" if refused.message is recovery.TOKEN_USED_MESSAGE else str(refused.message)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, attempt)
     assert errors == []
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1, results
@@ -349,23 +299,6 @@ def test_simultaneous_answers_to_one_captcha_only_one_wins(app_factory):
     with application.test_request_context("/registrasi/"):
         challenge_id, answer = captcha.new_challenge()
     attempts = 10
-    barrier = threading.Barrier(attempts)
-    results, errors = [], []
-
-    def attempt():
-        with application.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(captcha.consume(db.session, challenge_id, answer))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = race(application, attempts, lambda _n: captcha.consume(db.session, challenge_id, answer))
     assert errors == []
     assert sorted(results) == [False] * (attempts - 1) + [True]

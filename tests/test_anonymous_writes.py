@@ -8,12 +8,9 @@ from flask_appbuilder import Model
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.schedule import Jadwal
 from app.views.registration import DRAFT_KEY
 
-from .conftest import set_phase
-from .factories import PegawaiFactory
-from .test_access import FreshContextClient
+from .helpers import anonymous_visitor
 
 
 def _row_counts():
@@ -27,13 +24,7 @@ def _url(rule) -> str:
 
 
 def test_no_anonymous_get_writes_to_the_database(app_factory):
-    application = app_factory(CAPTCHA_ENABLED=True)
-    application.test_client_class = FreshContextClient
-    with application.app_context():
-        set_phase(Jadwal.FASE_PENGISIAN, -1, 10)
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        client = application.test_client()
+    with anonymous_visitor(app_factory, CAPTCHA_ENABLED=True) as (application, pegawai, client):
         with client.session_transaction() as sess:
             sess[DRAFT_KEY] = {"nip": pegawai.nip, "email": "pns@example.go.id"}
         before = _row_counts()

@@ -19,9 +19,8 @@ from app.roles import ROLE_ADMIN, ROLE_INTEGRASI, ROLE_VERIFIKATOR_INSTANSI
 from app.api.resources import API_CLASSES
 from app.services import apikeys
 
-from .conftest import PASSWORD, AuthActions, csrf_token, make_user
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient
 from .factories import AnakFactory, RiwayatGolonganFactory
-from .test_access import FreshContextClient
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from app.models import (
 from app.roles import ROLE_INTEGRASI
 from app.services import apikeys
 
-from .conftest import make_user
+from .helpers import make_user
 from .factories import AnakFactory, RiwayatGolonganFactory, RiwayatJabatanFactory
 
 EXAMPLES_PER_OPERATION = 20

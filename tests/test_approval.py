@@ -14,18 +14,18 @@ from app.roles import ROLE_HELPDESK
 from app.models import User
 from app.services import registration
 
-from .conftest import csrf_token, make_user
-from .test_login import (  # noqa: F401 - new_client is a fixture
+from .helpers import (
+    csrf_token,
+    make_user,
+    fresh,
+    logged_in,
+    post_login,
     MOTHER,
     PNS_PASSWORD,
     approve_directly,
-    fresh,
-    logged_in,
-    login_as,
-    new_client,
-    post_login,
     register_pns,
 )
+from .test_login import login_as, new_client  # noqa: F401 - new_client is a fixture
 
 INBOX = "/persetujuan/"
 

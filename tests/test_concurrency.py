@@ -29,8 +29,7 @@ from app.services import registration
 from app.services import ticket as ticket_service
 from app.services import workflow
 
-from .conftest import PASSWORD, csrf_token, make_user
-from .test_login import register_pns
+from .helpers import PASSWORD, csrf_token, make_user, register_pns
 from .test_ticket import tiny_pdf
 
 pytestmark = pytest.mark.usefixtures("open_run")

@@ -19,8 +19,7 @@ from app.roles import ROLE_PNS
 from app.services import registration, workflow
 from app.services import ticket as ticket_service
 
-from .conftest import PASSWORD, csrf_token
-from .test_login import FreshContextClient
+from .helpers import PASSWORD, csrf_token, FreshContextClient
 
 pytestmark = pytest.mark.usefixtures("open_run")
 

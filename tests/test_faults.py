@@ -27,10 +27,8 @@ from app.models import User
 from app.services import audit, documents, importer, registration, workflow
 from app.services.workflow import VERIFIKASI
 
-from .conftest import csrf_token
-from .test_access import FreshContextClient, login  # noqa: F401 - fixture
+from .helpers import csrf_token, FreshContextClient, register_pns
 from .test_import import person, write_csv
-from .test_login import register_pns
 from .test_ticket import file_ticket, message, page_text, stored_files, ticket_data, tiny_png
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 from .test_workflow import changes_of, draft_with, drive, events_of, fresh

@@ -13,9 +13,9 @@ from app.models.audit import AuditLog
 from app.services import mail
 from app.views.privacy import mask_nik
 
-from .conftest import csrf_token
+from .helpers import csrf_token, FreshContextClient
 from .factories import AnakFactory
-from .test_access import FreshContextClient, login, store_document  # noqa: F401 - fixture
+from .test_access import store_document  # noqa: F401 - fixture
 
 PUBLIC_PAGES = ["/", "/login/", "/registrasi/", "/status/", "/status/lupa-nomor", "/laporkan/"]
 

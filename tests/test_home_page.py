@@ -5,7 +5,7 @@ import pytest
 
 from app.roles import ROLE_INTEGRASI
 
-from .conftest import make_user
+from .helpers import make_user
 
 HOMES = {
     "pns": "/data-saya/",

@@ -43,10 +43,10 @@ from app.models import User
 from app.services import documents, registration, workflow
 from app.services.importer import COLUMNS, ImportFileError, ImportReport, import_pegawai, read_rows
 
-from .conftest import BACKENDS, PASSWORD, csrf_token
+from .conftest import BACKENDS
+from .helpers import PASSWORD, csrf_token, MOTHER, PNS_PASSWORD, register_pns
 from .test_import import person, write_csv
-from .test_login import MOTHER, PNS_PASSWORD, register_pns
-from .test_ticket import file_ticket, login, pdf_text, ticket_data, tiny_png  # noqa: F401 - login is a fixture
+from .test_ticket import file_ticket, pdf_text, ticket_data, tiny_png
 
 pytestmark = pytest.mark.usefixtures("open_run")
 

@@ -16,7 +16,6 @@ from flask_appbuilder.baseviews import BaseCRUDView, BaseView
 
 from app.extensions import db
 
-from .test_access import login  # noqa: F401 - fixture
 
 UNKNOWN_IDS = ("2147483647", "99999999999", "abc")
 WRONG_TYPE = "zz'x-1.5e999"

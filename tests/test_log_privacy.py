@@ -19,7 +19,7 @@ from app.extensions import db
 from app.roles import ROLE_INTEGRASI
 from app.services import apikeys
 
-from .conftest import make_user
+from .helpers import make_user
 
 NIK = "3273015008100001"
 NIP = "198503302010011001"

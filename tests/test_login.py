@@ -9,33 +9,29 @@ import re
 
 import pytest
 from flask import url_for
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SecurityQuestion, utcnow
+from app.models import utcnow
 from app.models.audit import AuditLog
-from app.models.registration import Registrasi
 from app.models import User
-from app.services import registration
 
-from .conftest import PASSWORD, csrf_token
+from .helpers import (
+    PASSWORD,
+    csrf_token,
+    FreshContextClient,
+    fresh,
+    post_login,
+    logged_in,
+    PNS_PASSWORD,
+    approve_directly,
+    register_pns,
+)
 
 # The compiled Indonesian catalogue (fixtures of the translation tests).
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401
 
-PNS_PASSWORD = "Kopi-Tubruk-Sleman-88"
-MOTHER = "SITI MARYAM"
-ANSWER = "kucing belang tiga"
 FAILED_TEXT = "Login failed: check the NIP"  # security.AuthDBView: every failed login
-
-
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -52,48 +48,11 @@ def new_client(app):
     return make
 
 
-def post_login(client, username, password):
-    token = csrf_token(client, "/login/")
-    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
-
-
-def logged_in(response) -> bool:
-    """FAB answers a login POST with a redirect: back to /login/ on failure."""
-    return response.status_code == 302 and "/login/" not in response.headers["Location"]
-
-
 def login_as(new_client, username, password=None):
     """A client logged in as a staff user of the `world` fixture."""
     client = new_client()
     assert logged_in(post_login(client, username, password or PASSWORD)), username
     return client
-
-
-def register_pns(app, pegawai, email="budi.santoso@gmail.com", password=PNS_PASSWORD) -> Registrasi:
-    """A pending registration of `pegawai`, made the way the public form makes it."""
-    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-    return registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email=email,
-        password=password,
-        mother_name=MOTHER,
-        question_id=question.id,
-        answer=ANSWER,
-    )
-
-
-def approve_directly(registrasi):
-    admin = db.session.scalar(select(User).where(User.username == "admin"))
-    registration.approve(db.session, admin, [registrasi])
-
-
-def fresh(model, pk):
-    """The row as committed now (requests run in their own sessions)."""
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session.get(model, pk)
 
 
 def audit_events(*events, target=None):

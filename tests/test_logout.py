@@ -3,8 +3,7 @@
 
 import re
 
-from .conftest import csrf_token
-from .test_access import login  # noqa: F401 - fixture
+from .helpers import csrf_token
 from .test_sessions import is_logged_in
 
 

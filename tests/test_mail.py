@@ -8,7 +8,6 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,20 +16,12 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from app.services import accounts, mail, registration
 
-from .conftest import PASSWORD, AuthActions, csrf_token, make_user
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient, register_pns
 from .factories import PegawaiFactory
 
 EMAIL = "ratna.sari@example.co.id"
 NEW_PASSWORD = "Kunci-Baru-Sekali-9"
 LINK = re.compile(r"http://localhost/status/reset/[A-Za-z0-9_\-]+")
-
-
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 class Inbox:
@@ -72,15 +63,14 @@ def registered(application):
     """An approved registration with EMAIL as the email of record."""
     pegawai = PegawaiFactory()
     db.session.commit()
-    reg = registration.register(
-        db.session,
-        application.appbuilder.sm,
-        nip=pegawai.nip,
-        email=EMAIL,
-        password=PASSWORD,
-        mother_name="Sri Wahyuni",
-        question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
+    reg = register_pns(
+        application,
+        pegawai,
+        EMAIL,
+        PASSWORD,
+        mother="Sri Wahyuni",
         answer="siti aminah",
+        question_id=db.session.scalar(select(SecurityQuestion.id).limit(1)),
     )
     admin = make_user(application, "admin", ROLE_ADMIN)
     registration.approve(db.session, admin, [reg])

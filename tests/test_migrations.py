@@ -1,5 +1,7 @@
 """The Alembic migrations build exactly the schema the models declare, on an empty database."""
 
+import logging
+import logging.config
 import os
 import uuid
 
@@ -103,5 +105,74 @@ def test_upgrade_rebuilds_unit_paths_from_the_tree(empty_database):
             copy = conn.scalar(text("SELECT unit_path FROM rekap_unit WHERE unit_kerja_id = 12"))
         assert paths == {8: "/8/", 9: "/8/9/", 11: "/11/", 10: "/11/10/", 12: "/11/10/12/", 13: "/", 14: "/"}
         assert copy == "/11/10/12/"
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def test_upgrade_converts_typed_values_to_codes_and_reports_the_rest(empty_database, caplog, monkeypatch):
+    """Values typed into the old free-text boxes become codes (any case, synonyms); a value
+    that means no code stays as it was and is reported with its table, id and column."""
+    # env.py's fileConfig would replace the root handler caplog listens with.
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *args, **kwargs: None)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="c3a1d9e4b7f2")
+        # PostgreSQL enforces the 1-character gender column; SQLite stored whole words in it.
+        long_words = db.engine.dialect.name == "sqlite"
+        male, female = ("Laki-laki", "Wanita") if long_words else ("m", "W")
+        now = "2026-01-01 00:00:00"
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO kanreg (id, kode, nama) VALUES (1, 'I', 'Yogyakarta')"))
+            conn.execute(
+                text(
+                    "INSERT INTO instansi (id, kode, nama, jenis, kanreg_id, created_at, updated_at) "
+                    "VALUES (1, 'K1', 'Kota', 'daerah', 1, :t, :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO pegawai (id, nip, nama, tanggal_lahir, jenis_kelamin, instansi_id, status, "
+                    "tmt_cpns, record_version, created_at, updated_at) VALUES (1, '198001012005011001', "
+                    "'BUDI', '1980-01-01', :g, 1, 'pns', '2005-01-01', 1, :t, :t)"
+                ),
+                {"g": "l", "t": now},
+            )
+            child = (
+                "INSERT INTO anak (id, pegawai_id, nama, jenis_kelamin, status_anak, status_hidup, created_at, "
+                "updated_at) VALUES (:i, 1, 'ANAK', :g, :s, :h, :t, :t)"
+            )
+            conn.execute(text(child), {"i": 1, "g": male, "s": "Kandung", "h": "Meninggal", "t": now})
+            conn.execute(text(child), {"i": 2, "g": female, "s": "xyz", "h": " hidup ", "t": now})
+            conn.execute(
+                text(
+                    "INSERT INTO orang_tua (id, pegawai_id, hubungan, nama, status_hidup, created_at, updated_at) "
+                    "VALUES (1, 1, 'Bapak', 'AYAH', 'wafat', :t, :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO kompetensi (id, pegawai_id, jenis, nama, created_at, updated_at) "
+                    "VALUES (1, 1, 'Self Assessment', 'Kepemimpinan', :t, :t)"
+                ),
+                {"t": now},
+            )
+        caplog.set_level(logging.WARNING, logger="alembic")
+        upgrade()
+        with db.engine.connect() as conn:
+            pegawai = conn.execute(text("SELECT jenis_kelamin, status FROM pegawai")).one()
+            anak = conn.execute(text("SELECT id, jenis_kelamin, status_anak, status_hidup FROM anak ORDER BY id")).all()
+            orang_tua = conn.execute(text("SELECT hubungan, status_hidup FROM orang_tua")).one()
+            kompetensi = conn.scalar(text("SELECT jenis FROM kompetensi"))
+        assert tuple(pegawai) == ("L", "PNS")
+        assert [tuple(r) for r in anak] == [(1, "L", "kandung", "meninggal"), (2, "P", "xyz", "hidup")]
+        assert tuple(orang_tua) == ("ayah", "meninggal")
+        assert kompetensi == "self_assessment"
+        reported = [r.getMessage() for r in caplog.records if "unmapped code" in r.getMessage()]
+        assert reported == ["unmapped code: table=anak id=2 column=status_anak value='xyz'"]
+        downgrade(revision="c3a1d9e4b7f2")
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT status_anak FROM anak WHERE id = 1")) == "kandung"
         downgrade(revision="base")
         db.engine.dispose()

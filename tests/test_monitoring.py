@@ -26,19 +26,11 @@ from app.models import monitoring as m
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import monitoring, workflow
 
-from .conftest import make_user
+from .helpers import make_user, logged_in, post_login, approve_directly, register_pns
 from .factories import PegawaiFactory
-from .test_login import (  # noqa: F401 - new_client is a fixture
-    approve_directly,
-    logged_in,
-    login_as,
-    new_client,
-    post_login,
-    register_pns,
-)
+from .test_login import login_as, new_client  # noqa: F401 - new_client is a fixture
 
 
-# --------------------------------------------------------------------------------------------
 # The known world
 # --------------------------------------------------------------------------------------------
 def _send(pegawai, pns_user, change=None):

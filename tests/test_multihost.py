@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from .test_access import _FormParser, tiny_png
@@ -201,12 +201,11 @@ def _seed(application) -> dict:
     """A little data, written through the app's own services: instansi A with a unit and two
     employees, a Verifikator Instansi, and a PNS whose registration is approved."""
     from app.extensions import db
-    from app.models import SecurityQuestion
     from app.roles import ROLE_ADMIN, ROLE_VERIFIKATOR_INSTANSI
     from app.services import registration
     from app.services.reference_data import load_reference_data
 
-    from .conftest import make_user
+    from .helpers import make_user, register_pns
     from .factories import InstansiFactory, PegawaiFactory, UnitKerjaFactory
 
     with application.app_context():
@@ -219,17 +218,7 @@ def _seed(application) -> dict:
         db.session.commit()
         admin = make_user(application, "admin", ROLE_ADMIN)
         make_user(application, "vinstansi", ROLE_VERIFIKATOR_INSTANSI, instansi=instansi)
-        question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-        registrasi = registration.register(
-            db.session,
-            application.appbuilder.sm,
-            nip=pns.nip,
-            email="budi@example.go.id",
-            password=PNS_PASSWORD,
-            mother_name="SITI MARYAM",
-            question_id=question.id,
-            answer="kucing belang tiga",
-        )
+        registrasi = register_pns(application, pns, "budi@example.go.id", PNS_PASSWORD)
         registration.approve(db.session, admin, [registrasi])
         facts = {"nip": pns.nip, "colleague_id": colleague.id, "nomor": registrasi.nomor}
         db.session.remove()

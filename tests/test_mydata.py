@@ -6,7 +6,6 @@ Every request runs in its own app context (as in production), so the database is
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
@@ -16,28 +15,10 @@ from app.models.submission import Usulan
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
-from .conftest import AuthActions, csrf_token, make_user
+from .helpers import csrf_token, make_user
 
 # The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
 pytestmark = pytest.mark.usefixtures("open_run")
-
-
-class FreshContextClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def login(app):
-    app.test_client_class = FreshContextClient
-
-    def _login(username):
-        client = app.test_client()
-        assert AuthActions(client).login(username).status_code == 302
-        return client
-
-    return _login
 
 
 def usulan_of(pegawai_id):

@@ -19,13 +19,10 @@ from app.models.submission import Usulan
 from app.roles import ROLE_PNS
 from app.services import documents, workflow
 
-from .conftest import csrf_token, make_user
-from .factories import AnakFactory
-from . import test_mydata
+from .helpers import csrf_token, kirim, make_user
+from .factories import AnakFactory, DokumenFactory
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 
 def png_bytes():
@@ -73,14 +70,6 @@ def attachment_ok(response, content):
     assert response.data == content
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-
-
-def send(world, usulan_id):
-    """The PNS reviews every section and sends his draft."""
-    usulan = db.session.get(Usulan, usulan_id)
-    for section in workflow.SECTIONS:
-        workflow.mark_reviewed(db.session, usulan, section)
-    workflow.transition(db.session, world["users"][ROLE_PNS], usulan_id, workflow.KIRIM)
 
 
 def test_data_utama_change_carries_its_document(app, world, login):
@@ -185,16 +174,7 @@ def test_refused_proposal_leaves_no_file_behind(app, world, login):
 def sent_with_document(app, world, login):
     """peg_a's submission, sent with a PNG behind a data-utama change and an official child
     row (with a document on record) proposed for change; ids of the usulan and documents."""
-    record_doc = Dokumen(
-        pegawai_id=world["peg_a"].id,
-        stored_name="a" * 32,
-        original_name="akta-lama.pdf",
-        content_type=documents.PDF,
-        size_bytes=4,
-        sha256="0" * 64,
-    )
-    db.session.add(record_doc)
-    db.session.flush()
+    record_doc = DokumenFactory(pegawai_id=world["peg_a"].id, stored_name="a" * 32, original_name="akta-lama.pdf")
     documents.path_for(record_doc.stored_name).parent.mkdir(parents=True, exist_ok=True)
     documents.path_for(record_doc.stored_name).write_bytes(b"%PDF")
     child = AnakFactory(pegawai=world["peg_a"], nama="ANAK PERTAMA", dokumen_id=record_doc.id)
@@ -205,7 +185,7 @@ def sent_with_document(app, world, login):
     assert propose(client, "anak", {"nama": "ANAK PERTAMA SEKALI"}, query=f"?target_id={child.id}").status_code == 302
     usulan = usulan_of(world["peg_a"].id)
     proposed = next(i.dokumen_id for i in usulan.items if i.section == "data_utama")
-    send(world, usulan.id)
+    kirim(world, usulan.id)
     return {"usulan": usulan.id, "proposed": proposed, "record": record_doc.id, "png": png, "client": client}
 
 
@@ -239,15 +219,7 @@ def test_documents_are_refused_to_everyone_else(app, world, login, sent_with_doc
             assert response.data != s["png"]
 
     # A document of another submission, asked through this one: not on this page.
-    foreign = Dokumen(
-        pegawai_id=world["peg_sub"].id,
-        stored_name="b" * 32,
-        original_name="x.pdf",
-        content_type=documents.PDF,
-        size_bytes=4,
-        sha256="0" * 64,
-    )
-    db.session.add(foreign)
+    foreign = DokumenFactory(pegawai_id=world["peg_sub"].id, stored_name="b" * 32, original_name="x.pdf")
     db.session.commit()
     response = login("vskpd").get(f"/verifikasi/{s['usulan']}/dokumen/{foreign.id}")
     assert response.status_code == 404

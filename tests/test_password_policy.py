@@ -16,8 +16,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import accounts, passwords
 
-from .conftest import PASSWORD, AuthActions, csrf_token
-from .test_access import login  # noqa: F401 - fixture
+from .helpers import PASSWORD, AuthActions, csrf_token
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("compiled_catalogue")

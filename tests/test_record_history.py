@@ -27,9 +27,9 @@ from app.roles import (
 )
 from app.services import record_history, workflow
 
-from .conftest import csrf_token, make_user
+from .helpers import csrf_token, make_user, fresh
 from .factories import PegawaiFactory, RiwayatGolonganFactory
-from .test_access import form_of, fresh, login  # noqa: F401 - `login` is a fixture
+from .test_access import form_of
 from .test_import import person, run, write_csv
 
 pytestmark = pytest.mark.usefixtures("open_run")

@@ -10,9 +10,8 @@ import html
 import re
 
 import pytest
-from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SecurityQuestion
@@ -22,7 +21,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts, passwords, recovery, registration
 
-from .conftest import PASSWORD, csrf_token, make_user
+from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh, count, register_pns
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -45,28 +44,10 @@ def t(message, **variables):
         return gettext(message, **variables) if isinstance(message, str) else str(message)
 
 
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def web(app):
     app.test_client_class = FreshContextClient
     return app.test_client()
-
-
-def fresh(model, pk):
-    db.session.rollback()
-    return db.session.get(model, pk)
-
-
-def count(model, *where):
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def text_of(response):
@@ -88,16 +69,7 @@ def register(app, pegawai=None, *, email=EMAIL, answer=ANSWER, mother=MOTHER, qu
     pegawai = pegawai or PegawaiFactory()
     db.session.commit()
     question = question or questions()[0]
-    registrasi = registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email=email,
-        password=PASSWORD,
-        mother_name=mother,
-        question_id=question.id,
-        answer=answer,
-    )
+    registrasi = register_pns(app, pegawai, email, PASSWORD, mother=mother, answer=answer, question_id=question.id)
     return registrasi
 
 

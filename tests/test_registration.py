@@ -12,11 +12,9 @@ import datetime as dt
 import html
 import io
 import re
-import threading
 import time
 
 import pytest
-from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -29,7 +27,7 @@ from app.models import User
 from app.services import captcha, passwords, pdf, ratelimit, registration
 from app.views.registration import CAPTCHA_KEY
 
-from .conftest import PASSWORD, AuthActions, csrf_token, set_phase  # noqa: F401 - open_run
+from .helpers import PASSWORD, AuthActions, FreshContextClient, anonymous_visitor, csrf_token, race, set_phase
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -41,14 +39,6 @@ EMAIL = "pegawai@contoh.go.id"
 STEP1, STEP1_EMAIL, STEP2, DONE = "/registrasi/", "/registrasi/lanjut", "/registrasi/langkah-2", "/registrasi/selesai"
 
 
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def new_client(app):
     app.test_client_class = FreshContextClient
@@ -58,11 +48,6 @@ def new_client(app):
 @pytest.fixture
 def client(new_client):  # noqa: F811 - every client of this module gets fresh contexts
     return new_client()
-
-
-def fresh(model, pk):
-    db.session.rollback()
-    return db.session.get(model, pk)
 
 
 def live_registrations(pegawai_id):
@@ -603,13 +588,7 @@ def test_markup_in_a_name_is_text_on_the_pages_and_in_the_pdf(app, client, world
 # Rate limits
 # --------------------------------------------------------------------------------------------
 def test_rate_limit_gives_a_friendly_429(app_factory, compiled_catalogue):
-    application = app_factory(RATELIMIT_ENABLED=True)
-    application.test_client_class = FreshContextClient
-    with application.app_context():
-        set_phase(Jadwal.FASE_PENGISIAN, -1, 10)
-        pegawai = PegawaiFactory()
-        db.session.commit()
-        client = application.test_client()
+    with anonymous_visitor(app_factory, RATELIMIT_ENABLED=True) as (application, pegawai, client):
         token = csrf_token(client, STEP1)
         statuses = [client.post(STEP1, data={"nip": pegawai.nip, "csrf_token": token}).status_code for _ in range(11)]
         assert statuses[:10] == [302] * 10  # "10 per 10 minute" per NIP
@@ -643,38 +622,28 @@ def test_simultaneous_registrations_of_one_nip_only_one_wins(app_factory, backen
         db.session.commit()
 
     for nip in nips:
-        barrier = threading.Barrier(2)
-        results, errors, started, finished = [], [], [], []
+        started, finished = [], []
 
-        def attempt():
-            with application.app_context():
-                try:
-                    barrier.wait(timeout=10)
-                    started.append(time.monotonic())
-                    registration.register(
-                        db.session,
-                        application.appbuilder.sm,
-                        nip=nip,
-                        email=EMAIL,
-                        password=GOOD_PASSWORD,
-                        mother_name=MOTHER,
-                        question_id=qid,
-                        answer=ANSWER,
-                    )
-                    results.append("ok")
-                except registration.RegistrationRefused as refused:
-                    results.append(refused.code)
-                except Exception as exc:  # noqa: BLE001 - reported below
-                    errors.append(repr(exc))
-                finally:
-                    finished.append(time.monotonic())
-                    db.session.remove()
+        def attempt(_n, nip=nip, started=started, finished=finished):
+            started.append(time.monotonic())
+            try:
+                registration.register(
+                    db.session,
+                    application.appbuilder.sm,
+                    nip=nip,
+                    email=EMAIL,
+                    password=GOOD_PASSWORD,
+                    mother_name=MOTHER,
+                    question_id=qid,
+                    answer=ANSWER,
+                )
+                return "ok"
+            except registration.RegistrationRefused as refused:
+                return refused.code
+            finally:
+                finished.append(time.monotonic())
 
-        threads = [threading.Thread(target=attempt) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results, errors = race(application, 2, attempt, barrier_timeout=10, join_timeout=60)
         assert errors == []
         # Both were inside register() at the same time: a real race, not two turns.
         assert max(started) < min(finished)
@@ -693,23 +662,12 @@ def test_one_captcha_solved_twice_at_once_counts_once(app_factory, backend):
     for _ in range(5):
         with application.test_request_context():
             challenge_id, answer = captcha.new_challenge()
-        barrier = threading.Barrier(2)
-        results, errors = [], []
-
-        def attempt():
-            with application.app_context():
-                try:
-                    barrier.wait(timeout=10)
-                    results.append(captcha.consume(db.session, challenge_id, answer))
-                except Exception as exc:  # noqa: BLE001 - reported below
-                    errors.append(repr(exc))
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=attempt) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results, errors = race(
+            application,
+            2,
+            lambda _n, challenge=challenge_id, code=answer: captcha.consume(db.session, challenge, code),
+            barrier_timeout=10,
+            join_timeout=60,
+        )
         assert errors == []
         assert sorted(results) == [False, True]

@@ -20,14 +20,12 @@ from sqlalchemy import select
 
 from app import InsecureConfiguration, create_app
 from app.extensions import db
-from app.models import SecurityQuestion
 from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN
 from app.services import registration
 
-from .conftest import PASSWORD, make_user
+from .helpers import PASSWORD, FreshContextClient, make_user, register_pns
 from .factories import PegawaiFactory
-from .test_access import FreshContextClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # The development default of earlier versions, public in this repository's history.
@@ -156,17 +154,7 @@ def test_a_reset_mail_asked_for_with_a_forged_host_links_to_the_configured_base(
     application, client = based
     pegawai = PegawaiFactory()
     db.session.commit()
-    question = db.session.scalar(select(SecurityQuestion).order_by(SecurityQuestion.id))
-    reg = registration.register(
-        db.session,
-        application.appbuilder.sm,
-        nip=pegawai.nip,
-        email="budi@example.go.id",
-        password="Kopi-Tubruk-Sleman-88",
-        mother_name="SRI",
-        question_id=question.id,
-        answer="x y",
-    )
+    reg = register_pns(application, pegawai, "budi@example.go.id", mother="SRI", answer="x y")
     registration.approve(db.session, make_user(application, "admin", ROLE_ADMIN), [reg])
     _post(client, "/status/lupa-kata-kunci", {"nip": pegawai.nip, "nomor": reg.nomor})
     db.session.rollback()

@@ -17,9 +17,8 @@ from app.models import User
 from app.services import monitoring, recovery, registration
 from app.services.accounts import identifier_for_log
 
-from .conftest import PASSWORD, AuthActions, csrf_token
-from .test_access import FreshContextClient, form_of, login  # noqa: F401 - fixture
-from .test_login import ANSWER, MOTHER, PNS_PASSWORD, approve_directly, register_pns
+from .helpers import PASSWORD, AuthActions, csrf_token, ANSWER, MOTHER, PNS_PASSWORD, approve_directly, register_pns
+from .test_access import form_of
 
 
 def entries(*names):

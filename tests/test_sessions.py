@@ -20,9 +20,8 @@ from app.roles import ROLE_VERIFIKATOR_BKN
 from app.models import User
 from app.services import recovery, registration, sessions
 
-from .conftest import PASSWORD, AuthActions, csrf_token
-from .test_access import FreshContextClient, form_of, login  # noqa: F401 - fixture
-from .test_login import PNS_PASSWORD, approve_directly, register_pns
+from .helpers import PASSWORD, AuthActions, csrf_token, FreshContextClient, PNS_PASSWORD, approve_directly, register_pns
+from .test_access import form_of
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 PROTECTED = "/users/userinfo/"  # every role may open his own account page

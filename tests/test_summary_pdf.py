@@ -12,13 +12,10 @@ from app.models.family import Anak
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 
-from .conftest import make_user
+from .helpers import kirim, make_user
 from .factories import AnakFactory
-from . import test_mydata
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 XSS = '<img src="/etc/passwd" onerror=alert(1)><b>Jl. Malioboro</b>'
 
@@ -54,15 +51,6 @@ def draft(world):
         },
     )
     return usulan.id
-
-
-def kirim(world, usulan_id):
-    from app.models.submission import Usulan
-
-    usulan = db.session.get(Usulan, usulan_id)
-    for section in workflow.SECTIONS:
-        workflow.mark_reviewed(db.session, usulan, section)
-    workflow.transition(db.session, world["users"][ROLE_PNS], usulan_id, workflow.KIRIM)
 
 
 def test_refused_before_kirim(world, login, draft):

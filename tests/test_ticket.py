@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from flask_babel import gettext
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -26,34 +25,11 @@ from app.roles import ROLE_HELPDESK
 from app.services import documents, registration
 from app.services import ticket as ticket_service
 
-from .conftest import PASSWORD, AuthActions, csrf_token, make_user
+from .helpers import PASSWORD, FreshContextClient, csrf_token, fresh, make_user, register_pns
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
 NOMOR = re.compile(r"T[0-9A-HJKMNP-TV-Z]{10}")
 UNKNOWN_NIP = "198001012005011999"  # well-formed, not in the database
-
-
-class FreshContextClient(FlaskClient):
-    """Runs every request in a new app context: its own `g` and database session."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def login(app):
-    """login(username) -> a client logged in as that user; login(None) -> anonymous client."""
-    app.test_client_class = FreshContextClient
-
-    def _login(username=None):
-        client = app.test_client()
-        if username is not None:
-            response = AuthActions(client).login(username)
-            assert response.status_code == 302, f"login as {username} failed"
-        return client
-
-    return _login
 
 
 def tiny_pdf() -> bytes:
@@ -87,11 +63,6 @@ def message(app, msgid) -> str:
 def tickets():
     db.session.rollback()
     return db.session.scalars(select(Tiket).order_by(Tiket.id)).all()
-
-
-def fresh(model, pk):
-    db.session.rollback()
-    return db.session.get(model, pk)
 
 
 def stored_files():
@@ -492,15 +463,8 @@ def _live_registration(app, pegawai):
     from app.models import SecurityQuestion
 
     question = db.session.scalars(select(SecurityQuestion)).first()
-    registrasi = registration.register(
-        db.session,
-        app.appbuilder.sm,
-        nip=pegawai.nip,
-        email="siti@example.id",
-        password=PASSWORD,
-        mother_name="Ibu Siti",
-        question_id=question.id,
-        answer="kucing",
+    registrasi = register_pns(
+        app, pegawai, "siti@example.id", PASSWORD, mother="Ibu Siti", answer="kucing", question_id=question.id
     )
     return registrasi.id
 

@@ -11,8 +11,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts
 
-from .conftest import PASSWORD, AuthActions
-from .test_access import FreshContextClient
+from .helpers import PASSWORD, AuthActions, FreshContextClient
 
 NEW_PASSWORD = "Gudeg-Wijilan-Manis-77"
 
@@ -45,7 +44,7 @@ def _own_password_change(app, world):
 
 def _admin_reset(app, world):
     # A second Admin resets the first one's password.
-    from .conftest import make_user
+    from .helpers import make_user
 
     other = make_user(app, "admin2", ROLE_ADMIN)
     accounts.change_password(db.session, other, db.session.get(User, world["users"][ROLE_ADMIN].id), NEW_PASSWORD)

@@ -19,13 +19,10 @@ from app.models.submission import Usulan
 from app.roles import ROLE_INTEGRASI, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import apikeys, monitoring, scope, workflow
 
-from .conftest import csrf_token, make_user
+from .helpers import csrf_token, make_user
 from .factories import PegawaiFactory, UnitKerjaFactory
-from . import test_mydata
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 CYCLE = "Unit kerja tidak dapat ditempatkan di bawah dirinya sendiri"
 OTHER_INSTANSI = "Unit induk milik instansi lain"

@@ -11,7 +11,7 @@ from app.models.submission import Usulan, UsulanEvent
 from app.roles import ROLE_PNS
 from app.services import workflow
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 
 # The run is open today (Jadwal pengisian): the workflow refuses everything outside it.
 pytestmark = pytest.mark.usefixtures("open_run")

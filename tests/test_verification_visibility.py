@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from app.extensions import db
-from app.models import Dokumen, Pegawai
+from app.models import Pegawai
 from app.models.submission import Usulan
 from app.roles import (
     ROLE_PNS,
@@ -24,12 +24,10 @@ from app.services import documents, workflow
 from app.services.rules import make_nik
 from app.views.privacy import mask_nik
 
-from . import test_mydata
+from .factories import DokumenFactory
 from .test_summary_pdf import pdf_text
 
 pytestmark = pytest.mark.usefixtures("open_run")
-# login(username): a client whose every request has its own app context, as in production.
-login = test_mydata.login
 
 STAFF = ("vskpd", "vinstansi", "vbkn", "helpdesk", "admin")
 SENT_TO_ALL_BUT_BKN = {"vskpd", "vinstansi", "helpdesk", "admin"}
@@ -59,15 +57,7 @@ def make_submission(world, stage):
         "proposed": make_nik("327301", peg.tanggal_lahir, peg.jenis_kelamin, 4321),
         "child": make_nik("327301", CHILD_BORN, "P", 7),
     }
-    dokumen = Dokumen(
-        pegawai_id=peg.id,
-        stored_name="c" * 32,
-        original_name="ktp-baru.pdf",
-        content_type=documents.PDF,
-        size_bytes=4,
-        sha256="0" * 64,
-    )
-    db.session.add(dokumen)
+    dokumen = DokumenFactory(pegawai_id=peg.id, stored_name="c" * 32, original_name="ktp-baru.pdf")
     db.session.commit()
     documents.path_for(dokumen.stored_name).parent.mkdir(parents=True, exist_ok=True)
     documents.path_for(dokumen.stored_name).write_bytes(b"%PDF")

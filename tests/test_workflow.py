@@ -51,7 +51,7 @@ from app.services.workflow import (
     ReasonRequired,
 )
 
-from .conftest import make_user
+from .helpers import make_user
 from .factories import (
     AnakFactory,
     OrganisasiFactory,

@@ -9,7 +9,7 @@ from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 from app.services.workflow import KEMBALIKAN, events
 
-from .conftest import set_phase
+from .helpers import set_phase
 from .test_workflow import drive, draft_with
 
 

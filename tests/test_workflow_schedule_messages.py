@@ -10,7 +10,7 @@ from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 from app.services.workflow import KEMBALIKAN, KIRIM, TURUN_STATUS, VERIFIKASI, PhaseClosed
 
-from .conftest import csrf_token, set_phase
+from .helpers import csrf_token, set_phase
 from .test_workflow import REASON, drive, draft_with, fresh
 
 

@@ -12,6 +12,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import Length, Optional
 
 from ..services import workflow
+from .codes import code_field
 
 
 # The optional supporting document of a proposed row (an SK, ijazah, akta, …).
@@ -40,11 +41,11 @@ def _field_for(session, section, name):
     column = workflow.section_column(section, name)
     label = workflow.field_label(name)
     kind = column.type
-    choices = workflow.FIELD_CHOICES.get((section, name))
     if column.foreign_keys:
         return SelectField(label, choices=_fk_choices(session, column), validators=[Optional()])
-    if choices is not None:
-        return SelectField(label, choices=[("", "–")] + [(c, c) for c in choices], validators=[Optional()])
+    if (section, name) in workflow.FIELD_CHOICES:
+        # "–" proposes no value; the service refuses it where the column needs one.
+        return code_field(workflow.section_enum(section, name), label)
     if isinstance(kind, Boolean):
         return SelectField(label, choices=[("", "–"), ("1", _l("Yes")), ("0", _l("No"))], validators=[Optional()])
     if isinstance(kind, Date):

@@ -21,6 +21,7 @@ from .registration import CaptchaChallenge, PasswordResetToken, Registrasi  # no
 from .schedule import Jadwal  # noqa: F401
 from .notification import Pesan  # noqa: F401
 from .monitoring import RekapAntrian, RekapRefresh, RekapUnit  # noqa: F401
+from .data_quality import DataQualityCount, DataQualityFinding, DataQualityRun  # noqa: F401
 from .submission import RecordChange, Usulan, UsulanEvent, UsulanItem, UsulanSection  # noqa: F401
 from .ticket import Tiket  # noqa: F401
 from .reference import (  # noqa: F401

@@ -3,20 +3,22 @@
 from sqlalchemy import DDL, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import relationship
 
+from . import codes
 from .base import Model, TimestampMixin
 
 
 class Pegawai(TimestampMixin, Model):
     __tablename__ = "pegawai"
 
-    STATUS_CPNS = "CPNS"
-    STATUS_PNS = "PNS"
-    STATUS_PENSIUN = "PENSIUN"
-    STATUS_BERHENTI = "BERHENTI"
-    STATUSES = (STATUS_CPNS, STATUS_PNS, STATUS_PENSIUN, STATUS_BERHENTI)
+    # Coded columns (jenis_kelamin, status): their codes and labels live in models.codes.
+    STATUS_CPNS = codes.PEGAWAI_CPNS
+    STATUS_PNS = codes.PEGAWAI_PNS
+    STATUS_PENSIUN = codes.PEGAWAI_PENSIUN
+    STATUS_BERHENTI = codes.PEGAWAI_BERHENTI
+    STATUSES = tuple(codes.ENUMS[codes.STATUS_PEGAWAI])
     ACTIVE_STATUSES = (STATUS_CPNS, STATUS_PNS)
-    GENDER_MALE = "L"
-    GENDER_FEMALE = "P"
+    GENDER_MALE = codes.GENDER_MALE
+    GENDER_FEMALE = codes.GENDER_FEMALE
 
     id = Column(Integer, primary_key=True)
     nip = Column(String(18), unique=True, nullable=False)

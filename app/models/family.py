@@ -3,10 +3,13 @@
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from . import codes
 from .base import Model, PegawaiChildMixin
 
-STATUS_HIDUP = "hidup"
-STATUS_MENINGGAL = "meninggal"
+# Coded columns (status_hidup, status_anak, hubungan, jenis_kelamin, status_kepemilikan):
+# their codes and labels live in models.codes.
+STATUS_HIDUP = codes.HIDUP
+STATUS_MENINGGAL = codes.MENINGGAL
 
 
 class Pasangan(PegawaiChildMixin, Model):
@@ -29,9 +32,9 @@ class Anak(PegawaiChildMixin, Model):
     """Every child, including those no longer on the family card (Satgas rule)."""
 
     __tablename__ = "anak"
-    STATUS_KANDUNG = "kandung"
-    STATUS_TIRI = "tiri"
-    STATUS_ANGKAT = "angkat"
+    STATUS_KANDUNG = codes.ANAK_KANDUNG
+    STATUS_TIRI = codes.ANAK_TIRI
+    STATUS_ANGKAT = codes.ANAK_ANGKAT
     nama = Column(String(150), nullable=False)
     nik = Column(String(16), nullable=True)
     tempat_lahir = Column(String(80), nullable=True)
@@ -46,8 +49,8 @@ class Anak(PegawaiChildMixin, Model):
 
 class OrangTua(PegawaiChildMixin, Model):
     __tablename__ = "orang_tua"
-    HUBUNGAN_AYAH = "ayah"
-    HUBUNGAN_IBU = "ibu"
+    HUBUNGAN_AYAH = codes.AYAH
+    HUBUNGAN_IBU = codes.IBU
     hubungan = Column(String(5), nullable=False)
     nama = Column(String(150), nullable=False)
     tempat_lahir = Column(String(80), nullable=True)
@@ -58,7 +61,7 @@ class OrangTua(PegawaiChildMixin, Model):
 
 class Perumahan(PegawaiChildMixin, Model):
     __tablename__ = "perumahan"
-    status_kepemilikan = Column(String(40), nullable=False)  # milik sendiri, sewa, dinas, …
+    status_kepemilikan = Column(String(40), nullable=False)  # codes.STATUS_KEPEMILIKAN
     alamat = Column(Text, nullable=True)
     kode_pos = Column(String(5), nullable=True)
     bantuan_bapertarum = Column(Boolean, nullable=False, default=False)

@@ -3,6 +3,7 @@
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import relationship
 
+from . import codes
 from .base import Model, PegawaiChildMixin
 
 
@@ -15,7 +16,7 @@ class RiwayatGolongan(PegawaiChildMixin, Model):
     tmt_golongan = Column(Date, nullable=False)
     nomor_pertek = Column(String(60), nullable=True)
     tanggal_pertek = Column(Date, nullable=True)
-    jenis_kp = Column(String(60), nullable=True)
+    jenis_kp = Column(String(60), nullable=True)  # codes.JENIS_KP
     masa_kerja_tahun = Column(Integer, nullable=True)
     masa_kerja_bulan = Column(Integer, nullable=True)
     angka_kredit = Column(Numeric(8, 3), nullable=True)
@@ -26,7 +27,7 @@ class RiwayatJabatan(PegawaiChildMixin, Model):
     jenis_jabatan_id = Column(Integer, ForeignKey("jenis_jabatan.id"), nullable=True)
     jenis_jabatan = relationship("JenisJabatan")
     unit_kerja_nama = Column(String(200), nullable=True)
-    eselon = Column(String(10), nullable=True)
+    eselon = Column(String(10), nullable=True)  # codes.ESELON
     nama_jabatan = Column(String(200), nullable=False)
     tmt_jabatan = Column(Date, nullable=False)
     tmt_selesai = Column(Date, nullable=True)
@@ -76,8 +77,8 @@ class RiwayatSkp(PegawaiChildMixin, Model):
     """Yearly appraisal: SKP (since 2014) or DP3 (before); the DP3-only criteria stay empty for SKP."""
 
     __tablename__ = "riwayat_skp"
-    JENIS_SKP = "SKP"
-    JENIS_DP3 = "DP3"
+    JENIS_SKP = codes.SKP
+    JENIS_DP3 = codes.DP3
     jenis = Column(String(3), nullable=False, default=JENIS_SKP)
     tahun = Column(Integer, nullable=False)
     nilai_skp = Column(Numeric(5, 2), nullable=True)
@@ -103,7 +104,7 @@ class RiwayatSkp(PegawaiChildMixin, Model):
 
 class HukumanDisiplin(PegawaiChildMixin, Model):
     __tablename__ = "hukuman_disiplin"
-    jenis_hukuman = Column(String(150), nullable=False)
+    jenis_hukuman = Column(String(150), nullable=False)  # codes.JENIS_HUKUMAN
     nomor_sk = Column(String(60), nullable=True)
     tanggal_sk = Column(Date, nullable=True)
     tanggal_hukuman = Column(Date, nullable=True)
@@ -128,8 +129,8 @@ class Kompetensi(PegawaiChildMixin, Model):
     """Self-assessment and competence entries (jenis = self_assessment | kompetensi)."""
 
     __tablename__ = "kompetensi"
-    JENIS_SELF_ASSESSMENT = "self_assessment"
-    JENIS_KOMPETENSI = "kompetensi"
+    JENIS_SELF_ASSESSMENT = codes.SELF_ASSESSMENT
+    JENIS_KOMPETENSI = codes.KOMPETENSI
     jenis = Column(String(20), nullable=False, default=JENIS_KOMPETENSI)
     nama = Column(String(200), nullable=False)
     tahun = Column(Integer, nullable=True)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from .apikey import ApiKeyView
 from .approval import RegistrationApprovalView
 from .base import make_sortable
+from .data_quality import DataQualityView
 from .base import reject_bad_list_args  # noqa: F401 - registered by create_app
 from .employee import CHILD_VIEWS, DokumenView, PegawaiView
 from .helpdesk import AuditLogView, HelpdeskAccountView
@@ -115,6 +116,15 @@ def register_views(appbuilder):
         href="/monitoring/antrian/",
         label=_l("Verifier workload"),
         icon="fa-hourglass-half",
+        category="Monitoring",
+        category_label=_l("Monitoring"),
+        category_icon="fa-line-chart",
+    )
+    appbuilder.add_view(
+        DataQualityView,
+        "Data quality",
+        label=_l("Data quality"),
+        icon="fa-check-square",
         category="Monitoring",
         category_label=_l("Monitoring"),
         category_icon="fa-line-chart",

@@ -5,14 +5,16 @@ from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import FileField, SelectField
+from wtforms import FileField
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import ValidationError
 
 from ..extensions import db
-from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai
+from ..forms.codes import model_code_fields
+from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai, codes
 from ..services import documents, record_history, rules, workflow
 from ..services.employee import EmployeeChangeRefused, delete_pegawai
+from ..services.labels import LABELS
 from . import privacy
 from .base import OutOfScope, ScopedModelView
 
@@ -172,9 +174,25 @@ SECTION_TITLES = {
 }
 
 
+def code_formatters(model) -> dict:
+    """Show every coded column (models.codes) by its label in lists and detail pages."""
+    formatters = {}
+    for column in model.__table__.columns:
+        enum = codes.enum_of(model.__tablename__, column.key)
+        if enum is not None:
+            formatters[column.key] = lambda value, enum=enum: "" if value is None else codes.label(enum, value)
+    return formatters
+
+
+def code_form_fields(model, widget=None) -> dict:
+    """Select boxes of the coded columns of `model`, labelled as the screens label them."""
+    return model_code_fields(model, lambda name: LABELS.get(name, name), widget=widget)
+
+
 def _child_view(model):
     columns = _form_columns(model)
     title = SECTION_TITLES[model.__name__]
+    form_fields = {**PegawaiChildView.add_form_extra_fields, **code_form_fields(model)}
     return type(
         f"{model.__name__}View",
         (PegawaiChildView,),
@@ -185,6 +203,9 @@ def _child_view(model):
             "add_columns": ["pegawai"] + columns + ["berkas"],
             "edit_columns": ["pegawai"] + columns + ["berkas"],
             "search_columns": [c for c in columns if c != "pegawai"][:4],
+            "add_form_extra_fields": form_fields,
+            "edit_form_extra_fields": form_fields,
+            "formatters_columns": code_formatters(model),
             "list_title": title,
             "show_title": title,
             "add_title": _l("Add: %(section)s", section=title),
@@ -283,20 +304,7 @@ class PegawaiRule:
             raise ValidationError(" ".join(messages))
 
 
-_PEGAWAI_CHOICE_FIELDS = {
-    "jenis_kelamin": SelectField(
-        _l("Gender"),
-        choices=[("L", _l("Male")), ("P", _l("Female"))],
-        validators=[DataRequired()],
-        widget=Select2Widget(),
-    ),
-    "status": SelectField(
-        _l("Status"),
-        choices=[(s, s) for s in Pegawai.STATUSES],
-        validators=[DataRequired()],
-        widget=Select2Widget(),
-    ),
-}
+_PEGAWAI_CHOICE_FIELDS = code_form_fields(Pegawai, widget=Select2Widget())
 
 
 class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
@@ -318,6 +326,7 @@ class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
     edit_columns = add_columns
     add_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
     edit_form_extra_fields = _PEGAWAI_CHOICE_FIELDS
+    formatters_columns = code_formatters(Pegawai)
     validators_columns = {
         f: [PegawaiRule(f)]
         for f in ("nip", "nip_lama", "nik", "nama", "tanggal_lahir", "tmt_cpns", "tmt_pns", "unit_kerja")

@@ -83,6 +83,19 @@ class BrowserLog:
     csp_violations: list = field(default_factory=list)
 
 
+def new_context(browser, live_server):
+    """A fresh browser context (no cookies) on the live server as an Indonesian user sees it:
+    id-ID, Jakarta time, a 1280x800 window, 15 s for any wait."""
+    context = browser.new_context(
+        base_url=live_server,
+        locale="id-ID",
+        timezone_id="Asia/Jakarta",
+        viewport={"width": 1280, "height": 800},
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
 @pytest.fixture
 def browser_log():
     return BrowserLog()
@@ -95,13 +108,7 @@ def page(browser, live_server, browser_log):
     Any request to a host other than 127.0.0.1 (a CDN, fonts, analytics) fails the test:
     e-PUPNS must work on an offline government network.
     """
-    context = browser.new_context(
-        base_url=live_server,
-        locale="id-ID",
-        timezone_id="Asia/Jakarta",
-        viewport={"width": 1280, "height": 800},
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server)
     tab = context.new_page()
 
     def on_request(request):

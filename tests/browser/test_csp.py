@@ -5,7 +5,7 @@ The `page` fixture fails any test during which Chromium reports a CSP violation.
 
 import pytest
 
-from tests.conftest import set_phase
+from tests.helpers import set_phase
 
 from .test_staff_journey import login
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.registration import Registrasi
 from app.models.schedule import Jadwal
-from tests.browser.conftest import LIVE_HOST, SCREENSHOT_DIR
+from tests.browser.conftest import LIVE_HOST, SCREENSHOT_DIR, new_context
 from tests.browser.test_staff_journey import login
 
 ARTIFACTS = SCREENSHOT_DIR.parent
@@ -77,13 +77,7 @@ def new_page(browser, live_server, browser_log):
     contexts = []
 
     def make():
-        context = browser.new_context(
-            base_url=live_server,
-            locale="id-ID",
-            timezone_id="Asia/Jakarta",
-            viewport={"width": 1280, "height": 800},
-        )
-        context.set_default_timeout(15_000)
+        context = new_context(browser, live_server)
         contexts.append(context)
         guard_context(context, browser_log)
         return context.new_page()

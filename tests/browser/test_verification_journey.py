@@ -18,7 +18,7 @@ from app.roles import ROLE_PNS
 from app.services import workflow
 from tests.browser.test_registration_journey import new_page  # noqa: F401
 from tests.browser.test_staff_journey import login
-from tests.conftest import make_user, set_phase
+from tests.helpers import make_user, set_phase
 from tests.factories import PegawaiFactory, RiwayatGolonganFactory
 
 pytestmark = pytest.mark.browser

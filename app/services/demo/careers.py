@@ -9,6 +9,7 @@ from ...models import (
     RiwayatGolongan,
     RiwayatJabatan,
     RiwayatPendidikan,
+    codes,
 )
 from ..rules import add_years
 from .tables import (
@@ -152,7 +153,7 @@ class CareerHistory:
                     nomor_sk=sk_nomor,
                     tanggal_sk=sk_tanggal,
                     tmt_golongan=tmt_cpns,
-                    jenis_kp="Pengangkatan CPNS",
+                    jenis_kp=codes.KP_PENGANGKATAN_CPNS,
                     masa_kerja_tahun=0,
                     masa_kerja_bulan=0,
                 ),
@@ -174,11 +175,11 @@ class CareerHistory:
             months = (tmt.year - tmt_cpns.year) * 12 + tmt.month - tmt_cpns.month
             tanggal_sk = tmt - dt.timedelta(days=rng.randint(10, 75))
             if career == "struktural" and tingkat >= 41:
-                jenis_kp = "Pilihan (Jabatan Struktural)"
+                jenis_kp = codes.KP_PILIHAN_STRUKTURAL
             elif jft:
-                jenis_kp = "Pilihan (Jabatan Fungsional Tertentu)"
+                jenis_kp = codes.KP_PILIHAN_FUNGSIONAL
             else:
-                jenis_kp = "Reguler"
+                jenis_kp = codes.KP_REGULER
             rows.append(
                 (
                     tingkat,

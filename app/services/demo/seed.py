@@ -13,7 +13,7 @@ from ...models import (
     Pegawai,
 )
 from ...models.schedule import Jadwal
-from .. import monitoring
+from .. import data_quality, monitoring
 from ..reference_data import load_reference_data
 from .accounts import create_demo_users, demo_accounts, ensure_roles
 from .people import PeopleGenerator
@@ -116,6 +116,8 @@ def seed_demo(
         session.rollback()
         raise
     monitoring.refresh(session)
+    # The demo's data-quality report (Monitoring → Kualitas Data) is there from the start.
+    data_quality.refresh(session)
     return DemoResult(demo_accounts(session), stats, time.perf_counter() - started)
 
 

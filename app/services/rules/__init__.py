@@ -2,10 +2,11 @@
 every way data enters (the PNS's draft and Kirim, the staff forms, the import, the apply step)
 and by the data-quality report over the official record.
 
-Rooms: `core` (findings, severities, the catalogue), `identity` (NIP, NIK), `dates` (what
-cannot lie in the future or before the career), `pegawai` (the main data), `history` (across
-golongan and jabatan rows), `family` (ages and NIKs of spouses, children, parents),
-`pensiun` (BUP and TMT pensiun), `record` (one row or the whole record; database look-ups).
+Rooms: `core` (findings, severities, the catalogue), `codes` (a coded field holds a code of
+its enum), `identity` (NIP, NIK), `dates` (what cannot lie in the future or before the
+career), `pegawai` (the main data), `history` (across golongan and jabatan rows), `family`
+(ages and NIKs of spouses, children, parents), `pensiun` (BUP and TMT pensiun), `record` (one
+row or the whole record; database look-ups).
 A rule is a plain function: tests call it directly, and through each path.
 """
 
@@ -23,6 +24,7 @@ from .core import (
     is_ascii_digits,
     warnings,
 )
+from .codes import CODE_UNKNOWN, check_codes
 from .dates import DATE_FIELDS, MIN_CPNS_AGE_YEARS, TMT_AHEAD_DAYS, check_dates, check_row_dates, check_utama_dates
 from .family import check_family_row
 from .history import check_golongan_history, check_golongan_utama, check_jabatan_history
@@ -57,6 +59,7 @@ from .record import (
 
 __all__ = [
     "CATALOGUE",
+    "CODE_UNKNOWN",
     "DATA_UTAMA",
     "DATE_FIELDS",
     "ERROR",
@@ -79,6 +82,7 @@ __all__ = [
     "age_on",
     "blocking",
     "bup_years",
+    "check_codes",
     "check_dates",
     "check_family_row",
     "check_fields",

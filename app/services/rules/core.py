@@ -79,7 +79,8 @@ CATALOGUE: dict[str, Rule] = {}
 def rule(code: str, family: str, severity: str, description):
     """Register a rule under `code` and return a maker of its findings:
     `finding(field, message, **kw)` builds a RuleError carrying the rule's code and severity."""
-    assert code not in CATALOGUE, f"rule {code} registered twice"
+    if code in CATALOGUE:
+        raise ValueError(f"rule {code} registered twice")
     CATALOGUE[code] = Rule(code, family, severity, description)
 
     def finding(field, message=None, **kw) -> RuleError:

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from ...models import codes
 from .core import ERROR, WARNING, age_on, as_date, rule
 from .identity import check_nik
 
@@ -15,7 +16,7 @@ MIN_MARRIAGE_AGE_YEARS = 16
 LEGAL_MARRIAGE_AGE_YEARS = 19
 # Only a child by birth says anything about the parent's age; a step or adopted child may be
 # of any age.
-BIRTH_CHILD = "kandung"
+BIRTH_CHILD = codes.ANAK_KANDUNG
 
 _parent_too_young = rule(
     "family.parent_too_young", "family", ERROR, _l("the parent would have been younger than 15 at this birth.")

@@ -23,6 +23,7 @@ from ...models import (
     Pegawai,
 )
 from ...models.family import STATUS_HIDUP
+from .codes import check_codes
 from .core import RuleError
 from .dates import check_career_start, check_row_dates
 from .family import check_family_niks, check_family_row
@@ -98,8 +99,9 @@ def check_row(section: str, row: dict, utama: dict, refs: References | None = No
     next to a field the moment the row is saved."""
     today = today or dt.date.today()
     if section == DATA_UTAMA:
-        return [e.at(DATA_UTAMA) for e in check_pegawai(row, today=today)]
-    errors = check_row_dates(section, row, today=today)
+        return [e.at(DATA_UTAMA) for e in check_pegawai(row, today=today) + check_codes(DATA_UTAMA, row)]
+    errors = check_codes(section, row)
+    errors += check_row_dates(section, row, today=today)
     errors += check_career_start(section, row, utama)
     errors += check_family_row(section, row, utama)
     errors += check_fields({name: row[name] for name in ("gelar_depan", "gelar_belakang") if name in row})

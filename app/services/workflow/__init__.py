@@ -36,6 +36,7 @@ from .catalogue import (
     field_label,
     model_of_table,
     section_column,
+    section_enum,
     section_fields,
 )
 from .errors import (
@@ -63,7 +64,6 @@ from .values import (
     snapshot_values,
 )
 from .display import (
-    CHOICE_LABELS,
     ReferenceNames,
     display_value,
     prime_display,
@@ -135,6 +135,7 @@ __all__ = [
     "field_label",
     "model_of_table",
     "section_column",
+    "section_enum",
     "section_fields",
     "AlreadyHandled",
     "AlreadySent",
@@ -156,7 +157,6 @@ __all__ = [
     "proposed_values",
     "row_values",
     "snapshot_values",
-    "CHOICE_LABELS",
     "ReferenceNames",
     "display_value",
     "prime_display",

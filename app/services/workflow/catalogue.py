@@ -4,7 +4,7 @@ request, so every other room of the package (and services.notification) can impo
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import PEGAWAI_CHILD_MODELS, Model, Pegawai
+from ...models import PEGAWAI_CHILD_MODELS, Model, Pegawai, codes
 from .. import rules
 from ..labels import LABELS
 
@@ -69,7 +69,21 @@ BKN_FIELDS = frozenset({"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golo
 BKN_SECTIONS = frozenset({"riwayat_golongan"})
 # Columns of a history/family row that are not proposed values (the document goes on the item).
 _ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
-FIELD_CHOICES = {(DATA_UTAMA, "status"): Pegawai.STATUSES}
+
+
+def section_enum(section: str, name: str) -> str | None:
+    """The enum (models.codes) of a coded field of a section, None for any other field."""
+    return codes.enum_of_field(section, name)
+
+
+# The coded fields of every section: (section, field) -> {code: label}, as the draft forms
+# offer them and as drafts.propose accepts them (any other value is refused).
+FIELD_CHOICES = {
+    (section, name): codes.ENUMS[enum]
+    for section in SECTIONS
+    for name in (DATA_UTAMA_FIELDS if section == DATA_UTAMA else CHILD_MODELS[section].__table__.columns.keys())
+    if (enum := section_enum(section, name)) is not None
+}
 # Data-utama fields whose absence rules.check_pegawai already reports.
 _RULE_CHECKED = frozenset({"nip", "nama", "tanggal_lahir", "jenis_kelamin", "tmt_cpns"})
 

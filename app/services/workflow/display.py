@@ -11,13 +11,9 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import format_angka, format_tanggal
-from ...models import Pegawai
-from .catalogue import CHILD_MODELS, DATA_UTAMA, model_of_table
+from ...models import Pegawai, codes
+from .catalogue import CHILD_MODELS, DATA_UTAMA, model_of_table, section_enum
 
-# Codes shown by their label, for a field of that name in any section.
-CHOICE_LABELS = {
-    "jenis_kelamin": {Pegawai.GENDER_MALE: _l("Male"), Pegawai.GENDER_FEMALE: _l("Female")},
-}
 # Reference tables hold tens of rows: the first lookup loads the whole table, so a page costs
 # at most one query per table however many values it shows. Other referenced tables
 # (instansi, unit kerja, dokumen) are read by id; prime_display reads a list in one query.
@@ -104,9 +100,10 @@ def display_value(section, name, value) -> str:
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, (dt.date, dt.datetime)):
         return format_tanggal(value)
-    labels = CHOICE_LABELS.get(name)
-    if labels is not None and value in labels:
-        return str(labels[value])
+    enum = section_enum(section, name)
+    if enum is not None:
+        # A legacy value that is no code is shown as stored (check_codes reports it).
+        return str(codes.label(enum, value))
     table = _reference_table(section, name)
     if table is not None:
         key = _reference_key(value)
