@@ -14,8 +14,8 @@ from app.services import rules, workflow
 from app.roles import ROLE_PNS
 
 from .factories import PegawaiFactory
-from .test_access import fresh, login, new_pegawai_data, page_text  # noqa: F401 - `login` is a fixture
-from .test_access import form_of
+from .helpers import fresh
+from .test_access import form_of, page_text
 from .test_import import BORN, person, run, write_csv
 
 pytestmark = pytest.mark.usefixtures("open_run")
@@ -87,7 +87,7 @@ def _form_value(value):
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def through_staff_form(world, login, section, values, username):  # noqa: F811 - `login` fixture
+def through_staff_form(world, login, section, values, username):
     client = login(username)
     peg = world["peg_a"].id
     view = VIEWS[section]
@@ -123,7 +123,7 @@ def through_kirim(app, world, section, values):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("username", STAFF)
 @pytest.mark.parametrize("case", CASES)
-def test_staff_forms_refuse_with_the_rule_message(app, world, login, case, username):  # noqa: F811
+def test_staff_forms_refuse_with_the_rule_message(app, world, login, case, username):
     expected = message_of(app, CASES[case])
     section, values, nothing_saved = case_values(world, case)
     text = through_staff_form(world, login, section, values, username)

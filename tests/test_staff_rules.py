@@ -11,8 +11,8 @@ from app.models import Anak, Golongan, Pegawai, RiwayatGolongan, Usulan
 from app.roles import ROLE_PNS, ROLE_VERIFIKATOR_BKN
 from app.services import rules, workflow
 
-from .conftest import csrf_token
-from .test_access import form_of, fresh, login, page_text  # noqa: F401 - `login` is a fixture
+from .helpers import csrf_token, fresh
+from .test_access import form_of, page_text
 from .test_rules_paths import message_of
 from .test_verification import _act
 from .test_workflow import draft_with, drive
@@ -42,7 +42,7 @@ def delete(client, view, row_id):
     return client.post(f"/{view}/delete/{row_id}", data={"csrf_token": token}, follow_redirects=True)
 
 
-def test_deleting_the_golongan_row_the_main_data_follows_is_refused(app, world, login):  # noqa: F811
+def test_deleting_the_golongan_row_the_main_data_follows_is_refused(app, world, login):
     """Removing a row can break the record too: without its latest golongan row, the main
     data's golongan would stand ahead of its history. The older row may go."""
     peg = world["peg_a"]
@@ -56,7 +56,7 @@ def test_deleting_the_golongan_row_the_main_data_follows_is_refused(app, world, 
     assert fresh(RiwayatGolongan, older) is None
 
 
-def test_editing_a_row_into_an_impossible_one_is_refused_and_changes_nothing(app, world, login):  # noqa: F811
+def test_editing_a_row_into_an_impossible_one_is_refused_and_changes_nothing(app, world, login):
     peg = world["peg_a"]
     _older, latest = with_golongan_history(peg)
     stored = fresh(RiwayatGolongan, latest).tmt_golongan
@@ -68,7 +68,7 @@ def test_editing_a_row_into_an_impossible_one_is_refused_and_changes_nothing(app
     assert fresh(RiwayatGolongan, latest).tmt_golongan == stored
 
 
-def test_an_old_impossible_row_does_not_block_other_work_but_must_be_repaired_itself(app, world, login):  # noqa: F811
+def test_an_old_impossible_row_does_not_block_other_work_but_must_be_repaired_itself(app, world, login):
     """Staff repair old records one row at a time: a child born in 2040 already in the record
     does not refuse a new golongan row; an edit of that child that leaves the date is refused,
     one that repairs it is saved."""
@@ -96,7 +96,7 @@ def test_an_old_impossible_row_does_not_block_other_work_but_must_be_repaired_it
     assert fresh(Anak, child.id).tanggal_lahir.isoformat() == repaired
 
 
-def test_a_warning_does_not_block_and_is_shown_after_saving(app, world, login):  # noqa: F811
+def test_a_warning_does_not_block_and_is_shown_after_saving(app, world, login):
     peg = world["peg_a"]
     client = login("vinstansi")
     url = f"/anakview/add?_flt_0_pegawai={peg.id}"
@@ -129,7 +129,7 @@ def test_apply_refuses_a_record_made_impossible_after_kirim(app, world):
     assert fresh(Pegawai, peg.id).nama == old_nama
 
 
-def test_the_verifier_sees_why_nothing_was_applied(app, world, login):  # noqa: F811
+def test_the_verifier_sees_why_nothing_was_applied(app, world, login):
     peg = world["peg_a"]
     old_nama, version = peg.nama, peg.record_version
     usulan = drive(world, draft_with(peg), "di_bkn")
@@ -166,7 +166,7 @@ def _expected_pensiun(peg):
     return f"TMT Pensiun (BUP {rules.bup_years()} tahun)", day
 
 
-def test_the_staff_see_the_tmt_pensiun(app, world, login):  # noqa: F811
+def test_the_staff_see_the_tmt_pensiun(app, world, login):
     from app.i18n import format_tanggal
 
     peg = world["peg_a"]
@@ -177,7 +177,7 @@ def test_the_staff_see_the_tmt_pensiun(app, world, login):  # noqa: F811
         assert format_tanggal(day) in text
 
 
-def test_the_pns_sees_the_tmt_pensiun_of_his_main_data(app, world, login):  # noqa: F811
+def test_the_pns_sees_the_tmt_pensiun_of_his_main_data(app, world, login):
     from app.i18n import format_tanggal
 
     peg = world["peg_a"]
