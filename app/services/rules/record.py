@@ -51,7 +51,8 @@ class Record:
 
     utama: dict
     rows: dict = field(default_factory=dict)  # section -> [row dict]
-    ids: dict = field(default_factory=dict)  # section -> [row id], parallel to `rows`
+    # section -> [row id], parallel to `rows`: where a row is, not what the record holds.
+    ids: dict = field(default_factory=dict, compare=False)
 
 
 def load_references(session) -> References:
