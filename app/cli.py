@@ -98,6 +98,88 @@ def import_pegawai_command(file, kanreg, report_file):
         raise click.exceptions.Exit(1)
 
 
+@pupns.command("import-riwayat")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--section",
+    metavar="TABLE",
+    help="The section of a CSV file (riwayat_golongan, anak, …); for a workbook, import only that sheet.",
+)
+@click.option("--instansi", metavar="KODE", help="Accept only PNS of this instansi; rows of others are rejected.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.File("w", encoding="utf-8-sig", lazy=False),
+    help="Write every rejected row and warning (sheet, row, field, severity, reason) to this CSV file.",
+)
+@with_appcontext
+def import_riwayat_command(file, section, instansi, report_file):
+    """Import history and family rows (golongan, jabatan, pendidikan, diklat, spouse, children,
+    parents) from FILE: an .xlsx workbook with one sheet per section, or one section's .csv.
+
+    Exit code 0: every row imported or unchanged; 1: some rows rejected (listed);
+    2: the file or options cannot be used (nothing changed). Warnings never change it.
+    """
+    import csv
+
+    from flask_babel import gettext as _
+
+    from .services import importer
+
+    try:
+        instansi_id = importer.instansi_id_for(db.session, instansi)
+        book = importer.read_workbook(file, section=section)
+        for sheet in book.ignored_sheets:
+            click.echo(_("Sheet %(name)s is not an import section and is ignored.", name=sheet))
+        for sheet, column in book.ignored_columns:
+            click.echo(
+                _("Sheet %(sheet)s: column %(name)s is not an import column and is ignored.", sheet=sheet, name=column)
+            )
+        with click.progressbar(length=book.total, label=_("Importing")) as bar:
+            report = importer.import_workbook(db.session, book, instansi_id=instansi_id, progress=bar.update)
+    except importer.ImportFileError as exc:
+        click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
+        raise click.exceptions.Exit(2) from exc
+    click.echo(
+        _(
+            "%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
+            total=report.total,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+        )
+    )
+    # The report file keeps the severity codes ("error", "warning"); the screen shows labels.
+    listed = [("error", e) for e in report.errors] + [("warning", w) for w in report.warnings]
+    labels = {"error": _("error"), "warning": _("warning")}
+    for severity, error in listed[:IMPORT_ERRORS_SHOWN]:
+        click.echo(
+            _(
+                "%(sheet)s row %(row)d, %(field)s (%(severity)s): %(reason)s",
+                sheet=error.sheet or "-",
+                row=error.row_number,
+                field=error.field or "-",
+                severity=labels[severity],
+                reason=error.reason,
+            )
+        )
+    if report_file is not None:
+        writer = csv.writer(report_file, lineterminator="\n")
+        writer.writerow(["sheet", "row", "field", "severity", "reason"])
+        writer.writerows((e.sheet, e.row_number, e.field, severity, str(e.reason)) for severity, e in listed)
+        click.echo(_("Rejected rows written to %(name)s.", name=report_file.name))
+    elif len(listed) > IMPORT_ERRORS_SHOWN:
+        click.echo(
+            _(
+                "%(count)d more errors not shown; use --report FILE to get them all.",
+                count=len(listed) - IMPORT_ERRORS_SHOWN,
+            )
+        )
+    if report.rejected:
+        raise click.exceptions.Exit(1)
+
+
 @pupns.command("seed-demo")
 @click.option(
     "--if-empty",

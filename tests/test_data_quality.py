@@ -168,7 +168,7 @@ def test_other_roles_are_refused_every_endpoint(dirty, new_client, username):
 
 
 def test_a_national_monitor_sees_every_instansi_and_a_kanreg_monitor_his_own(dirty, app):
-    from .conftest import make_user
+    from .helpers import make_user
 
     data_quality.refresh(db.session)
     national = make_user(app, "monitor_pusat", "Monitor")

@@ -289,8 +289,8 @@ def test_an_import_batch_failing_half_way_writes_nothing_of_that_batch(app, tmp_
     row 3 is written, then row 4 fails: nothing of rows 3-4 remains, rows 1-2 do."""
     people = [person(n) for n in range(1, 3)] + [person(3, unit_kode="3471-02", unit_nama="Dinas Kesehatan"), person(4)]
     path = write_csv(tmp_path / "pegawai.csv", people)
-    real_update = importer._update
-    real_apply = importer._Importer._apply
+    real_update = importer.pegawai_save._update
+    real_apply = importer.pegawai_save._Importer._apply
 
     def apply_then_fail(self, batch):
         result = real_apply(self, batch)
@@ -299,7 +299,7 @@ def test_an_import_batch_failing_half_way_writes_nothing_of_that_batch(app, tmp_
             raise RuntimeError("power cut in the middle of the batch")
         return result
 
-    monkeypatch.setattr(importer._Importer, "_apply", apply_then_fail)
+    monkeypatch.setattr(importer.pegawai_save._Importer, "_apply", apply_then_fail)
     with pytest.raises(RuntimeError):
         importer.import_pegawai(db.session, importer.read_rows(path), kanreg="I", batch_size=2)
     stored = set(db.session.scalars(select(Pegawai.nip)))

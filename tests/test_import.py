@@ -234,7 +234,7 @@ def test_bad_rows_are_reported_by_row_and_field_and_good_rows_still_imported(app
         ({"jenis_kelamin": "X"}, "jenis_kelamin"),
         ({"agama": "Jedi"}, "agama"),
         ({"pendidikan_terakhir": "S-9"}, "pendidikan_terakhir"),
-        ({"status": "AKTIF"}, "status"),
+        ({"status": "HONORER"}, "status"),  # "AKTIF" now reads as PNS (models.codes synonyms)
         ({"email": "bukan-email"}, "email"),
         ({"nip_lama": "12345"}, "nip_lama"),
         ({"tmt_pns": "2009-01-01"}, "tmt_pns"),
@@ -341,7 +341,7 @@ def test_numeric_nip_cell_in_xlsx_is_rejected_not_rounded(app, tmp_path):
 def test_a_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(app, tmp_path, monkeypatch):
     """If a batch fails on commit, it is retried row by row: only the refused row is rejected."""
     rows = [person(n) for n in range(1, 6)]
-    real_apply = importer._Importer._apply
+    real_apply = importer.pegawai_save._Importer._apply
 
     def apply_refusing_row_4(self, batch):
         result = real_apply(self, batch)
@@ -349,7 +349,7 @@ def test_a_row_the_database_refuses_does_not_lose_the_rest_of_its_batch(app, tmp
             raise IntegrityError("INSERT", {}, Exception("duplicate key (simulated)"))
         return result
 
-    monkeypatch.setattr(importer._Importer, "_apply", apply_refusing_row_4)
+    monkeypatch.setattr(importer.pegawai_save._Importer, "_apply", apply_refusing_row_4)
     report = run(write_csv(tmp_path / "batch.csv", rows), batch_size=5)
 
     assert (report.created, report.rejected) == (4, 1)
@@ -473,3 +473,14 @@ def test_the_sample_file_for_operators_imports_cleanly_and_only_once(app, runner
     assert snapshot() == before
     cpns = pegawai_by_nip()["199611022024061003"]
     assert cpns.status == Pegawai.STATUS_CPNS and cpns.pendidikan_terakhir.nama == "SLTA"
+
+
+def test_gender_and_status_cells_take_labels_and_common_words(app, tmp_path):
+    rows = [person(1, jenis_kelamin="Laki-laki", status="Calon PNS"), person(2, gender="P", jenis_kelamin="perempuan")]
+    report = run(write_csv(tmp_path / "labels.csv", rows))
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    stored = pegawai_by_nip()
+    assert (stored[rows[0]["nip"]].jenis_kelamin, stored[rows[0]["nip"]].status) == ("L", Pegawai.STATUS_CPNS)
+    assert stored[rows[1]["nip"]].jenis_kelamin == "P"
+    bad = run(write_csv(tmp_path / "bad.csv", [person(3, jenis_kelamin="X", status="honorer")]))
+    assert errors_of(bad) == {(2, "jenis_kelamin"), (2, "status")}

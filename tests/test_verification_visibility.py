@@ -10,9 +10,10 @@ Every request runs in its own app context (as in production), so the database is
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Pegawai
+from app.models import Pasangan
 from app.models.submission import Usulan
 from app.roles import (
     ROLE_PNS,
@@ -42,6 +43,7 @@ VISIBLE = {
     "selesai_bkn": set(STAFF),
 }
 CHILD_BORN = dt.date(2015, 3, 2)
+WIFE_BORN = dt.date(1990, 7, 12)
 
 
 def _act(world, role, pk, action, reason=None):
@@ -49,12 +51,16 @@ def _act(world, role, pk, action, reason=None):
 
 
 def make_submission(world, stage):
-    """peg_a's submission at `stage` (a VISIBLE key): a new NIK (with a document) and a child
-    with a NIK; a new name too when it must reach BKN. Returns (usulan id, dokumen id, NIKs)."""
+    """peg_a's submission at `stage` (a VISIBLE key): his wife's new NIK (with a document) and
+    a child with a NIK; a new name too when it must reach BKN. Returns (usulan id, dokumen id,
+    NIKs). (The PNS's own NIK is not his to propose: a Helpdesk ticket changes it.)"""
     peg = world["peg_a"]
+    wife = Pasangan(pegawai_id=peg.id, nama="SRI RAHAYU", tanggal_lahir=WIFE_BORN, status_hidup="hidup")
+    wife.nik = make_nik("327301", WIFE_BORN, "P", 11)
+    db.session.add(wife)
     niks = {
-        "official": peg.nik,
-        "proposed": make_nik("327301", peg.tanggal_lahir, peg.jenis_kelamin, 4321),
+        "official": wife.nik,
+        "proposed": make_nik("327301", WIFE_BORN, "P", 4321),
         "child": make_nik("327301", CHILD_BORN, "P", 7),
     }
     dokumen = DokumenFactory(pegawai_id=peg.id, stored_name="c" * 32, original_name="ktp-baru.pdf")
@@ -62,10 +68,11 @@ def make_submission(world, stage):
     documents.path_for(dokumen.stored_name).parent.mkdir(parents=True, exist_ok=True)
     documents.path_for(dokumen.stored_name).write_bytes(b"%PDF")
     usulan = workflow.open_draft(db.session, peg)
-    values = {"nik": niks["proposed"]}
+    workflow.propose(
+        db.session, usulan, "pasangan", "change", {"nik": niks["proposed"]}, wife.id, dokumen_id=dokumen.id
+    )
     if stage in ("di_bkn", "selesai_bkn"):
-        values["nama"] = "BUDI SANTOSA"
-    workflow.propose(db.session, usulan, "data_utama", "change", values, dokumen_id=dokumen.id)
+        workflow.propose(db.session, usulan, "data_utama", "change", {"nama": "BUDI SANTOSA"})
     workflow.propose(
         db.session,
         usulan,
@@ -126,7 +133,7 @@ def test_the_instansi_reads_what_waits_at_skpd_without_acting(world, login):
 
 @pytest.mark.parametrize("stage", ["di_bkn", "selesai_bkn"])
 def test_nik_is_masked_for_roles_that_do_not_keep_master_data(world, login, stage):
-    """On the page (diff of the PNS's NIK and of his child's row) and in the PDF summary; in
+    """On the page (diff of his wife's NIK and of his child's row) and in the PDF summary; in
     full for the Verifikator Instansi and Admin, who keep the master data."""
     pk, _, niks = make_submission(world, stage)
     for username in STAFF:
@@ -143,11 +150,12 @@ def test_nik_is_masked_for_roles_that_do_not_keep_master_data(world, login, stag
 
 
 def test_nik_is_masked_in_a_records_change_history(world, login):
-    """After the NIK changed through verification, the record's "Riwayat Perubahan" shows old
-    and new NIK masked to the SKPD and BKN verifiers, in full to the Verifikator Instansi."""
+    """After his wife's NIK changed through verification, the record's "Riwayat Perubahan"
+    shows old and new NIK masked to the SKPD and BKN verifiers, in full to the Verifikator
+    Instansi."""
     pk, _, niks = make_submission(world, "selesai_bkn")
     db.session.expire_all()
-    assert db.session.get(Pegawai, world["peg_a"].id).nik == niks["proposed"]
+    assert db.session.scalar(select(Pasangan.nik).where(Pasangan.pegawai_id == world["peg_a"].id)) == niks["proposed"]
     for username in ("vskpd", "vbkn", "vinstansi"):
         page = login(username).get(f"/pegawaiview/show/{world['peg_a'].id}").get_data(as_text=True)
         assert 'id="record_history"' in page

@@ -3,6 +3,7 @@ routing, apply to the official record, rollback, conflicts and concurrent verifi
 
 import datetime as dt
 import importlib
+import json
 import threading
 
 import pytest
@@ -317,8 +318,6 @@ def test_kirim_is_refused_with_every_failed_rule(world):
     usulan = draft_with(
         peg,
         [
-            # The birth date no longer agrees with digits 1-8 of the NIP.
-            ("data_utama", "change", {"tanggal_lahir": peg.tanggal_lahir + dt.timedelta(days=1)}, None),
             # A later TMT with a lower golongan.
             (
                 "riwayat_golongan",
@@ -341,6 +340,22 @@ def test_kirim_is_refused_with_every_failed_rule(world):
             ("anak", "add", {"tanggal_lahir": dt.date(2011, 1, 1)}, None),
         ],
     )
+    # A birth date that no longer agrees with digits 1-8 of the NIP is refused on save now
+    # (rules.check_row); a draft saved before that check still carries one, and Kirim says so.
+    born = peg.tanggal_lahir + dt.timedelta(days=1)
+    with pytest.raises(workflow.RuleRefused):
+        workflow.propose(db.session, usulan, "data_utama", "change", {"tanggal_lahir": born})
+    usulan.items.append(
+        UsulanItem(
+            section="data_utama",
+            operation="change",
+            target_id=peg.id,
+            values_json=json.dumps({"tanggal_lahir": born.isoformat()}),
+            official_json=json.dumps({"tanggal_lahir": peg.tanggal_lahir.isoformat()}),
+        )
+    )
+    db.session.commit()
+    review_all(usulan)
     with pytest.raises(KirimRefused) as refused:
         workflow.transition(db.session, world["users"][ROLE_PNS], usulan.id, KIRIM)
     problems = {(p.section, p.field, p.code) for p in refused.value.problems}
@@ -361,7 +376,8 @@ def test_kirim_is_refused_with_every_failed_rule(world):
     [
         (("data_utama", {"nama": "BUDI SANTOSO WIBOWO"}), True),
         (("data_utama", {"tmt_pns": None}), True),
-        (("data_utama", {"status": Pegawai.STATUS_CPNS}), True),
+        # The status is not the PNS's to propose any more (a Helpdesk ticket); TMT golongan is.
+        (("data_utama", {"tmt_golongan": "1500 days after TMT CPNS"}), True),
         (("data_utama", {"golongan_id": "III/b"}), True),
         (("riwayat_golongan", {"golongan_id": "III/b", "tmt_golongan": dt.date(2030, 4, 1)}), True),
         (("data_utama", {"email": "budi.santoso@jogjakota.go.id", "no_hp": "081234567890"}), False),
@@ -373,7 +389,7 @@ def test_kirim_is_refused_with_every_failed_rule(world):
 def test_bkn_sees_only_submissions_touching_bkn_level_fields(world, change, to_bkn):
     section, values = change
     values = {k: golongan(v).id if k == "golongan_id" else v for k, v in values.items()}
-    if section == "riwayat_golongan":
+    if "tmt_golongan" in values:
         values["tmt_golongan"] = world["peg_a"].tmt_cpns + dt.timedelta(days=1500)
     operation = "change" if section == "data_utama" else "add"
     usulan = drive(world, draft_with(world["peg_a"], [(section, operation, values, None)]), "di_instansi")
@@ -404,7 +420,13 @@ def _full_proposal(world):
     peg = world["peg_a"]
     jabatan = RiwayatJabatanFactory(pegawai=peg, nama_jabatan="Staf Umum", tmt_jabatan=peg.tmt_cpns)
     organisasi = OrganisasiFactory(pegawai=peg, nama_organisasi="Pramuka")
-    son = AnakFactory(pegawai=peg, nama="BAYU SANTOSO", jenis_kelamin="L")
+    # Born when his father was 25 (a random date could make the father 7, which Kirim refuses).
+    son = AnakFactory(
+        pegawai=peg,
+        nama="BAYU SANTOSO",
+        jenis_kelamin="L",
+        tanggal_lahir=peg.tanggal_lahir + dt.timedelta(days=25 * 366),
+    )
     db.session.commit()
     smp = db.session.scalars(select(TingkatPendidikan).filter_by(nama="SLTP")).one()
     changes = [
@@ -705,7 +727,7 @@ def test_diff_shows_official_and_proposed_values(world):
         usulan,
         "riwayat_golongan",
         "add",
-        {"golongan_id": golongan("III/b").id, "tmt_golongan": "2030-04-01"},
+        {"golongan_id": golongan("III/b").id, "tmt_golongan": "2025-04-01"},
     )
     workflow.propose(db.session, usulan, "riwayat_golongan", "remove", None, gol.id)
     rows = workflow.diff(db.session, usulan)
@@ -717,11 +739,11 @@ def test_diff_shows_official_and_proposed_values(world):
     assert [(f.field, f.official, f.proposed) for f in rows[0].fields] == [("no_hp", peg.no_hp, "0812 3456 789")]
     assert {(f.field, f.official, f.proposed) for f in rows[1].fields} == {
         ("golongan_id", None, golongan("III/b").id),
-        ("tmt_golongan", None, dt.date(2030, 4, 1)),
+        ("tmt_golongan", None, dt.date(2025, 4, 1)),
     }
     assert ("golongan_id", golongan("III/a").id, None) in {(f.field, f.official, f.proposed) for f in rows[2].fields}
     state = workflow.proposed_state(db.session, usulan, "riwayat_golongan")
-    assert [(r["id"], r["tmt_golongan"]) for r in state] == [(None, dt.date(2030, 4, 1))]
+    assert [(r["id"], r["tmt_golongan"]) for r in state] == [(None, dt.date(2025, 4, 1))]
     # Proposing the official value back drops the change.
     assert workflow.propose(db.session, usulan, "data_utama", "change", {"no_hp": peg.no_hp}) is None
     assert [r.section for r in workflow.diff(db.session, usulan)] == ["riwayat_golongan"] * 2
@@ -747,7 +769,7 @@ def test_proposals_are_checked(world):
     bad = [
         ("data_utama", "change", {"instansi_id": world["inst_b"].id}, None),  # not the PNS's to change
         ("data_utama", "change", {"tanggal_lahir": "31-02-1980"}, None),
-        ("data_utama", "change", {"status": "PRESIDEN"}, None),
+        ("data_utama", "change", {"status": "PRESIDEN"}, None),  # not his to propose (Helpdesk)
         ("data_utama", "change", {"golongan_id": 999999}, None),
         ("data_utama", "change", {"kode_pos": "123456"}, None),
         ("riwayat_jabatan", "change", {"nama_jabatan": "Kepala"}, other_row.id),  # another PNS's row

@@ -60,11 +60,12 @@ def _field_for(session, section, name):
     return StringField(label, validators=[Optional()])
 
 
-def section_form(session, section, values=None, formdata=None):
-    """A form of the proposable fields of `section` and the supporting document, pre-filled
-    with `values` (a dict of Python values, e.g. a row of workflow.proposed_state) unless
+def section_form(session, section, values=None, formdata=None, fields=None):
+    """A form of `fields` (default: every proposable field of `section`; the view passes
+    workflow.proposable_fields of the draft) and the supporting document, pre-filled with
+    `values` (a dict of Python values, e.g. a row of workflow.proposed_state) unless
     `formdata` is posted."""
-    fields = workflow.section_fields(section)
+    fields = workflow.section_fields(section) if fields is None else fields
     attrs = {name: _field_for(session, section, name) for name in fields}
     # Checked by content when stored (services.documents), not by its name or the browser.
     attrs[UPLOAD_FIELD] = FileField(_l("Supporting document (PDF/JPG/PNG, max 2 MB)"))
@@ -85,11 +86,27 @@ def section_form(session, section, values=None, formdata=None):
 
 def form_values(form, section, posted) -> dict:
     """The values of `form` posted in `posted` (fields not posted are not proposed), by
-    field name, as workflow.propose takes them."""
+    field name, as workflow.propose takes them. A field of the record posted although the
+    form does not offer it (his NIP, a golongan that follows the history) is passed on as
+    posted, for the service to refuse with its reason."""
     result = {}
-    for name in workflow.section_fields(section):
+    for name in workflow.record_fields(section):
         if name not in posted:
+            continue
+        if name not in form:
+            result[name] = posted[name]
             continue
         value = form[name].data
         result[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return result
+
+
+def show_refusal(form, errors) -> None:
+    """Each refused value's message next to its field of `form`; one whose field the form
+    does not show goes to the top of the form (form.form_errors) with the field's name.
+    `errors`: workflow.InvalidValue, or the findings of a workflow.RuleRefused."""
+    for error in errors:
+        if error.field in form and error.field != "csrf_token":
+            form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
+        else:
+            form.form_errors.append(f"{workflow.field_label(error.field)}: {error.message}")

@@ -39,7 +39,7 @@ from ..roles import ROLE_ADMIN, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from . import audit, paging, rules
 from .workflow import SECTION_LABELS, field_label
 from .monitoring import csv_stream, xlsx_tempfile
-from .rules.record import _ROW_KEYS
+from .rules.record import ROW_KEYS
 
 # pg_advisory_xact_lock(key, instansi): batches of one instansi never interleave ("DQLT").
 LOCK_KEY = 0x44514C54
@@ -88,7 +88,7 @@ class RefreshResult:
 
 def _kept(model) -> list:
     """The columns of `model` that `rules.row_values` gives the rules (its keys, its order)."""
-    return [c for c in model.__table__.columns if c.key not in _ROW_KEYS]
+    return [c for c in model.__table__.columns if c.key not in ROW_KEYS]
 
 
 _UTAMA_COLUMNS = _kept(Pegawai)

@@ -3,7 +3,8 @@
 The PNS prints it from "Data Saya" once he has sent his draft; verifiers in scope print the
 same document from the verification page. It shows the proposal as it was sent: for each
 changed or removed row the official values the PNS saw when sending (the item's snapshot,
-so a finished submission still shows what it changed), next to the proposed ones.
+so a finished submission still shows what it changed), next to the proposed ones, and under
+"Perhatian" the warnings of the rules on the proposed record (while it is being verified).
 """
 
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ def render(session, usulan: Usulan, redact=_as_is) -> bytes:
         pegawai=pegawai,
         rows=rows,
         documents=[r for r in rows if r.dokumen is not None],
+        # "Perhatian": what the rules find implausible (warnings) on the proposed record.
+        findings=workflow.placed_findings(session, usulan).all,
         section_labels=workflow.SECTION_LABELS,
         field_label=workflow.field_label,
         printed_at=utcnow(),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..extensions import db
-from ..forms.mydata import UPLOAD_FIELD, ActionForm, KirimForm, form_values, section_form
+from ..forms.mydata import UPLOAD_FIELD, ActionForm, KirimForm, form_values, section_form, show_refusal
 from ..models import Dokumen, Pegawai
 from ..models.submission import Usulan, UsulanItem
 from ..services import documents, record_history, rules, summary, workflow
@@ -114,13 +114,17 @@ class MyDataView(BaseView):
             and not workflow.phase_allows(db.session, usulan, workflow.KIRIM),
         )
 
+    def _form(self, section, usulan, values=None, formdata=None):
+        fields = workflow.proposable_fields(db.session, usulan, section)
+        return section_form(db.session, section, values, formdata=formdata, fields=fields)
+
     def _render_section(self, section, pegawai, usulan, form=None, edit_target=None, edit_item=None, status=200):
         state = workflow.proposed_state(db.session, usulan, section)
         items = {d.item_id: d for d in workflow.diff(db.session, usulan) if d.section == section}
         if section == workflow.DATA_UTAMA:
             official = workflow.row_values(section, pegawai)
             if form is None:
-                form = section_form(db.session, section, state)
+                form = self._form(section, usulan, state)
             rows = []
         else:
             official = {
@@ -137,7 +141,7 @@ class MyDataView(BaseView):
                     ),
                     None,
                 )
-                form = section_form(db.session, section, current or {})
+                form = self._form(section, usulan, current or {})
                 if current is None:
                     edit_target = edit_item = None
         removed = [d for d in items.values() if d.operation == UsulanItem.OP_REMOVE]
@@ -159,7 +163,11 @@ class MyDataView(BaseView):
             pegawai=pegawai,
             usulan=usulan,
             form=form,
-            fields=workflow.section_fields(section),
+            fields=workflow.record_fields(section),
+            form_fields=workflow.proposable_fields(db.session, usulan, section),
+            locked=workflow.locked_fields(db.session, usulan, section),
+            identity_fields=workflow.OWN_IDENTITY_FIELDS,
+            proposed_utama=state if section == workflow.DATA_UTAMA else None,
             official=official,
             rows=rows,
             items=items,
@@ -210,7 +218,7 @@ class MyDataView(BaseView):
         (`target_id`) or edit a row added earlier (`item_id`)."""
         section = _section_or_404(section)
         pegawai, usulan = self._draft()
-        form = section_form(db.session, section, formdata=CombinedMultiDict((request.files, request.form)))
+        form = self._form(section, usulan, formdata=CombinedMultiDict((request.files, request.form)))
         target_id, item_id = _int_arg("target_id"), _int_arg("item_id")
         if not form.validate_on_submit():
             if form.csrf_token.errors:
@@ -221,6 +229,7 @@ class MyDataView(BaseView):
             operation = UsulanItem.OP_CHANGE
         else:
             operation = UsulanItem.OP_CHANGE if target_id else UsulanItem.OP_ADD
+        notes = []
         try:
             workflow.propose_with_upload(
                 db.session,
@@ -232,6 +241,7 @@ class MyDataView(BaseView):
                 item_id=item_id,
                 upload=form[UPLOAD_FIELD].data,
                 uploaded_by_id=current_user.id,
+                notes=notes,
             )
         except documents.UploadRejected as exc:
             form[UPLOAD_FIELD].errors = list(form[UPLOAD_FIELD].errors) + [str(exc)]
@@ -242,14 +252,18 @@ class MyDataView(BaseView):
             flash(str(exc), "warning")
             return self._render_section(section, pegawai, usulan, form, target_id, item_id, 409)
         except workflow.InvalidValue as exc:
-            if exc.field in form:
-                form[exc.field].errors = list(form[exc.field].errors) + [str(exc.message)]
-            flash(str(exc), "danger")
+            # A rule's refusal names every failed field; each message goes next to its field.
+            show_refusal(form, getattr(exc, "findings", None) or [exc])
+            flash(str(_l("Check the values you entered.")), "danger")
             return self._render_section(section, pegawai, usulan, form, target_id, item_id, 400)
         except workflow.WorkflowError as exc:
             flash(str(exc), "danger")
             return self._back(section)
         flash(str(_l("Your proposal is saved in the draft.")), "success")
+        if notes:
+            flash(
+                str(_l("Please note (the verifier will check it): %(notes)s", notes="; ".join(map(str, notes)))), "info"
+            )
         return self._back(section)
 
     def _simple(self, section, call, done):

@@ -175,7 +175,8 @@ class VerificationInboxView(BaseView):
     @expose("/<int:pk>")
     @has_access
     def show(self, pk):
-        """Field-by-field diff with documents, conflicts, per-item verdicts and the actions."""
+        """Field-by-field diff with documents, conflicts, the rules' warnings, per-item verdicts
+        and the actions."""
         usulan = self._usulan_or_404(pk)
         actions = workflow.allowed_actions(db.session, g.user, usulan)
         can_judge = workflow.VERIFIKASI in actions or workflow.KEMBALIKAN in actions
@@ -215,6 +216,8 @@ class VerificationInboxView(BaseView):
             SESUAI=UsulanItem.SESUAI,
             item_docs=workflow.item_documents(db.session, usulan),
             can_print=summary.printable(usulan),
+            # Warnings of the rules (and any error that slipped in), next to their changes.
+            findings=workflow.placed_findings(db.session, usulan),
         )
 
     @expose("/<int:pk>/dokumen/<int:dokumen_id>")

@@ -3,7 +3,7 @@
 Derived tables (models.data_quality), rebuilt by services.data_quality.refresh().
 
 Revision ID: d4e8b2a6c1f0
-Revises: c3a1d9e4b7f2
+Revises: d4b8e2f6a1c9
 Create Date: 2026-12-08 01:15:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e8b2a6c1f0'
-down_revision = 'c3a1d9e4b7f2'
+down_revision = 'd4b8e2f6a1c9'
 branch_labels = None
 depends_on = None
 

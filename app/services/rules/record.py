@@ -33,7 +33,8 @@ from .pegawai import check_fields, check_pegawai
 from .pensiun import bup_years, check_pensiun, pensiun_date
 
 DATA_UTAMA = "data_utama"
-_ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+# Columns of a row that are bookkeeping, not values a rule looks at.
+ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
 _CHILD_MODELS = {model.__tablename__: model for model in PEGAWAI_CHILD_MODELS}
 
 
@@ -64,7 +65,7 @@ def load_references(session) -> References:
 
 def row_values(item) -> dict:
     """A model row as a dict of its column values (the shape every rule reads)."""
-    return {c.key: getattr(item, c.key) for c in item.__table__.columns if c.key not in _ROW_KEYS}
+    return {c.key: getattr(item, c.key) for c in item.__table__.columns if c.key not in ROW_KEYS}
 
 
 def record_of(session, pegawai: Pegawai) -> Record:

@@ -13,8 +13,9 @@ transaction as the status change, writing one `RecordChange` per changed field.
 
 Rooms: catalogue (sections, fields, labels, action names), errors (the WorkflowError tree),
 values (coerce, encode), display (values as people read them; the only one touching
-request/g), diff (diff, conflicts, kirim_problems), phases (the schedule), drafts (the PNS's
-side), apply (to the official record), transitions (TRANSITIONS, transition, set_verdict).
+request/g), diff (diff, conflicts, kirim_problems), findings (the rules' findings placed by
+item, for the verifier), phases (the schedule), drafts (the PNS's side), apply (to the
+official record), transitions (TRANSITIONS, transition, set_verdict).
 This module re-exports their public names, so `workflow.transition(...)` call sites stay.
 """
 
@@ -27,14 +28,17 @@ from .catalogue import (
     DATA_UTAMA,
     DATA_UTAMA_FIELDS,
     FIELD_CHOICES,
+    GOLONGAN_FIELDS,
     KEMBALIKAN,
     KIRIM,
+    OWN_IDENTITY_FIELDS,
     SECTIONS,
     SECTION_LABELS,
     TURUN_STATUS,
     VERIFIKASI,
     field_label,
     model_of_table,
+    record_fields,
     section_column,
     section_enum,
     section_fields,
@@ -54,6 +58,7 @@ from .errors import (
     PhaseClosed,
     Problem,
     ReasonRequired,
+    RuleRefused,
     WorkflowError,
 )
 from .values import (
@@ -83,6 +88,7 @@ from .diff import (
     reviewed_sections,
     touches_bkn,
 )
+from .findings import PlacedFindings, placed_findings
 from .phases import (
     EDIT_PHASES,
     RESUBMIT_PHASES,
@@ -94,9 +100,11 @@ from .phases import (
 from .drafts import (
     ItemDocuments,
     item_documents,
+    locked_fields,
     mark_reviewed,
     open_draft,
     propose,
+    proposable_fields,
     propose_with_upload,
     withdraw,
 )
@@ -126,14 +134,17 @@ __all__ = [
     "DATA_UTAMA",
     "DATA_UTAMA_FIELDS",
     "FIELD_CHOICES",
+    "GOLONGAN_FIELDS",
     "KEMBALIKAN",
     "KIRIM",
+    "OWN_IDENTITY_FIELDS",
     "SECTIONS",
     "SECTION_LABELS",
     "TURUN_STATUS",
     "VERIFIKASI",
     "field_label",
     "model_of_table",
+    "record_fields",
     "section_column",
     "section_enum",
     "section_fields",
@@ -151,6 +162,7 @@ __all__ = [
     "PhaseClosed",
     "Problem",
     "ReasonRequired",
+    "RuleRefused",
     "WorkflowError",
     "coerce",
     "encode",
@@ -173,6 +185,8 @@ __all__ = [
     "proposed_state",
     "reviewed_sections",
     "touches_bkn",
+    "PlacedFindings",
+    "placed_findings",
     "EDIT_PHASES",
     "RESUBMIT_PHASES",
     "VERIFY_PHASES",
@@ -181,9 +195,11 @@ __all__ = [
     "was_returned",
     "ItemDocuments",
     "item_documents",
+    "locked_fields",
     "mark_reviewed",
     "open_draft",
     "propose",
+    "proposable_fields",
     "propose_with_upload",
     "withdraw",
     "apply",

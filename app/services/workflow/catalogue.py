@@ -29,11 +29,10 @@ SECTION_LABELS = {
 }
 
 # Data-utama fields a PNS may propose. Instansi and unit kerja are not among them: a move is
-# master data of the Verifikator Instansi (or a "beda instansi" helpdesk ticket).
+# master data of the Verifikator Instansi (or a "beda instansi" helpdesk ticket). Nor is his
+# own identity (OWN_IDENTITY_FIELDS).
 DATA_UTAMA_FIELDS = (
-    "nip",
     "nip_lama",
-    "nik",
     "gelar_depan",
     "nama",
     "gelar_belakang",
@@ -50,7 +49,6 @@ DATA_UTAMA_FIELDS = (
     "no_bpjs",
     "no_taspen",
     "no_karpeg",
-    "status",
     "tmt_cpns",
     "sk_cpns_nomor",
     "sk_cpns_tanggal",
@@ -64,6 +62,11 @@ DATA_UTAMA_FIELDS = (
     "tmt_jabatan",
     "pendidikan_terakhir_id",
 )
+# His NIP, NIK and status a PNS sees on Data Saya but never proposes: they change through a
+# Helpdesk ticket with a supporting document. They stay part of the record the rules check.
+OWN_IDENTITY_FIELDS = ("nip", "nik", "status")
+# The main data's golongan follows the golongan history (apply syncs it from the latest row).
+GOLONGAN_FIELDS = ("golongan_id", "tmt_golongan")
 # A change to any of these (or to the golongan history) needs BKN's verification too.
 BKN_FIELDS = frozenset({"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golongan", "tmt_cpns", "tmt_pns", "status"})
 BKN_SECTIONS = frozenset({"riwayat_golongan"})
@@ -93,6 +96,14 @@ def section_fields(section: str) -> tuple[str, ...]:
     if section == DATA_UTAMA:
         return DATA_UTAMA_FIELDS
     return tuple(c.key for c in _model(section).__table__.columns if c.key not in _ROW_KEYS)
+
+
+def record_fields(section: str) -> tuple[str, ...]:
+    """The fields of `section` as the record holds and compares them: the proposable ones,
+    and for data utama the PNS's own identity too (shown, checked, never proposed)."""
+    if section == DATA_UTAMA:
+        return OWN_IDENTITY_FIELDS + DATA_UTAMA_FIELDS
+    return section_fields(section)
 
 
 def _model(section):

@@ -10,9 +10,19 @@ from sqlalchemy import select
 from ...models import Dokumen, Pegawai, utcnow
 from ...models.submission import Usulan, UsulanItem, UsulanSection
 from .. import documents, rules, transaction
-from .catalogue import DATA_UTAMA, FIELD_CHOICES, KIRIM, SECTIONS, model_of_table, section_column, section_fields
-from .diff import _official_row, open_usulan
-from .errors import ConcurrentChange, DraftLocked, InvalidValue, NotFound
+from .catalogue import (
+    DATA_UTAMA,
+    FIELD_CHOICES,
+    GOLONGAN_FIELDS,
+    KIRIM,
+    OWN_IDENTITY_FIELDS,
+    SECTIONS,
+    model_of_table,
+    section_column,
+    section_fields,
+)
+from .diff import _official_row, open_usulan, proposed_state
+from .errors import ConcurrentChange, DraftLocked, InvalidValue, NotFound, RuleRefused
 from .phases import _require_phase
 from .values import _decode_values, _dump, proposed_values, row_values, snapshot_values
 
@@ -82,17 +92,40 @@ def _unreview(usulan, section):
         mark.reviewed_at = None
 
 
-def _check_values(session, section, values: dict) -> dict:
-    """Known fields only, each coerced to its column type; references must exist."""
+IDENTITY_VIA_HELPDESK = _l("is changed through a Helpdesk ticket with a supporting document.")
+FOLLOWS_GOLONGAN_HISTORY = _l("follows the golongan history.")
+
+
+def locked_fields(session, usulan: Usulan, section: str) -> dict:
+    """The fields of `section` the PNS sees but may not propose in this draft, each with why:
+    his own NIP, NIK and status (a Helpdesk ticket with a document), and the main data's
+    golongan and TMT golongan while he has golongan history rows (official or proposed):
+    apply takes those two from the latest row, so a value typed here would be overwritten."""
+    if section != DATA_UTAMA:
+        return {}
+    locked = dict.fromkeys(OWN_IDENTITY_FIELDS, IDENTITY_VIA_HELPDESK)
+    if proposed_state(session, usulan, "riwayat_golongan"):
+        locked.update(dict.fromkeys(GOLONGAN_FIELDS, FOLLOWS_GOLONGAN_HISTORY))
+    return locked
+
+
+def proposable_fields(session, usulan: Usulan, section: str) -> tuple[str, ...]:
+    """The fields of `section` the PNS may propose in this draft (the form's fields)."""
+    locked = locked_fields(session, usulan, section)
+    return tuple(name for name in section_fields(section) if name not in locked)
+
+
+def _check_values(session, usulan, section, values: dict) -> dict:
+    """Known, unlocked fields only, each coerced to its column type; references must exist."""
+    locked = locked_fields(session, usulan, section)
+    refused = sorted(set(values) & set(locked))
+    if refused:
+        raise InvalidValue(refused[0], locked[refused[0]])
     allowed = set(section_fields(section))
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise InvalidValue(unknown[0], _l("cannot be changed here."))
     checked = _decode_values(section, values, clean=True)
-    # The field rules (a title is a title, services.rules): refused before it is in a draft.
-    errors = rules.check_fields(checked)
-    if errors:
-        raise InvalidValue(errors[0].field, errors[0].message)
     for name, value in checked.items():
         choices = FIELD_CHOICES.get((section, name))
         if value is not None and choices is not None and value not in choices:
@@ -129,9 +162,15 @@ def propose(
     *,
     item_id: int | None = None,
     dokumen_id: int | None = None,
+    notes: list | None = None,
 ) -> UsulanItem | None:
     """Record one proposed change in the draft and return its item (None when the change
     turned out to equal the official record and was dropped).
+
+    The row as it would stand is checked by services.rules (check_row: its own fields and
+    against the proposed main data): an error this change brings is refused (RuleRefused,
+    every finding); the warnings of the saved row are put in `notes`, if given, to show the
+    PNS (the verifier sees them too; they never block). Rules across rows wait for Kirim.
 
     - data_utama, "change": the given fields (merged with earlier proposals of the draft).
     - a history/family section, "add": a new row; pass `item_id` to edit an added row.
@@ -142,7 +181,9 @@ def propose(
     usulan_id = usulan.id
     return _run(
         session,
-        lambda: _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen_id),
+        lambda: _propose_in_draft(
+            session, usulan_id, section, operation, values, target_id, item_id, dokumen_id, notes
+        ),
     )
 
 
@@ -153,14 +194,51 @@ def _check_operation(section, operation):
         raise InvalidValue("operation", _l("is not a valid value."))
 
 
-def _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen_id):
+def _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen_id, notes=None):
     """The body of propose(), inside its unit of work."""
     usulan = _lock_draft(session, usulan_id)
-    checked = _check_values(session, section, values or {})
+    checked = _check_values(session, usulan, section, values or {})
+    found = _check_rules(session, usulan, section, operation, checked, target_id, item_id)
+    if notes is not None:
+        notes[:] = found  # a re-run of the unit of work replaces, never adds
     dokumen_id = _check_dokumen(session, usulan, dokumen_id)
     item = _propose(session, usulan, section, operation, checked, target_id, item_id, dokumen_id)
     _unreview(usulan, section)
     return item
+
+
+def _row_findings(session, usulan, section, operation, checked, target_id, item_id):
+    """(before, after): services.rules.check_row on the row as the draft has it now (nothing
+    for a new row) and as this change would make it, against the proposed main data."""
+    refs = rules.load_references(session)
+    utama = proposed_state(session, usulan, DATA_UTAMA)
+    if section == DATA_UTAMA:
+        after = {**utama, **checked}
+        return rules.check_row(DATA_UTAMA, utama, utama, refs), rules.check_row(DATA_UTAMA, after, after, refs)
+    fields = section_fields(section)
+    rows = proposed_state(session, usulan, section)
+    if operation == UsulanItem.OP_ADD:
+        current = next((r for r in rows if item_id is not None and r["id"] is None and r["item_id"] == item_id), None)
+        after = {**dict.fromkeys(fields), **checked}  # an added row is replaced whole
+    else:
+        current = next((r for r in rows if target_id is not None and r["id"] == target_id), None)
+        after = {**(current or {}), **checked}
+    before = rules.check_row(section, current, utama, refs) if current is not None else []
+    return before, rules.check_row(section, {name: after.get(name) for name in fields}, utama, refs)
+
+
+def _check_rules(session, usulan, section, operation, checked, target_id, item_id) -> list:
+    """Refuse the errors this change brings (RuleRefused); return the saved row's warnings.
+    An error the row already had (official data from an import, say) does not block an
+    unrelated change: Kirim lists it, and the PNS fixes it or the Helpdesk does."""
+    if operation == UsulanItem.OP_REMOVE:
+        return []
+    before, after = _row_findings(session, usulan, section, operation, checked, target_id, item_id)
+    known = {(f.code, f.field, str(f.message)) for f in rules.blocking(before)}
+    brought = [f for f in rules.blocking(after) if (f.code, f.field, str(f.message)) not in known]
+    if brought:
+        raise RuleRefused(brought)
+    return rules.warnings(after)
 
 
 def _propose(session, usulan, section, operation, checked, target_id, item_id, dokumen_id):
@@ -277,6 +355,7 @@ def propose_with_upload(
     item_id: int | None = None,
     upload=None,
     uploaded_by_id: int | None = None,
+    notes: list | None = None,
 ) -> UsulanItem | None:
     """`propose` with the supporting document the PNS uploaded (`upload`, a file of the form;
     none or an empty one keeps the item's current document). The file is checked and stored
@@ -284,7 +363,7 @@ def propose_with_upload(
     proposal (each run of the unit of work adds it again); a refused proposal removes the
     stored file again."""
     if upload is None or not upload.filename:
-        return propose(session, usulan, section, operation, values, target_id, item_id=item_id)
+        return propose(session, usulan, section, operation, values, target_id, item_id=item_id, notes=notes)
     _check_operation(section, operation)
     usulan_id, pegawai_id = usulan.id, usulan.pegawai_id
     stored = documents.save_file(upload)
@@ -292,7 +371,7 @@ def propose_with_upload(
     def propose_with_document():
         dokumen = documents.record_stored(session, pegawai_id, stored, uploaded_by_id=uploaded_by_id)
         session.flush()  # its id, for the item
-        return _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen.id)
+        return _propose_in_draft(session, usulan_id, section, operation, values, target_id, item_id, dokumen.id, notes)
 
     try:
         return _run(session, propose_with_document)

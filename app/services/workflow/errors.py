@@ -76,6 +76,15 @@ class InvalidValue(WorkflowError):
         return f"{field_label(self.field)}: {self.message}"
 
 
+class RuleRefused(InvalidValue):
+    """Proposed values that break a rule (services.rules): `findings` holds every blocking
+    finding, each naming its field, so a form can show each message next to its field."""
+
+    def __init__(self, findings):
+        self.findings = list(findings)
+        super().__init__(self.findings[0].field, self.findings[0].message)
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why Kirim is refused: a section not reviewed, a missing value or a failed domain rule.

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String
 
 from ...models.submission import UsulanItem
-from .catalogue import section_column, section_fields
+from .catalogue import record_fields, section_column
 from .errors import InvalidValue
 
 
@@ -95,4 +95,4 @@ def snapshot_values(item: UsulanItem) -> dict:
 
 def row_values(section, row) -> dict:
     """The comparable values of one official row (or the Pegawai for data utama)."""
-    return {name: _normal(getattr(row, name)) for name in section_fields(section)}
+    return {name: _normal(getattr(row, name)) for name in record_fields(section)}
