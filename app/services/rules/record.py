@@ -93,7 +93,7 @@ def record_of(session, pegawai: Pegawai) -> Record:
 
 
 def _plain(mapping) -> dict:
-    return {key: value for key, value in mapping.items() if key not in _ROW_KEYS}
+    return {key: value for key, value in mapping.items() if key not in ROW_KEYS}
 
 
 def check_row(section: str, row: dict, utama: dict, refs: References | None = None, today=None) -> list:
