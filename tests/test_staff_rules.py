@@ -145,17 +145,19 @@ def test_the_verifier_sees_why_nothing_was_applied(app, world, login):
 
 
 def test_apply_refuses_a_nik_taken_meanwhile(app, world):
-    """The PNS proposed a free NIK; before BKN approved, another PNS was given it."""
+    """The PNS proposed his spouse with a free NIK; before BKN approved, another PNS was given it."""
     peg = world["peg_a"]
-    nik = rules.make_nik("327301", peg.tanggal_lahir, peg.jenis_kelamin, 4444)
-    usulan = drive(world, draft_with(peg, [("data_utama", "change", {"nik": nik, "nama": "BUDI S"}, None)]), "di_bkn")
+    nik = rules.make_nik("327301", dt.date(1990, 5, 17), "P", 4444)
+    spouse = {"nama": "SRI WAHYUNI", "nik": nik, "tanggal_lahir": dt.date(1990, 5, 17)}
+    changes = [("data_utama", "change", {"nama": "BUDI S"}, None), ("pasangan", "add", spouse, None)]
+    usulan = drive(world, draft_with(peg, changes), "di_bkn")
     other = world["peg_b"]
     db.session.execute(Pegawai.__table__.update().where(Pegawai.id == other.id).values(nik=nik))
     db.session.commit()
     with pytest.raises(workflow.RecordRefused) as refused:
         workflow.transition(db.session, world["users"][ROLE_VERIFIKATOR_BKN], usulan.id, workflow.VERIFIKASI)
     assert [f.code for f in refused.value.findings] == ["nik.duplicate"]
-    assert fresh(Pegawai, peg.id).nik != nik
+    assert fresh(Usulan, usulan.id).status == Usulan.DI_BKN
 
 
 # --------------------------------------------------------------------------------------------
