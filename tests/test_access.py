@@ -22,7 +22,7 @@ from werkzeug.datastructures import FileStorage
 
 from app import InsecureConfiguration, create_app
 from app.extensions import db
-from app.models import Dokumen, Pegawai, RiwayatGolongan
+from app.models import Dokumen, Golongan, Pegawai, RiwayatGolongan
 from app.roles import (
     ALL_ROLES,
     ROLE_ADMIN,
@@ -561,7 +561,8 @@ def test_child_rows_of_other_instansi_are_out_of_reach(world, login):
 def _golongan_row_form(client, url="/riwayatgolonganview/add"):
     """The add form of a golongan history row as the client's user sees it, filled in."""
     form = form_of(client, url)
-    form.update({"tmt_golongan": "2012-04-01", "nomor_sk": "SK-QXM-1"})
+    # After every TMT CPNS the factories make (the rules refuse a golongan before it).
+    form.update({"tmt_golongan": "2020-04-01", "nomor_sk": "SK-QXM-1"})
     return form
 
 
@@ -586,11 +587,14 @@ def test_child_row_cannot_be_attached_to_a_foreign_pegawai(world, login):
     client.post(f"/riwayatgolonganview/edit/{own}", data={**edit, "pegawai": str(peg_b)})
     assert fresh(RiwayatGolongan, own).pegawai_id == peg_a
 
-    # Control: the same form for his own employee is saved, also through the related "add" link.
-    client.post("/riwayatgolonganview/add", data={**form, "pegawai": str(peg_a)})
+    # Control: the same form for his own employee is saved, also through the related "add" link
+    # (each row a golongan above the last: the history rules refuse a rank that does not rise).
+    rank = {kode: str(db.session.scalar(select(Golongan.id).where(Golongan.kode == kode))) for kode in ("II/a", "II/b")}
+    client.post("/riwayatgolonganview/add", data={**form, "pegawai": str(peg_a), "golongan": rank["II/a"]})
     response = client.get(f"/riwayatgolonganview/add?_flt_0_pegawai={peg_a}")
     assert response.status_code == 200
-    client.post(f"/riwayatgolonganview/add?_flt_0_pegawai={peg_a}", data=form)
+    later = {**form, "golongan": rank["II/b"], "tmt_golongan": "2022-04-01"}
+    client.post(f"/riwayatgolonganview/add?_flt_0_pegawai={peg_a}", data=later)
     assert count(RiwayatGolongan, RiwayatGolongan.pegawai_id == peg_a) == 3
 
 

@@ -438,7 +438,7 @@ def test_a_document_uploaded_on_one_host_is_served_by_the_other(deployment, host
     form = {
         **parser.fields,
         "pegawai": str(deployment.facts["colleague_id"]),
-        "tmt_golongan": "2012-04-01",
+        "tmt_golongan": "2020-04-01",
         "nomor_sk": "SK-MULTIHOST-1",
     }
     data = tiny_png("blue")

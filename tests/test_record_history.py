@@ -304,7 +304,7 @@ def test_staff_add_and_delete_of_a_row_write_history(world, login):
         {
             "pegawai": str(peg),
             "golongan": str(golongan("III/b").id),
-            "tmt_golongan": "2014-04-01",
+            "tmt_golongan": "2020-04-01",
             "nomor_sk": "SK-TAMBAH-1",
         }
     )

@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 from ..extensions import db
 from ..forms.codes import model_code_fields
 from ..models import PEGAWAI_CHILD_MODELS, Dokumen, Pegawai, codes
-from ..services import documents, record_history, rules
+from ..services import documents, record_history, rules, workflow
 from ..services.employee import EmployeeChangeRefused, delete_pegawai
 from ..services.labels import LABELS
 from . import privacy
@@ -70,7 +70,64 @@ class KeepsRecordHistory:
             self.refuse(self.database_error_message)
 
 
-class PegawaiChildView(KeepsRecordHistory, ScopedModelView):
+def _finding_text(finding, section) -> str:
+    """ "Field: message"; a finding in another section than the one written (the main data's
+    golongan when a history row is deleted) also names its section."""
+    if finding.section in (None, section):
+        return str(finding)
+    return str(workflow.Problem(finding.section, finding.field, finding.message))
+
+
+class ChecksRecordRules:
+    """Every staff write of a record, in every view of it (the main data, each history and
+    family section, a row's deletion), is checked by the rule catalogue against the record as
+    it would stand (services.rules.write_findings) before FAB commits: errors refuse the
+    write with their messages, warnings are flashed once it is saved. Listed before
+    ScopedModelView, so the scope is checked first."""
+
+    def check_record_rules(self, item, remove=False):
+        pegawai = self.pegawai_of(item)
+        section = rules.DATA_UTAMA if item is pegawai else item.__tablename__
+        if pegawai is None or (remove and section == rules.DATA_UTAMA):
+            return  # a whole record deleted leaves no record to check
+        findings = rules.write_findings(
+            db.session, pegawai, section, rules.item_values(item), row_id=item.id, remove=remove
+        )
+        errors = rules.blocking(findings)
+        if errors:
+            self.refuse(" ".join(dict.fromkeys(_finding_text(e, section) for e in errors)))
+        g.record_rule_warnings = [_finding_text(w, section) for w in rules.warnings(findings)]
+
+    def flash_rule_warnings(self):
+        for message in dict.fromkeys(g.pop("record_rule_warnings", [])):
+            flash(_l("Saved, but please check: %(warning)s", warning=message), "warning")
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self.check_record_rules(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self.check_record_rules(item)
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        self.check_record_rules(item, remove=True)
+
+    def post_add(self, item):
+        super().post_add(item)
+        self.flash_rule_warnings()
+
+    def post_update(self, item):
+        super().post_update(item)
+        self.flash_rule_warnings()
+
+    def post_delete(self, item):
+        super().post_delete(item)
+        self.flash_rule_warnings()
+
+
+class PegawaiChildView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
     """History/family rows; a scanned document can be attached to each row."""
 
     add_form_extra_fields = {"berkas": FileField(_l("Document file (PDF/JPG/PNG, max 2 MB)"))}
@@ -250,7 +307,7 @@ class PegawaiRule:
 _PEGAWAI_CHOICE_FIELDS = code_form_fields(Pegawai, widget=Select2Widget())
 
 
-class PegawaiView(KeepsRecordHistory, ScopedModelView):
+class PegawaiView(KeepsRecordHistory, ChecksRecordRules, ScopedModelView):
     datamodel = SQLAInterface(Pegawai)
     list_title = _l("Employee records")
     show_title = _l("Employee record")
@@ -288,6 +345,7 @@ class PegawaiView(KeepsRecordHistory, ScopedModelView):
             db.session, int(pk), page=request.args.get("riwayat_page", 1, type=int), redact=privacy.redactor(g.user)
         )
         can_open_usulan = self.appbuilder.sm.has_access("can_show", "VerificationInboxView")
+        pegawai = self.datamodel.get(pk, self._base_filters)
         return self.render_template(
             self.show_template,
             pk=pk,
@@ -295,6 +353,7 @@ class PegawaiView(KeepsRecordHistory, ScopedModelView):
             widgets=widgets,
             related_views=self._related_views,
             history=history,
+            pensiun=rules.pensiun_of(rules.record_of(db.session, pegawai), rules.load_references(db.session)),
             history_page_url=lambda n: url_for(".show", pk=pk, riwayat_page=n) + "#riwayat_perubahan",
             usulan_url=(lambda usulan_id: url_for("VerificationInboxView.show", pk=usulan_id))
             if can_open_usulan

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..forms.mydata import UPLOAD_FIELD, ActionForm, KirimForm, form_values, section_form, show_refusal
 from ..models import Dokumen, Pegawai
 from ..models.submission import Usulan, UsulanItem
-from ..services import documents, record_history, summary, workflow
+from ..services import documents, record_history, rules, summary, workflow
 
 # The events that send a submission back to the PNS, with the verifier's reason.
 RETURN_ACTIONS = (workflow.KEMBALIKAN, workflow.TURUN_STATUS)
@@ -183,6 +183,10 @@ class MyDataView(BaseView):
             item_docs=item_docs,
             official_docs=official_docs,
             edit_document=self._edit_document(section, items, item_docs, edit_target, edit_item),
+            # TMT pensiun of the record as the draft would make it (the official one without changes).
+            pensiun=rules.pensiun_of(workflow.proposed_record(db.session, usulan), rules.load_references(db.session))
+            if section == workflow.DATA_UTAMA
+            else None,
         )
         return body, status
 

@@ -41,15 +41,20 @@ from .pegawai import FIELD_RULES, GELAR_MAX_LENGTH, check_fields, check_gelar, c
 from .pensiun import bup_years, check_pensiun, pensiun_date
 from .record import (
     DATA_UTAMA,
+    NIK_SECTIONS,
     Record,
     References,
     check_nik_unique,
     check_record,
     check_row,
+    item_values,
     load_references,
     nik_owner,
+    pensiun_of,
     record_of,
+    record_with,
     row_values,
+    write_findings,
 )
 
 __all__ = [
@@ -62,6 +67,7 @@ __all__ = [
     "FIELD_RULES",
     "GELAR_MAX_LENGTH",
     "MIN_CPNS_AGE_YEARS",
+    "NIK_SECTIONS",
     "NIK_FEMALE_DAY_OFFSET",
     "NIP_GENDER_DIGIT",
     "PROVINCE_CODES",
@@ -94,12 +100,16 @@ __all__ = [
     "check_row_dates",
     "check_utama_dates",
     "is_ascii_digits",
+    "item_values",
     "load_references",
     "make_nik",
     "make_nip",
     "nik_owner",
     "pensiun_date",
+    "pensiun_of",
     "record_of",
+    "record_with",
     "row_values",
     "warnings",
+    "write_findings",
 ]

@@ -7,9 +7,12 @@ in the data-quality report).
 """
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm import MANYTOONE
 
 from ...models import (
     PEGAWAI_CHILD_MODELS,
@@ -27,7 +30,7 @@ from .family import check_family_niks, check_family_row
 from .history import check_golongan_history, check_golongan_utama, check_jabatan_history
 from .identity import nik_duplicate
 from .pegawai import check_fields, check_pegawai
-from .pensiun import check_pensiun
+from .pensiun import bup_years, check_pensiun, pensiun_date
 
 DATA_UTAMA = "data_utama"
 # Columns of a row that are bookkeeping, not values a rule looks at.
@@ -49,6 +52,8 @@ class Record:
 
     utama: dict
     rows: dict = field(default_factory=dict)  # section -> [row dict]
+    # section -> [row id], parallel to `rows`: where a row is, not what the record holds.
+    ids: dict = field(default_factory=dict, compare=False)
 
 
 def load_references(session) -> References:
@@ -64,12 +69,31 @@ def row_values(item) -> dict:
 
 
 def record_of(session, pegawai: Pegawai) -> Record:
-    """The official record of `pegawai` as stored."""
-    rows = {}
-    for section, model in _CHILD_MODELS.items():
-        found = session.scalars(select(model).where(model.pegawai_id == pegawai.id).order_by(model.id))
-        rows[section] = [row_values(r) for r in found]
-    return Record(utama=row_values(pegawai), rows=rows)
+    """The official record of `pegawai` as stored in the database (`ids` holds each row's id).
+
+    Read with plain table selects and without autoflush: a staff form has already copied its
+    values onto the ORM objects, and the record as it stands must not see them (the rules
+    compare it with the record as it would stand, `record_with`). A Pegawai not yet stored
+    (a staff "add") is its own values with no rows."""
+    if pegawai.id is None:
+        return Record(utama=row_values(pegawai), rows={section: [] for section in _CHILD_MODELS})
+    rows, ids = {}, {}
+    with session.no_autoflush:
+        table = Pegawai.__table__
+        stored = session.execute(select(table).where(table.c.id == pegawai.id)).mappings().one()
+        for section, model in _CHILD_MODELS.items():
+            table = model.__table__
+            found = session.execute(
+                select(table).where(table.c.pegawai_id == pegawai.id).order_by(table.c.id)
+            ).mappings()
+            found = list(found)
+            rows[section] = [_plain(r) for r in found]
+            ids[section] = [r["id"] for r in found]
+    return Record(utama=_plain(stored), rows=rows, ids=ids)
+
+
+def _plain(mapping) -> dict:
+    return {key: value for key, value in mapping.items() if key not in ROW_KEYS}
 
 
 def check_row(section: str, row: dict, utama: dict, refs: References | None = None, today=None) -> list:
@@ -171,3 +195,92 @@ def check_nik_unique(session, section: str, row: dict, exclude_id=None) -> list[
     if nik_owner(session, nik, row.get("nama"), exclude=(section, exclude_id)) is None:
         return []
     return [nik_duplicate("nik", section=section)]
+
+
+NIK_SECTIONS = (DATA_UTAMA, "pasangan", "anak")
+
+
+def item_values(item) -> dict:
+    """`row_values` of an ORM object as a form left it: a form sets the relationship
+    (`golongan`), and the foreign key (`golongan_id`) follows only at the flush, so each
+    many-to-one relationship that was loaded or set gives its key here. Never loads."""
+    values = row_values(item)
+    state = sa_inspect(item)
+    for relation in state.mapper.relationships:
+        if relation.direction is not MANYTOONE or relation.key not in state.dict:
+            continue
+        target = state.dict[relation.key]
+        for local, remote in relation.local_remote_pairs:
+            if local.key in values:
+                values[local.key] = None if target is None else getattr(target, remote.key)
+    return values
+
+
+def record_with(record: Record, section: str, row: dict, row_id=None, remove: bool = False) -> Record:
+    """`record` as it would stand after one write: the main data replaced by `row`
+    (section DATA_UTAMA), or in a history/family section the row `row_id` replaced by `row`
+    (or removed, `remove`), or `row` added when `row_id` is not in the record. `record` is
+    left as it was."""
+    if section == DATA_UTAMA:
+        return Record(utama=dict(row), rows=record.rows, ids=record.ids)
+    rows = {name: list(found) for name, found in record.rows.items()}
+    ids = {name: list(record.ids.get(name) or [None] * len(found)) for name, found in record.rows.items()}
+    section_rows, section_ids = rows.setdefault(section, []), ids.setdefault(section, [])
+    if row_id is not None and row_id in section_ids:
+        index = section_ids.index(row_id)
+        if remove:
+            del section_rows[index], section_ids[index]
+        else:
+            section_rows[index] = dict(row)
+    elif not remove:
+        section_rows.append(dict(row))
+        section_ids.append(row_id)
+    return Record(utama=record.utama, rows=rows, ids=ids)
+
+
+def _key(finding: RuleError):
+    # Where and what, without the row index (a removed row shifts the others).
+    return finding.section, finding.field, finding.code, str(finding.message)
+
+
+def write_findings(
+    session, pegawai, section: str, row: dict, row_id=None, remove: bool = False, refs=None, today=None
+) -> list[RuleError]:
+    """What one write of the official record (a staff form, an import row) brings: the row's
+    own findings (`check_row`), every finding of the record as it would stand (`check_record`
+    of `record_with`) that the record as it stands does not already have, and a NIK another
+    living person holds. Errors refuse the write, warnings are shown after it.
+
+    A finding the stored record already has is not laid on this write: staff repair an old
+    record one row at a time, and must not be refused for the rows they have not reached.
+    Reads only, without autoflush (the form's values may already sit on the ORM objects)."""
+    refs = refs or load_references(session)
+    before = record_of(session, pegawai)
+    after = record_with(before, section, row, row_id, remove)
+    known = Counter() if pegawai.id is None else Counter(_key(f) for f in check_record(before, refs, today))
+    findings = [] if remove else check_row(section, row, after.utama, refs, today)
+    own = {_key(f) for f in findings}
+    for finding in check_record(after, refs, today):
+        key = _key(finding)
+        if key in own:
+            continue
+        if known[key]:
+            known[key] -= 1
+            continue
+        findings.append(finding)
+    if not remove and section in NIK_SECTIONS:
+        with session.no_autoflush:
+            findings += check_nik_unique(session, section, row, exclude_id=row_id)
+    return findings
+
+
+def pensiun_of(record: Record, refs: References | None = None):
+    """(TMT pensiun, BUP in years) of the record's PNS, from the same values the retirement
+    rule reads (birth date, jenis jabatan, jabatan, the eselon of the latest position);
+    the date is None without a birth date."""
+    refs = refs or References()
+    utama = record.utama
+    jenis = refs.jenis_jabatan.get(utama.get("jenis_jabatan_id"))
+    eselon = _latest_eselon(record.rows.get("riwayat_jabatan", []))
+    jabatan = utama.get("jabatan")
+    return pensiun_date(utama.get("tanggal_lahir"), jenis, jabatan, eselon), bup_years(jenis, jabatan, eselon)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ...models import Pegawai, utcnow
 from ...models.submission import RecordChange, Usulan, UsulanItem
+from .. import rules
 from .catalogue import CHILD_MODELS, DATA_UTAMA
 from .diff import _official_row, conflicts
-from .errors import Conflict, ConflictEntry
+from .errors import Conflict, ConflictEntry, RecordRefused
 from .values import _normal, encode, proposed_values, row_values
 
 
@@ -57,7 +58,9 @@ def record_changes(
 def apply(session, usulan: Usulan, actor, *, accept_conflicts: bool = False) -> int:
     """Write every item to the official record and bump its record_version; returns the
     number of changed fields. Raises Conflict (before writing anything) when the record
-    changed since the draft was based on it, unless accepted; a row that is gone always is."""
+    changed since the draft was based on it, unless accepted; a row that is gone always is.
+    Raises RecordRefused when the record as written breaks a rule (`check_written`): the
+    caller's transaction then rolls everything back."""
     pegawai = session.scalars(
         select(Pegawai)
         .where(Pegawai.id == usulan.pegawai_id)
@@ -69,14 +72,49 @@ def apply(session, usulan: Usulan, actor, *, accept_conflicts: bool = False) -> 
         if not accept_conflicts or any(c.blocking for c in found):
             raise Conflict(found)
     changed = 0
+    written_niks = []
     for item in list(usulan.items):
         changed += apply_item(session, usulan, item, pegawai, actor)
+        written_niks += _written_nik(item, pegawai.id)
     if any(item.section == "riwayat_golongan" for item in usulan.items):
         changed += sync_current_golongan(session, pegawai, actor=actor, usulan=usulan)
     if changed:
         pegawai.record_version = (pegawai.record_version or 0) + 1
     session.flush()
+    check_written(session, pegawai, written_niks)
     return changed
+
+
+def _written_nik(item: UsulanItem, pegawai_id) -> list:
+    """(section, row values with the NIK, own row id) of a NIK this item writes."""
+    if item.section not in rules.NIK_SECTIONS or item.operation == UsulanItem.OP_REMOVE:
+        return []
+    values = proposed_values(item)
+    if not values.get("nik"):
+        return []
+    own_id = pegawai_id if item.section == DATA_UTAMA else item.target_id
+    return [(item.section, values, own_id)]
+
+
+def check_written(session, pegawai: Pegawai, written_niks=()) -> None:
+    """The last guard of apply, after everything is written and flushed: the whole official
+    record as it now stands (`rules.check_record`) and each NIK just written (held by no other
+    living person). Any error raises RecordRefused; warnings were the verifier's to weigh."""
+    stored = rules.record_of(session, pegawai)
+    findings = rules.check_record(stored, rules.load_references(session))
+    for section, values, own_id in written_niks:
+        name = values.get("nama") or _stored_name(stored, section, values["nik"])
+        findings += rules.check_nik_unique(session, section, {"nik": values["nik"], "nama": name}, exclude_id=own_id)
+    errors = rules.blocking(findings)
+    if errors:
+        raise RecordRefused(errors)
+
+
+def _stored_name(record, section, nik):
+    # The name the NIK now stands under in the written record (an edit may change only the NIK).
+    if section == DATA_UTAMA:
+        return record.utama.get("nama")
+    return next((r.get("nama") for r in record.rows.get(section, []) if r.get("nik") == nik), None)
 
 
 def sync_current_golongan(session, pegawai: Pegawai, *, actor=None, usulan=None) -> int:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...models.submission import Usulan
 from .. import transaction
-from .catalogue import SECTION_LABELS, field_label
+from .catalogue import DATA_UTAMA, SECTION_LABELS, field_label
 
 
 class WorkflowError(Exception):
@@ -144,3 +144,22 @@ class Conflict(WorkflowError):
     def __init__(self, conflicts, message=None):
         self.conflicts = list(conflicts)
         super().__init__(message)
+
+
+class RecordRefused(WorkflowError):
+    """Applying would leave the official record impossible (the rule catalogue's errors over
+    the whole record as written, or a NIK another living person holds): the whole apply is
+    rolled back and the submission stays where it was. `findings` are the errors."""
+
+    def __init__(self, findings):
+        self.findings = list(findings)
+        # Each error named by its section and field ("Anak, Tanggal lahir: ...").
+        details = " ".join(
+            dict.fromkeys(str(Problem(f.section or DATA_UTAMA, f.field, f.message)) for f in self.findings)
+        )
+        super().__init__(
+            _l(
+                "The submission was not applied: the official record would become impossible. %(details)s",
+                details=details,
+            )
+        )
