@@ -313,7 +313,9 @@ def test_a_data_utama_sheet_is_imported_first_restricted_to_the_instansi(app, tm
         "pegawai": [
             utama_row(peg, alamat="Jl. Baru 2"),
             utama_row(theirs, alamat="Jl. Lain 3"),  # a PNS of another instansi
-            utama_row(peg, nip=peg.nip[:-1] + "9", instansi_kode=theirs.instansi.kode),  # a new PNS elsewhere
+            utama_row(
+                peg, nip=peg.nip[:-1] + ("8" if peg.nip.endswith("9") else "9"), instansi_kode=theirs.instansi.kode
+            ),  # a new PNS elsewhere
         ],
         "orang_tua": [{"nip": peg.nip, "hubungan": "ayah", "nama": "SUPARMAN"}],
     }

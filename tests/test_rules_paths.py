@@ -142,15 +142,13 @@ def test_kirim_refuses_with_the_same_message(app, world, case):
     assert nothing_saved()
 
 
-# The import of data utama (services.importer, another helper's): it checks `check_pegawai`
-# only, so the TMT golongan and the NIK held by another are not refused there yet.
+# The import of data utama (services.importer): the same rules, the same messages.
 IMPORT_CASES = {
     "tmt_golongan_2031": {"tmt_golongan": "2031-04-01"},
     "nik_of_another_pns": None,  # filled in by the test: the NIK of a PNS already stored
 }
 
 
-@pytest.mark.xfail(reason="services.importer checks check_pegawai only (the importer is W2's)", strict=True)
 @pytest.mark.parametrize("case", IMPORT_CASES)
 def test_import_refuses_with_the_same_message(app, world, tmp_path, case):
     expected = message_of(app, CASES[case])

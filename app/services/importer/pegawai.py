@@ -77,6 +77,7 @@ RULE_FIELDS = (
     "jenis_kelamin",
     "tmt_cpns",
     "tmt_pns",
+    "tmt_golongan",
     "gelar_depan",
     "gelar_belakang",
 )

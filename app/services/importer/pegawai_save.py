@@ -85,9 +85,14 @@ class _Importer:
         nips = [row.values["nip"] for row in rows]
         query = select(Pegawai).where(Pegawai.nip.in_(nips))
         stored = {p.nip: p for p in self.session.scalars(query)}
+        niks_in_batch = {}  # NIK -> NIP of the rows accepted so far (inserted at the end)
         for row in rows:
             current = stored.get(row.values["nip"])
-            errors = self._outside(row, current) or self._check_merged(row, current)
+            errors = (
+                self._outside(row, current)
+                or self._check_merged(row, current)
+                or self._nik_taken(row, current, niks_in_batch)
+            )
             if not errors:
                 errors, instansi_id, unit_id = self._organisation(row, current, result)
             if errors:
@@ -127,6 +132,27 @@ class _Importer:
         if merged == own:
             return []
         return [RowError(row.number, e.field, e.message) for e in rules.check_pegawai(merged)]
+
+    def _nik_taken(self, row: ParsedRow, current, niks_in_batch: dict) -> list[RowError]:
+        """The row's NIK may not be another living person's (rules.check_nik_unique), nor that
+        of another PNS of this batch."""
+        nik = row.values.get("nik")
+        if not nik or (current is not None and current.nik == nik):
+            return []
+        holder = niks_in_batch.setdefault(nik, row.values["nip"])
+        findings = rules.check_nik_unique(
+            self.session,
+            rules.DATA_UTAMA,
+            {"nik": nik, "nama": row.values.get("nama") or getattr(current, "nama", None)},
+            exclude_id=current.id if current is not None else None,
+        )
+        if holder != row.values["nip"] and not findings:
+            findings = [rules.RuleError("nik", rules.CATALOGUE["nik.duplicate"].description)]
+        if findings:
+            if niks_in_batch.get(nik) == row.values["nip"]:
+                del niks_in_batch[nik]
+            return [RowError(row.number, "nik", f.message) for f in findings]
+        return []
 
     def _outside(self, row: ParsedRow, current) -> list[RowError]:
         """With an instansi restriction: the row must stay in that instansi (and not create one)."""

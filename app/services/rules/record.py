@@ -162,8 +162,9 @@ def _same_person(name_a, name_b) -> bool:
 
 def nik_owner(session, nik: str, nama: str | None = None, exclude=None) -> str | None:
     """Who else, among living people in the record (PNS, living spouses and children), holds
-    `nik`: a short description, or None. The same NIK under the same name is the same person
-    (a child listed by both parents, a spouse who is a PNS himself) and is not a clash.
+    `nik`: the section of the holder, or None. The same NIK under the same name is the same
+    person (a child listed by both parents, a spouse who is a PNS himself) and is not a clash,
+    except between two PNS records: two NIPs are two records, whatever the names say.
     `exclude` is (section, row id) of the row being written."""
     if not nik:
         return None
@@ -181,7 +182,8 @@ def nik_owner(session, nik: str, nama: str | None = None, exclude=None) -> str |
         for row_id, holder_name in session.execute(query.limit(5)):
             if (section, row_id) == (exclude_section, exclude_id):
                 continue
-            if nama is not None and _same_person(nama, holder_name):
+            both_pns = section == DATA_UTAMA and exclude_section == DATA_UTAMA
+            if nama is not None and not both_pns and _same_person(nama, holder_name):
                 continue
             return section
     return None
