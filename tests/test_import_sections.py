@@ -30,7 +30,7 @@ from app.services.importer import sections_save
 from app.services.importer import COLUMNS, ImportFileError, import_pegawai, import_workbook, read_rows, read_workbook
 from app.services.rules import make_nik
 from scripts import import_riwayat_example as example
-from tests.factories import PegawaiFactory, UnitKerjaFactory
+from tests.factories import AnakFactory, PegawaiFactory, UnitKerjaFactory
 
 BORN = dt.date(1985, 3, 14)
 TMT_CPNS = dt.date(2010, 1, 1)
@@ -186,6 +186,17 @@ def test_a_child_born_in_the_future_is_a_rule_error_of_its_date(app, tmp_path):
         write_book(tmp_path / "anak.xlsx", {"anak": [{"nip": peg.nip, "nama": "BUDI", "tanggal_lahir": "2099-01-01"}]})
     )
     assert where(report) == {("anak", 2, "tanggal_lahir")} and count(Anak) == 0
+
+
+def test_a_child_may_not_carry_the_nik_of_another_living_person(app, tmp_path):
+    peg, other = make_pns(), make_pns()
+    nik = make_nik("347101", dt.date(2010, 6, 1), "L", 7)
+    AnakFactory(pegawai=other, nama="SINTA", tanggal_lahir=dt.date(2010, 6, 1), jenis_kelamin="L", nik=nik)
+    db.session.commit()
+    child = {"nip": peg.nip, "nama": "RARA", "tanggal_lahir": "2010-06-01", "jenis_kelamin": "L", "nik": nik}
+    report = run(write_book(tmp_path / "anak.xlsx", {"anak": [child]}))
+    assert where(report) == {("anak", 2, "nik")} and count(Anak, peg) == 0
+    assert "already the NIK of another person" in en(report.errors[0].reason)
 
 
 def test_a_pns_with_one_bad_row_gets_none_of_his_rows_and_others_are_imported(app, tmp_path):

@@ -93,7 +93,7 @@ def _apply(session, batch: list, result: ImportReport, refs, instansi_id, today)
             _reject_all(group, result, _l("this PNS is not in your instansi."))
             continue
         plan = _plan(group, stored[person.id])
-        _check_rules(group, person, plan, stored[person.id], refs, today)
+        _check_rules(session, group, person, plan, stored[person.id], refs, today)
         if group.errors:
             _reject_group(group, result)
             continue
@@ -160,7 +160,7 @@ def _merged_values(row: SectionRow, match) -> dict:
     return {**base, **{k: v for k, v in row.values.items() if v is not None}}
 
 
-def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None:
+def _check_rules(session, group: _Group, person, plan, stored: dict, refs, today) -> None:
     """Row rules on every readable row, then (all rows good) the record rules on the merged
     record, keeping only the findings the stored record did not have."""
     utama = rules.row_values(person)
@@ -172,7 +172,12 @@ def _check_rules(group: _Group, person, plan, stored: dict, refs, today) -> None
         if match is not None:  # what the stored row already breaks is not this file's doing
             stored_values = rules.row_values(match)
             known = {_signature(e) for e in rules.check_row(section, stored_values, utama, refs, today)}
-        for finding in rules.check_row(section, _merged_values(row, match), utama, refs, today):
+        merged = _merged_values(row, match)
+        findings = rules.check_row(section, merged, utama, refs, today)
+        if section in rules.NIK_SECTIONS and merged.get("nik") and merged.get("nik") != getattr(match, "nik", None):
+            # A NIK new to this row may not be another living person's.
+            findings += rules.check_nik_unique(session, section, merged, exclude_id=getattr(match, "id", None))
+        for finding in findings:
             if _signature(finding) not in known:
                 _report(group, row, finding)
     if group.errors:
