@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
+    Registrasi,
+    SecurityQuestion,
     Anak,
     Dokumen,
     Golongan,
@@ -146,3 +148,24 @@ class DokumenFactory(Base):
     content_type = "application/pdf"
     size_bytes = 4
     sha256 = "0" * 64
+
+
+class RegistrasiFactory(Base):
+    """An approved registration of an existing PNS account (`user`) for its Pegawai: where the
+    address the PNS gave lives (mail goes there, not to the account's technical address)."""
+
+    class Meta:
+        model = Registrasi
+
+    class Params:
+        user = None
+
+    pegawai = factory.LazyAttribute(lambda o: o.user.pegawai)
+    instansi_id = factory.LazyAttribute(lambda o: o.pegawai.instansi_id)
+    user_id = factory.LazyAttribute(lambda o: o.user.id)
+    nomor = factory.LazyFunction(lambda: fake.unique.bothify("????????????", letters="ABCDEFGHJKLMNPQRSTUVWXYZ"))
+    email = factory.LazyFunction(lambda: fake.unique.email())
+    status = Registrasi.STATUS_DISETUJUI
+    security_question_id = factory.LazyFunction(lambda: db.session.scalar(select(SecurityQuestion.id).limit(1)))
+    answer_hash = "not-a-hash"
+    mother_name_hash = "not-a-hash"

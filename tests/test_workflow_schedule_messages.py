@@ -5,11 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Jadwal, OutboxMail, Pesan, Usulan
+from app.models import Jadwal, OutboxMail, Pesan, Registrasi, Usulan
 from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_PNS, ROLE_VERIFIKATOR_SKPD
 from app.services import workflow
 from app.services.workflow import KEMBALIKAN, KIRIM, TURUN_STATUS, VERIFIKASI, PhaseClosed
 
+from .factories import RegistrasiFactory
 from .helpers import csrf_token, set_phase
 from .test_workflow import REASON, drive, draft_with, fresh
 
@@ -106,6 +107,23 @@ def test_closed_phase_is_explained_on_the_pns_page(world, client, auth):
 # --------------------------------------------------------------------------------------------
 # Messages
 # --------------------------------------------------------------------------------------------
+@pytest.fixture
+def world(world):
+    """The standard world; the PNS registered (and was approved) with his own address."""
+    registrasi = RegistrasiFactory(user=world["users"][ROLE_PNS], email="budi.pribadi@gmail.com")
+    db.session.commit()
+    return {**world, "registered_email": registrasi.email}
+
+
+def test_a_pns_without_an_approved_registration_gets_the_message_but_no_mail(world):
+    set_phase(Jadwal.FASE_PENGISIAN, -5, 30)
+    db.session.execute(Registrasi.__table__.delete())
+    db.session.commit()
+    usulan = drive(world, draft_with(world["peg_a"]), "di_skpd")
+    workflow.transition(db.session, world["users"][ROLE_VERIFIKATOR_SKPD], usulan.id, KEMBALIKAN, reason="Lengkapi")
+    assert len(_messages(world["users"][ROLE_PNS])) == 1 and _outbox() == []
+
+
 def test_returned_submission_messages_the_pns_with_reason_and_items(world):
     set_phase(Jadwal.FASE_PENGISIAN, -5, 30)
     users, pns = world["users"], world["users"][ROLE_PNS]
@@ -121,7 +139,9 @@ def test_returned_submission_messages_the_pns_with_reason_and_items(world):
     assert "Lengkapi berkas SK" in message.body
     assert "Data Utama" in message.body and "SK golongan tidak dilampirkan" in message.body
     [mail] = _outbox()
-    assert mail.recipient == pns.email and mail.subject == message.subject
+    # To the address the PNS gave at registration, never his account's technical address.
+    assert mail.recipient == world["registered_email"] != pns.email
+    assert mail.subject == message.subject
     assert "Lengkapi berkas SK" in mail.body and "/data-saya/" in mail.body
     # Only the PNS of that record hears of it.
     assert _messages(users["vinstansi_b"]) == []

@@ -57,9 +57,10 @@ def notify_submission(session, usulan, kind: str, reason: str | None = None):
     session.add(
         Pesan(user_id=owner.id, usulan_id=usulan.id, kind=kind, subject=subject, body=body, created_at=utcnow())
     )
-    if not owner.email:
+    address = registration.contact_email(session, usulan.pegawai_id)
+    if not address:
         return None
-    return mail.queue(session, owner.email, subject, body)
+    return mail.queue(session, address, subject, body)
 
 
 def deliver(session, outgoing) -> None:

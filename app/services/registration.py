@@ -107,6 +107,17 @@ def registration_account(session, registrasi: Registrasi) -> User | None:
     return account if account is not None and account.id == registrasi.user_id else None
 
 
+def contact_email(session, pegawai_id: int) -> str | None:
+    """Where mail for a PNS goes: the address he gave at his approved registration (the
+    newest), never the technical address of his login account (`pns_account_email`)."""
+    return session.scalar(
+        select(Registrasi.email)
+        .where(Registrasi.pegawai_id == pegawai_id, Registrasi.status == Registrasi.STATUS_DISETUJUI)
+        .order_by(Registrasi.id.desc())
+        .limit(1)
+    )
+
+
 def pns_account_email(nip: str) -> str:
     """ab_user.email must be unique; the PNS's real address lives on Registrasi."""
     return f"{nip}@pns.invalid"
