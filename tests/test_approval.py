@@ -404,3 +404,33 @@ def test_admin_reads_the_audit_log_newest_first_filtered_by_event(new_client, wo
     assert "registration.disetujui" in page and "registration.created" not in page
     # No secret in any row: answers and passwords never reach the audit log.
     assert "$argon2" not in admin.get("/auditlog/").get_data(as_text=True)
+
+
+def _mails_to(address):
+    from app.models.audit import OutboxMail
+
+    db.session.rollback()
+    return db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == address)).all()
+
+
+def test_the_pns_is_mailed_the_approval_at_the_address_he_gave(new_client, world, regs):
+    pk, nomor = regs["a1"]
+    client = login_as(new_client, "vinstansi")
+    client.post(f"/persetujuan/approve/{pk}", data={"csrf_token": inbox_token(client)})
+    [mail] = _mails_to("budi.santoso@gmail.com")
+    assert mail.subject == "e-PUPNS: pendaftaran Anda disetujui"
+    assert fresh(Registrasi, pk).nomor_tampil in mail.body and world["peg_a"].nip in mail.body
+    assert "/login/" in mail.body and "telah disetujui" in mail.body
+    # Nobody else hears of it; the others are still pending.
+    assert _mails_to("siti.aminah@yahoo.co.id") == [] and _mails_to("dewi.lestari@gmail.com") == []
+
+
+def test_the_pns_is_mailed_the_rejection_with_its_reason(new_client, world, regs):
+    pk, _nomor = regs["a2"]
+    client = login_as(new_client, "vinstansi")
+    form_url = f"/persetujuan/reject/{pk}"
+    reason = "Unit kerja pada data tidak sesuai dengan SK terakhir"
+    client.post(form_url, data={"reason": reason, "csrf_token": csrf_token(client, form_url)})
+    [mail] = _mails_to("siti.aminah@yahoo.co.id")
+    assert mail.subject == "e-PUPNS: pendaftaran Anda ditolak"
+    assert f"Alasan: {reason}" in mail.body and "/registrasi/" in mail.body

@@ -9,6 +9,7 @@ linked to the same Pegawai (SECURITY.md, "Account identity").
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import force_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from ..models import Pegawai, SecurityQuestion, utcnow
 from ..models.registration import Registrasi
 from ..roles import ROLE_PNS
 from ..models import User
-from . import audit, passwords, rules, transaction
+from . import audit, links, mail, passwords, rules, transaction
 
 # Crockford base32 without look-alikes; 12 characters = 60 random bits.
 NOMOR_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -209,7 +210,7 @@ def _locked(session, ids) -> list[Registrasi]:
     )
 
 
-def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) -> None:
+def _decide(session, actor, registrasi: Registrasi, status: str, reason=None):
     if registrasi.status != Registrasi.STATUS_MENUNGGU:
         raise RegistrationRefused("state", _l("This registration has already been decided."))
     account = registration_account(session, registrasi)
@@ -230,6 +231,39 @@ def _decide(session, actor, registrasi: Registrasi, status: str, reason=None) ->
     if account is not None:
         account.active = approving
     audit.record(session, f"registration.{status}", actor=actor, target=registrasi, detail=reason)
+    return _queue_decision_mail(session, registrasi)
+
+
+def _queue_decision_mail(session, registrasi: Registrasi):
+    """Tell the PNS, at the address he gave, what was decided (the reason of a rejection);
+    in Indonesian, naming nothing but his own registration."""
+    values = {"name": registrasi.pegawai.nama, "nomor": registrasi.nomor_tampil, "nip": registrasi.pegawai.nip}
+    with force_locale("id"):
+        if registrasi.status == Registrasi.STATUS_DISETUJUI:
+            subject = _("e-PUPNS: your registration was approved")
+            body = _(
+                "Dear %(name)s,\n\nyour e-PUPNS registration %(nomor)s (NIP %(nip)s) was approved. "
+                "You can now log in with your NIP and the password you chose:\n\n%(link)s\n\ne-PUPNS",
+                link=links.external_url("AuthDBView.login"),
+                **values,
+            )
+        else:
+            subject = _("e-PUPNS: your registration was rejected")
+            body = _(
+                "Dear %(name)s,\n\nyour e-PUPNS registration %(nomor)s (NIP %(nip)s) was rejected.\n"
+                "Reason: %(reason)s\n\nYou may register again once the reason is dealt with:\n\n%(link)s\n\ne-PUPNS",
+                reason=registrasi.alasan or "-",
+                link=links.external_url("RegistrationView.index"),
+                **values,
+            )
+    return mail.queue(session, registrasi.email, subject, body)
+
+
+def _deliver(session, outgoing) -> None:
+    """After the decision is committed: a request never waits on a failed SMTP (deliver
+    records the outcome; the outbox keeps what could not be sent)."""
+    for message in outgoing:
+        mail.deliver(session, message)
 
 
 def approve(session, actor, registrations) -> int:
@@ -238,12 +272,17 @@ def approve(session, actor, registrations) -> int:
     decided and is told so."""
     ids = [r.id for r in registrations]
 
+    outgoing = []
+
     def decide_all():
+        outgoing.clear()
         for registrasi in _locked(session, ids):
-            _decide(session, actor, registrasi, Registrasi.STATUS_DISETUJUI)
+            outgoing.append(_decide(session, actor, registrasi, Registrasi.STATUS_DISETUJUI))
         return len(ids)
 
-    return transaction.run_in_transaction(session, decide_all)
+    count = transaction.run_in_transaction(session, decide_all)
+    _deliver(session, outgoing)
+    return count
 
 
 def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
@@ -251,9 +290,10 @@ def reject(session, actor, registrasi: Registrasi, reason: str) -> None:
     if not (reason or "").strip():
         raise RegistrationRefused("reason", _l("A reason is required."))
     pk = registrasi.id
-    transaction.run_in_transaction(
+    outgoing = transaction.run_in_transaction(
         session, lambda: _decide(session, actor, _locked(session, [pk])[0], Registrasi.STATUS_DITOLAK, reason.strip())
     )
+    _deliver(session, [outgoing])
 
 
 def reset(session, actor, registrasi: Registrasi, reason: str) -> None:
