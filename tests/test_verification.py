@@ -179,3 +179,18 @@ def test_helpdesk_lowers_the_status_with_a_reason(client, auth, world, submitted
     _act(client, pk, workflow.TURUN_STATUS, reason="Salah kirim, diminta PNS")
     assert _usulan(pk).status == Usulan.DRAFT
     assert _events(pk) == 2
+
+
+def test_every_decision_is_in_the_audit_log_with_who_and_why(client, auth, world, submitted):
+    from app.models.audit import AuditLog
+
+    pk = submitted
+    auth.login("vskpd")
+    _act(client, pk, workflow.KEMBALIKAN, reason="Nomor HP tidak jelas")
+    db.session.rollback()
+    rows = db.session.scalars(
+        select(AuditLog).where(AuditLog.target_type == "Usulan", AuditLog.target_id == str(pk)).order_by(AuditLog.id)
+    ).all()
+    assert [(r.event, r.actor_name) for r in rows] == [("usulan.kirim", "pns"), ("usulan.kembalikan", "vskpd")]
+    assert rows[-1].detail == "di_skpd -> draft: Nomor HP tidak jelas"
+    assert rows[-1].ip == "127.0.0.1"

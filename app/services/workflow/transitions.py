@@ -18,7 +18,7 @@ from ...roles import (
     ROLE_VERIFIKATOR_INSTANSI,
     ROLE_VERIFIKATOR_SKPD,
 )
-from .. import scope
+from .. import audit, scope
 from .apply import apply
 from .catalogue import KEMBALIKAN, KIRIM, TURUN_STATUS, VERIFIKASI
 from .diff import kirim_problems, touches_bkn
@@ -200,6 +200,15 @@ def _transition(session, actor, usulan_id, action, reason, expected_version, acc
         created_at=utcnow(),
     )
     session.add(event)
+    # Verifiers' and the helpdesk's decisions are in the audit log too, with the IP: the event
+    # row tells the submission's story, the audit log who did what from where.
+    audit.record(
+        session,
+        f"usulan.{action}",
+        actor=actor,
+        target=usulan,
+        detail=f"{from_status} -> {to_status}" + (f": {reason}" if reason else ""),
+    )
     if to_status == Usulan.SELESAI:
         emit(session, UsulanFinished(usulan_id=usulan.id))
     elif to_status == Usulan.DRAFT:
