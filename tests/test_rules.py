@@ -401,17 +401,17 @@ def test_golongan_history_ascending_in_rank_and_tmt_passes_in_any_input_order():
 
 def test_golongan_history_equal_rank_with_later_tmt_is_refused_naming_both():
     rows = [(31, dt.date(2005, 3, 1), "III/a"), (31, dt.date(2006, 3, 1), "III/a")]
-    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 2006-03-01) is not higher than III/a.")]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 1 March 2006) is not higher than III/a.")]
 
 
 def test_golongan_history_descending_with_later_tmt_is_refused_naming_both():
     rows = [(32, dt.date(2005, 3, 1), "III/b"), (31, dt.date(2009, 4, 1), "III/a")]
-    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 2009-04-01) is not higher than III/b.")]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/a (TMT 1 April 2009) is not higher than III/b.")]
 
 
 def test_golongan_history_two_golongan_on_the_same_tmt_are_refused():
     rows = [(31, dt.date(2005, 3, 1), "III/a"), (32, dt.date(2005, 3, 1), "III/b")]
-    assert found(check_golongan_history(rows)) == [("golongan", "III/b and III/a have the same TMT (2005-03-01).")]
+    assert found(check_golongan_history(rows)) == [("golongan", "III/b and III/a have the same TMT (1 March 2005).")]
 
 
 def test_golongan_history_reports_every_row_below_an_earlier_higher_rank():
@@ -422,8 +422,8 @@ def test_golongan_history_reports_every_row_below_an_earlier_higher_rank():
         (33, dt.date(2012, 1, 1), "III/c"),
     ]
     assert found(check_golongan_history(rows)) == [
-        ("golongan", "III/b (TMT 2008-01-01) is not higher than III/d."),
-        ("golongan", "III/c (TMT 2012-01-01) is not higher than III/d."),
+        ("golongan", "III/b (TMT 1 January 2008) is not higher than III/d."),
+        ("golongan", "III/c (TMT 1 January 2012) is not higher than III/d."),
     ]
 
 

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask import has_app_context
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 ERROR = "error"  # impossible: refused on every path
@@ -131,3 +133,16 @@ def as_date(value):
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
+
+
+class Day:
+    """A date inside a message, written as the reader's language writes it ("1 Oktober 2007")
+    when the message is shown; outside the app (a bare unit test) as ISO."""
+
+    def __init__(self, value: dt.date):
+        self.value = value
+
+    def __str__(self) -> str:
+        if has_app_context():
+            return format_date(self.value, "d MMMM y")
+        return self.value.isoformat()

@@ -3,7 +3,7 @@ and the data utama agreeing with the latest golongan row."""
 
 from flask_babel import lazy_gettext as _l
 
-from .core import ERROR, WARNING, as_date, rule
+from .core import ERROR, WARNING, Day, as_date, rule
 
 _golongan_same_tmt = rule("golongan.same_tmt", "history", ERROR, _l("two golongan rows have the same TMT."))
 _golongan_order = rule(
@@ -40,14 +40,14 @@ def check_golongan_history(rows, ranks=None) -> list:
                 "%(later)s and %(earlier)s have the same TMT (%(tmt)s).",
                 later=cur[2],
                 earlier=prev[2],
-                tmt=cur[1].isoformat(),
+                tmt=Day(cur[1]),
             )
             errors.append(_golongan_same_tmt("golongan", message))
         elif cur[0] <= highest[0]:
             message = _l(
                 "%(later)s (TMT %(tmt)s) is not higher than %(earlier)s.",
                 later=cur[2],
-                tmt=cur[1].isoformat(),
+                tmt=Day(cur[1]),
                 earlier=highest[2],
             )
             errors.append(_golongan_order("golongan", message))
@@ -55,7 +55,7 @@ def check_golongan_history(rows, ranks=None) -> list:
             message = _l(
                 "%(later)s (TMT %(tmt)s) is more than one step above %(earlier)s.",
                 later=cur[2],
-                tmt=cur[1].isoformat(),
+                tmt=Day(cur[1]),
                 earlier=prev[2],
             )
             errors.append(_golongan_jump("golongan", message))
