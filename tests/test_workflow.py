@@ -830,3 +830,18 @@ def test_new_golongan_row_becomes_the_current_golongan(world):
     assert (after.golongan_id, after.tmt_golongan) == (target.id, tmt)
     fields = {(c.section, c.field) for c in changes_of(peg.id)}
     assert ("data_utama", "golongan_id") in fields and ("riwayat_golongan", "golongan_id") in fields
+
+
+def test_a_finished_submission_has_no_conflicts_with_the_record_it_changed(world, client, auth):
+    """Once applied, the official record holds the submission's own values: they are not
+    "changed since the submission was made"."""
+    usulan, *_ = _full_proposal(world)
+    usulan = drive(world, usulan, "di_bkn")
+    workflow.transition(db.session, world["users"][ROLE_VERIFIKATOR_BKN], usulan.id, VERIFIKASI)
+    finished = fresh(Usulan, usulan.id)
+    assert finished.status == Usulan.SELESAI
+    assert workflow.conflicts(db.session, finished) == []
+    auth.login("vbkn")
+    page = client.get(f"/verifikasi/{usulan.id}").get_data(as_text=True)
+    assert "BUDI SANTOSO WIBOWO" in page  # the finished submission is shown…
+    assert "Data resmi telah berubah" not in page  # …without its own changes as conflicts

@@ -145,7 +145,11 @@ def conflicts(session, usulan: Usulan) -> list[ConflictEntry]:
     For each changed or removed row (and the proposed data-utama fields): the fields whose
     official value now differs from the value the PNS saw when proposing (or the row is gone).
     Plus every other data-utama field that changed since the draft was based (touched=False).
+    A finished submission has none: the official record now holds its own changes (apply
+    runs before `finished_at` is set, so it still sees every real conflict).
     """
+    if usulan.finished_at is not None:
+        return []
     found = []
     touched_utama = set()
     for item in usulan.items:
