@@ -201,3 +201,12 @@ def approve_directly(registrasi):
 
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     registration.approve(db.session, admin, [registrasi])
+
+
+def clear_outbox():
+    """Forget the mails queued so far (an approval's mail, tested in test_approval) so that a
+    test about a later mail sees only that one."""
+    from app.models.audit import OutboxMail
+
+    db.session.execute(OutboxMail.__table__.delete())
+    db.session.commit()

@@ -16,7 +16,7 @@ from app.models.audit import OutboxMail
 from app.roles import ROLE_ADMIN, ROLE_HELPDESK, ROLE_MONITOR, ROLE_VERIFIKATOR_INSTANSI
 from app.services import accounts, mail, registration
 
-from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient, register_pns
+from .helpers import PASSWORD, AuthActions, csrf_token, make_user, FreshContextClient, register_pns, clear_outbox
 from .factories import PegawaiFactory
 
 EMAIL = "ratna.sari@example.co.id"
@@ -74,6 +74,7 @@ def registered(application):
     )
     admin = make_user(application, "admin", ROLE_ADMIN)
     registration.approve(db.session, admin, [reg])
+    clear_outbox()
     return reg
 
 
@@ -98,6 +99,9 @@ def test_reset_mail_is_delivered_by_smtp(app_factory, smtp_server):
     )
     with application.app_context():
         reg = registered(application)
+        # The approval was mailed first (test_approval tells its content); the reset is next.
+        assert [m[1] for m in inbox.messages] == [[EMAIL]]
+        inbox.messages.clear()
         client = application.test_client()
         ask_for_reset(client, reg)
 
@@ -135,6 +139,7 @@ def test_without_mail_server_the_mail_stays_in_the_outbox_and_is_logged(app_fact
     application = make_app(app_factory, MAIL_SERVER="")
     with application.app_context():
         reg = registered(application)
+        caplog.clear()  # the approval's mail was logged too (test_approval)
         with caplog.at_level(logging.INFO):
             ask_for_reset(application.test_client(), reg)
         [stored] = outbox()

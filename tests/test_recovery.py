@@ -21,7 +21,7 @@ from app.models.user import User
 from app.roles import ROLE_ADMIN
 from app.services import accounts, passwords, recovery, registration
 
-from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh, count, register_pns
+from .helpers import PASSWORD, csrf_token, make_user, FreshContextClient, fresh, count, register_pns, clear_outbox
 from .factories import PegawaiFactory
 from .test_translations import compiled_catalogue, id_catalog  # noqa: F401 - fixtures
 
@@ -82,6 +82,7 @@ def reg(app):
 def approved(app, reg):
     admin = make_user(app, "admin", ROLE_ADMIN)
     registration.approve(db.session, admin, [reg])
+    clear_outbox()
     return reg
 
 
@@ -121,6 +122,7 @@ def test_cek_status_follows_the_registration_through_every_status(app, web, reg)
 
     again = register(app, fresh(Registrasi, reg_id).pegawai)
     registration.approve(db.session, admin, [again])
+    clear_outbox()
     text = text_of(post(web, "/status/", {"nip": nip, "nomor": again.nomor}))
     assert "Disetujui" in text and "Masuk" in text
 
@@ -513,6 +515,7 @@ def test_reset_lifts_a_login_lockout(web, approved):
 def test_no_reset_for_a_rejected_registration(app, web, reg):
     admin = make_user(app, "admin", ROLE_ADMIN)
     registration.reject(db.session, admin, reg, "Data tidak sesuai")
+    clear_outbox()  # the rejection's own mail (test_approval)
     response = post(web, "/status/lupa-kata-kunci", {"nip": reg.pegawai.nip, "nomor": reg.nomor})
     assert RESET_SENT in text_of(response)
     assert count(OutboxMail) == 0 and count(PasswordResetToken) == 0

@@ -124,9 +124,14 @@ def diff(session, usulan: Usulan) -> list[RowDiff]:
         if item.operation == UsulanItem.OP_ADD:
             row_diff.fields = [FieldDiff(n, None, v) for n, v in proposed.items() if v is not None]
         else:
-            row = _official_row(session, usulan, item.section, item.target_id)
-            row_diff.missing = row is None
-            official = row_values(item.section, row) if row is not None else snapshot_values(item)
+            if usulan.finished_at is not None:
+                # Applied: the record now holds the proposal, so the change is shown against
+                # what it replaced (the values the PNS and the verifiers saw).
+                official = snapshot_values(item)
+            else:
+                row = _official_row(session, usulan, item.section, item.target_id)
+                row_diff.missing = row is None
+                official = row_values(item.section, row) if row is not None else snapshot_values(item)
             if item.operation == UsulanItem.OP_REMOVE:
                 names = [n for n in section_fields(item.section) if official.get(n) is not None]
                 row_diff.fields = [FieldDiff(n, official[n], None) for n in names]
