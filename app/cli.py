@@ -25,6 +25,22 @@ def create_permissions():
 IMPORT_ERRORS_SHOWN = 100
 
 
+def _echo_totals(report) -> None:
+    """The one summary line of an import (pegawai or riwayat)."""
+    from flask_babel import gettext as _
+
+    click.echo(
+        _(
+            "%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
+            total=report.total,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+        )
+    )
+
+
 @pupns.command("import-pegawai")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -60,16 +76,7 @@ def import_pegawai_command(file, kanreg, report_file):
     except importer.ImportFileError as exc:
         click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
         raise click.exceptions.Exit(2) from exc
-    click.echo(
-        _(
-            "%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
-            total=report.total,
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            rejected=report.rejected,
-        )
-    )
+    _echo_totals(report)
     if report.instansi_created or report.units_created:
         click.echo(
             _(
@@ -140,16 +147,7 @@ def import_riwayat_command(file, section, instansi, report_file):
     except importer.ImportFileError as exc:
         click.echo(_("Nothing imported: %(error)s", error=exc), err=True)
         raise click.exceptions.Exit(2) from exc
-    click.echo(
-        _(
-            "%(total)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
-            total=report.total,
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            rejected=report.rejected,
-        )
-    )
+    _echo_totals(report)
     # The report file keeps the severity codes ("error", "warning"); the screen shows labels.
     listed = [("error", e) for e in report.errors] + [("warning", w) for w in report.warnings]
     labels = {"error": _("error"), "warning": _("warning")}

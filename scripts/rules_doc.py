@@ -9,12 +9,13 @@ markers; the Indonesian text comes from translations/id/LC_MESSAGES/messages.po,
 catalogue, so the document cannot drift from the code.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts import generated_section  # noqa: E402 - needs the repository on sys.path
 
 DOC = ROOT / "docs" / "rules.md"
 PO_FILE = ROOT / "translations" / "id" / "LC_MESSAGES" / "messages.po"
@@ -47,25 +48,12 @@ def table() -> str:
 
 
 def render(text: str) -> str:
-    """`text` with the part between the markers replaced by the current table."""
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{table()}\n{END}{tail}"
+    """`text` with the generated part replaced by the current table."""
+    return generated_section.render(text, BEGIN, END, table())
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    current = DOC.read_text(encoding="utf-8")
-    wanted = render(current)
-    if args.check:
-        if current != wanted:
-            print(f"{DOC.relative_to(ROOT)} is stale: run scripts/rules_doc.py")
-            return 1
-        return 0
-    DOC.write_text(wanted, encoding="utf-8")
-    return 0
+    return generated_section.main(DOC, ROOT, render, "scripts/rules_doc.py", __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ GOLONGAN_FIELDS = ("golongan_id", "tmt_golongan")
 BKN_FIELDS = frozenset({"nip", "nama", "tanggal_lahir", "golongan_id", "tmt_golongan", "tmt_cpns", "tmt_pns", "status"})
 BKN_SECTIONS = frozenset({"riwayat_golongan"})
 # Columns of a history/family row that are not proposed values (the document goes on the item).
-_ROW_KEYS = {"id", "pegawai_id", "dokumen_id", "created_at", "updated_at"}
+_ROW_KEYS = rules.record.ROW_KEYS
 
 
 def section_enum(section: str, name: str) -> str | None:
